@@ -1,0 +1,126 @@
+// The message vocabulary between mailactor's actors, in one place: atoms, payload types and the
+// typed interfaces of the spooler, the queue writer, the deliverer and the stats actor.
+//
+//   broker  --(data | closed | drain | stop)-->  session
+//   session --(write | read | close)-->          broker      (only from the registered session)
+//   session --begin-->          spooler     --> spool_ticket{accepted, id, writer}
+//   session --append/commit-->  queue_writer --> spool_reply (commit: only once durable)
+//   session --abort-->          queue_writer
+//   queue_writer --queued(ids)--> deliverer --delivered(id)--> queue_writer
+//   queue_writer --depth(n)-->  spooler (admission control)
+//   stats   --get_stats-->      every long-lived actor --> actor_stats
+#pragma once
+
+#include <caf/atom.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "storage/message_meta.hpp"
+
+namespace mailactor::actors {
+
+// Broker <-> session (the broker is dynamically typed, as CAF 0.17 brokers are).
+using data_atom = caf::atom_constant<caf::atom("data")>;      // (data, std::vector<char>)
+using closed_atom = caf::atom_constant<caf::atom("closed")>;  // the peer closed
+using drain_atom = caf::atom_constant<caf::atom("drain")>;    // finish the transaction, then 421
+using stop_atom = caf::atom_constant<caf::atom("stop")>;      // grace period over: 421 now
+using write_atom = caf::atom_constant<caf::atom("write")>;    // (write, hdl, std::string)
+using read_atom = caf::atom_constant<caf::atom("read")>;      // (read, hdl): one more chunk
+using hangup_atom = caf::atom_constant<caf::atom("hangup")>;  // (hangup, hdl): close after writes
+using tick_atom = caf::atom_constant<caf::atom("tick")>;      // a session's timer
+
+// Spool.
+using begin_atom = caf::atom_constant<caf::atom("begin")>;
+using append_atom = caf::atom_constant<caf::atom("append")>;
+using commit_atom = caf::atom_constant<caf::atom("commit")>;
+using abort_atom = caf::atom_constant<caf::atom("abort")>;
+using depth_atom = caf::atom_constant<caf::atom("depth")>;
+using flush_atom = caf::atom_constant<caf::atom("wflush")>;
+using queued_atom = caf::atom_constant<caf::atom("queued")>;
+using delivered_atom = caf::atom_constant<caf::atom("delivered")>;
+using attach_atom = caf::atom_constant<caf::atom("attach")>;
+using work_atom = caf::atom_constant<caf::atom("work")>;
+using scan_atom = caf::atom_constant<caf::atom("scan")>;
+
+// Stats.
+using get_stats_atom = caf::atom_constant<caf::atom("getstats")>;
+using count_atom = caf::atom_constant<caf::atom("count")>;
+
+// A spool operation's answer. ok, or the SMTP reply the session should give.
+struct spool_reply {
+  bool ok = true;
+  uint64_t size = 0;  // commit: octets stored
+  int code = 0;
+  std::string status;
+  std::string text;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, spool_reply& x) {
+  return f(caf::meta::type_name("spool_reply"), x.ok, x.size, x.code, x.status, x.text);
+}
+
+// What an actor reports about itself.
+struct actor_stats {
+  std::string name;
+  uint64_t mailbox = 0;             // its own mailbox().size() when asked
+  uint64_t mailbox_high_water = 0;  // the largest it has seen
+  std::map<std::string, uint64_t> counters;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, actor_stats& x) {
+  return f(caf::meta::type_name("actor_stats"), x.name, x.mailbox, x.mailbox_high_water,
+           x.counters);
+}
+
+using deliverer_actor = caf::typed_actor<caf::reacts_to<queued_atom, std::vector<std::string>>,
+                                         caf::reacts_to<work_atom>, caf::reacts_to<scan_atom>,
+                                         caf::replies_to<get_stats_atom>::with<actor_stats>>;
+
+// Whoever wants to hear the writer's depth after each batch (the spooler).
+using depth_listener_actor = caf::typed_actor<caf::reacts_to<depth_atom, uint64_t>>;
+
+using queue_writer_actor = caf::typed_actor<
+    caf::replies_to<append_atom, std::string, std::string>::with<spool_reply>,
+    caf::replies_to<commit_atom, storage::MessageMeta, std::string>::with<spool_reply>,
+    caf::reacts_to<abort_atom, std::string>, caf::reacts_to<delivered_atom, std::string>,
+    caf::reacts_to<flush_atom>, caf::reacts_to<attach_atom, deliverer_actor>,
+    caf::reacts_to<attach_atom, depth_listener_actor>,
+    caf::replies_to<get_stats_atom>::with<actor_stats>>;
+
+struct spool_ticket {
+  bool accepted = false;  // false: shed, answer 451 4.3.2
+  std::string id;
+  queue_writer_actor writer;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, spool_ticket& x) {
+  return f(caf::meta::type_name("spool_ticket"), x.accepted, x.id, x.writer);
+}
+
+using spooler_actor = caf::typed_actor<caf::replies_to<begin_atom>::with<spool_ticket>,
+                                       caf::reacts_to<depth_atom, uint64_t>,
+                                       caf::replies_to<get_stats_atom>::with<actor_stats>>;
+
+using stats_actor =
+    caf::typed_actor<caf::reacts_to<count_atom, std::string, uint64_t>,
+                     caf::replies_to<get_stats_atom>::with<std::vector<actor_stats>>>;
+
+}  // namespace mailactor::actors
+
+namespace mailactor::storage {
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, MessageMeta& x) {
+  return f(caf::meta::type_name("MessageMeta"), x.id, x.mail_from, x.rcpt_to, x.helo, x.client_addr,
+           x.client_port, x.listener, x.auth_user, x.tls_protocol, x.tls_cipher, x.protocol,
+           x.received_at, x.size, x.params);
+}
+}  // namespace mailactor::storage

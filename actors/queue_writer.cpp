@@ -1,0 +1,244 @@
+#include "actors/queue_writer.hpp"
+
+#include <spdlog/spdlog.h>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <chrono>
+#include <unordered_set>
+
+namespace mailactor::actors {
+namespace {
+
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+spool_reply error_reply(const storage::SqliteError& e) {
+  if (e.code() == SQLITE_FULL)
+    return spool_reply{false, 0, 452, "4.3.1", "Insufficient system storage"};
+  return spool_reply{false, 0, 451, "4.3.0", "Local error in processing"};
+}
+
+struct PendingCommit {
+  caf::typed_response_promise<spool_reply> promise;
+  std::string id;
+  uint64_t size;
+};
+
+struct WriterState {
+  static inline const char* name = "queue_writer";
+  std::shared_ptr<storage::QueueStore> store;
+  SpoolSettings settings;
+  deliverer_actor deliverer;
+  depth_listener_actor spooler;
+  std::vector<PendingCommit> pending;
+  std::unordered_set<std::string> failed;  // partial content lost in a rolled-back batch
+  uint64_t batch_bytes = 0;
+  size_t batch_ops = 0;
+  bool flush_scheduled = false;
+  // stats
+  uint64_t mailbox_high_water = 0;
+  uint64_t batches = 0;
+  uint64_t commits = 0;
+  uint64_t appends = 0;
+  uint64_t aborts = 0;
+  uint64_t errors = 0;
+  uint64_t delivered = 0;
+  uint64_t largest_batch = 0;
+  uint64_t batch_hist[6] = {};  // commits per batch: 1, 2-4, 5-16, 17-64, 65-256, >256
+  uint64_t sync_us_total = 0;
+};
+
+using Self = queue_writer_actor::stateful_pointer<WriterState>;
+
+void record_batch(WriterState& st, size_t n) {
+  ++st.batches;
+  st.commits += n;
+  st.largest_batch = std::max<uint64_t>(st.largest_batch, n);
+  int b = n <= 1 ? 0 : n <= 4 ? 1 : n <= 16 ? 2 : n <= 64 ? 3 : n <= 256 ? 4 : 5;
+  ++st.batch_hist[b];
+}
+
+void fail_batch(Self self, const spool_reply& r) {
+  auto& st = self->state;
+  for (auto& p : st.pending)
+    p.promise.deliver(r);
+  st.pending.clear();
+  for (const auto& id : st.store->lost_in_rollback())
+    st.failed.insert(id);
+  st.batch_bytes = 0;
+  st.batch_ops = 0;
+}
+
+void commit_batch(Self self) {
+  auto& st = self->state;
+  if (!st.store->in_batch()) return;
+  auto t0 = std::chrono::steady_clock::now();
+  try {
+    st.store->commit();
+  } catch (const storage::SqliteError& e) {
+    ++st.errors;
+    spdlog::error("queue commit failed ({} messages): {}", st.pending.size(), e.what());
+    fail_batch(self, error_reply(e));
+    return;
+  }
+  st.sync_us_total += static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
+          .count());
+  std::vector<std::string> ids;
+  ids.reserve(st.pending.size());
+  for (auto& p : st.pending) {
+    p.promise.deliver(spool_reply{true, p.size, 250, "2.0.0", "Ok"});
+    ids.push_back(std::move(p.id));
+  }
+  if (!st.pending.empty()) record_batch(st, st.pending.size());
+  st.pending.clear();
+  st.batch_bytes = 0;
+  st.batch_ops = 0;
+  if (!ids.empty() && st.deliverer) self->send(st.deliverer, queued_atom::value, std::move(ids));
+  if (st.spooler) self->send(st.spooler, depth_atom::value, uint64_t{self->mailbox().size()});
+}
+
+// Commits when nothing else is waiting (the batch cannot grow now), or when the batch is full.
+// Content without a waiting commit does not need to be durable yet: it waits for a short timer.
+void maybe_commit(Self self) {
+  auto& st = self->state;
+  uint64_t depth = self->mailbox().size();
+  st.mailbox_high_water = std::max(st.mailbox_high_water, depth);
+  if (!st.store->in_batch()) return;
+  bool full =
+      st.pending.size() >= st.settings.max_batch || st.batch_bytes >= st.settings.max_batch_bytes;
+  if (full || (depth == 0 && !st.pending.empty())) {
+    commit_batch(self);
+  } else if (depth == 0 && !st.flush_scheduled) {
+    st.flush_scheduled = true;
+    self->delayed_send(self, st.settings.idle_flush, flush_atom::value);
+  }
+}
+
+// An operation threw: fail it, and the whole batch when SQLite rolled it back.
+spool_reply operation_failed(Self self, const storage::SqliteError& e, const std::string& what) {
+  auto& st = self->state;
+  ++st.errors;
+  spdlog::error("queue {} failed: {}", what, e.what());
+  spool_reply r = error_reply(e);
+  if (st.store->batch_lost_after_error()) fail_batch(self, r);
+  return r;
+}
+
+queue_writer_actor::behavior_type writer_behavior(Self self,
+                                                  std::shared_ptr<storage::QueueStore> store,
+                                                  SpoolSettings settings) {
+  self->state.store = std::move(store);
+  self->state.settings = settings;
+  return {
+      [=](append_atom, const std::string& id, const std::string& bytes) -> spool_reply {
+        auto& st = self->state;
+        spool_reply r;
+        if (st.failed.count(id)) {
+          r = spool_reply{false, 0, 451, "4.3.0", "Local error in processing"};
+        } else {
+          try {
+            st.store->append(id, bytes, unix_now());
+            ++st.appends;
+            st.batch_bytes += bytes.size();
+            ++st.batch_ops;
+          } catch (const storage::SqliteError& e) {
+            r = operation_failed(self, e, "append");
+          }
+        }
+        maybe_commit(self);
+        return r;
+      },
+      [=](commit_atom, storage::MessageMeta& meta,
+          const std::string& tail) -> caf::result<spool_reply> {
+        auto& st = self->state;
+        if (st.failed.erase(meta.id) > 0) {
+          try {
+            st.store->abort(meta.id, true);
+          } catch (const storage::SqliteError&) {
+          }
+          maybe_commit(self);
+          return spool_reply{false, 0, 451, "4.3.0", "Local error in processing"};
+        }
+        uint64_t size = 0;
+        try {
+          std::string id = meta.id;
+          size = st.store->finish(std::move(meta), tail);
+          st.batch_bytes += tail.size();
+          ++st.batch_ops;
+          auto promise = self->make_response_promise<spool_reply>();
+          st.pending.push_back(PendingCommit{promise, std::move(id), size});
+          maybe_commit(self);
+          return promise;
+        } catch (const storage::SqliteError& e) {
+          spool_reply r = operation_failed(self, e, "commit");
+          maybe_commit(self);
+          return r;
+        }
+      },
+      [=](abort_atom, const std::string& id) {
+        auto& st = self->state;
+        bool lost = st.failed.erase(id) > 0;
+        try {
+          st.store->abort(id, lost);
+          ++st.aborts;
+        } catch (const storage::SqliteError& e) {
+          operation_failed(self, e, "abort");
+        }
+        maybe_commit(self);
+      },
+      [=](delivered_atom, const std::string& id) {
+        auto& st = self->state;
+        try {
+          st.store->mark_delivered(id, false, unix_now());
+          ++st.delivered;
+          ++st.batch_ops;
+        } catch (const storage::SqliteError& e) {
+          operation_failed(self, e, "mark delivered");
+        }
+        maybe_commit(self);
+      },
+      [=](flush_atom) {
+        self->state.flush_scheduled = false;
+        commit_batch(self);
+      },
+      [=](attach_atom, deliverer_actor d) { self->state.deliverer = std::move(d); },
+      [=](attach_atom, depth_listener_actor spooler) { self->state.spooler = std::move(spooler); },
+      [=](get_stats_atom) {
+        auto& st = self->state;
+        actor_stats s;
+        s.name = "queue_writer";
+        s.mailbox = self->mailbox().size();
+        s.mailbox_high_water = st.mailbox_high_water;
+        s.counters = {{"batches", st.batches},
+                      {"commits", st.commits},
+                      {"appends", st.appends},
+                      {"aborts", st.aborts},
+                      {"errors", st.errors},
+                      {"delivered_marks", st.delivered},
+                      {"largest_batch", st.largest_batch},
+                      {"sync_us_total", st.sync_us_total},
+                      {"batch_size_1", st.batch_hist[0]},
+                      {"batch_size_2_4", st.batch_hist[1]},
+                      {"batch_size_5_16", st.batch_hist[2]},
+                      {"batch_size_17_64", st.batch_hist[3]},
+                      {"batch_size_65_256", st.batch_hist[4]},
+                      {"batch_size_gt_256", st.batch_hist[5]},
+                      {"receiving", st.store->receiving()}};
+        return s;
+      },
+  };
+}
+
+}  // namespace
+
+queue_writer_actor spawn_queue_writer(caf::actor_system& system,
+                                      std::shared_ptr<storage::QueueStore> store,
+                                      SpoolSettings settings) {
+  return system.spawn<caf::detached>(writer_behavior, std::move(store), std::move(settings));
+}
+
+}  // namespace mailactor::actors

@@ -1,0 +1,60 @@
+// What the actors are told at spawn time. The app fills these from the TOML config; the actors
+// never read files or parse config themselves.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "protocol/engine.hpp"
+#include "storage/queue_store.hpp"
+
+namespace mailactor::actors {
+
+enum class ListenerMode {
+  mx,          // accept mail for the local domains only; no AUTH required
+  submission,  // AUTH required before MAIL; authenticated users may send anywhere
+};
+
+struct SessionSettings {
+  std::string listener;  // the listener's name, for logs and the queue
+  ListenerMode mode = ListenerMode::mx;
+  protocol::EngineConfig engine;
+  std::vector<std::string> local_domains;  // lower case
+  std::chrono::seconds command_timeout{300};
+  std::chrono::seconds data_timeout{180};
+  std::chrono::seconds spool_timeout{60};
+  size_t read_chunk = 64 * 1024;   // at most this much is read per credit
+  size_t spool_chunk = 64 * 1024;  // content is sent to the spool in pieces of about this size
+};
+
+struct ListenerSettings {
+  std::string name;
+  std::string host;
+  uint16_t port = 0;
+  int fd = -1;  // the listening socket, opened by the app
+  SessionSettings session;
+};
+
+struct BrokerSettings {
+  std::vector<ListenerSettings> listeners;
+  size_t max_sessions = 1000;
+  std::chrono::seconds shutdown_grace{30};
+};
+
+struct SpoolSettings {
+  uint64_t max_pending = 5000;  // writer depth above which new transactions are shed
+  size_t max_batch = 1000;      // commits per group commit at most
+  uint64_t max_batch_bytes = 64ull * 1024 * 1024;
+  std::chrono::milliseconds idle_flush{100};  // content without a waiting commit
+  uint32_t node_id = 0;                       // goes into every queue id
+};
+
+struct DeliverySettings {
+  bool enabled = true;
+  bool keep_content = false;  // keep the content in the queue after delivery
+  std::chrono::seconds retry_delay{30};
+};
+
+}  // namespace mailactor::actors

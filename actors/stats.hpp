@@ -1,0 +1,19 @@
+// The stats actor: collects counters that short-lived actors (sessions) push, and polls the
+// long-lived actors for theirs, so one request returns the whole picture.
+#pragma once
+
+#include <caf/actor_system.hpp>
+
+#include <vector>
+
+#include "actors/messages.hpp"
+
+namespace mailactor::actors {
+
+stats_actor spawn_stats(caf::actor_system& system);
+
+// Long-lived actors the stats actor asks on every get_stats (any actor answering get_stats_atom
+// with actor_stats).
+void watch(stats_actor stats, caf::actor target);
+
+}  // namespace mailactor::actors

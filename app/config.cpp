@@ -1,0 +1,246 @@
+#include "app/config.hpp"
+
+#include <unistd.h>
+
+#include <toml++/toml.h>
+#include <algorithm>
+#include <set>
+
+namespace mailactor::app {
+namespace {
+
+// Reads one TOML table, remembering which keys were used, so unknown keys can be reported.
+class TableReader {
+ public:
+  TableReader(const toml::table& t, std::string file, std::string prefix)
+      : t_(t), file_(std::move(file)), prefix_(std::move(prefix)) {}
+
+  [[noreturn]] void fail(const toml::node* n, const std::string& key,
+                         const std::string& msg) const {
+    std::string where = file_;
+    if (n) where += ":" + std::to_string(n->source().begin.line);
+    throw ConfigError(where + ": " + prefix_ + key + ": " + msg);
+  }
+
+  const toml::node* node(const std::string& key) {
+    used_.insert(key);
+    return t_.get(key);
+  }
+
+  void string(const std::string& key, std::string& out) {
+    if (auto* n = node(key)) {
+      auto v = n->value<std::string>();
+      if (!n->is_string() || !v) fail(n, key, "must be a string");
+      out = *v;
+    }
+  }
+
+  template <class Int>
+  void integer(const std::string& key, Int& out, int64_t min, int64_t max) {
+    if (auto* n = node(key)) {
+      if (!n->is_integer()) fail(n, key, "must be an integer");
+      int64_t v = *n->value<int64_t>();
+      if (v < min || v > max)
+        fail(n, key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+      out = static_cast<Int>(v);
+    }
+  }
+
+  void seconds(const std::string& key, std::chrono::seconds& out, int64_t min, int64_t max) {
+    int64_t v = out.count();
+    integer(key, v, min, max);
+    out = std::chrono::seconds(v);
+  }
+
+  void boolean(const std::string& key, bool& out) {
+    if (auto* n = node(key)) {
+      if (!n->is_boolean()) fail(n, key, "must be true or false");
+      out = *n->value<bool>();
+    }
+  }
+
+  void strings(const std::string& key, std::vector<std::string>& out) {
+    if (auto* n = node(key)) {
+      auto* arr = n->as_array();
+      if (!arr) fail(n, key, "must be an array of strings");
+      out.clear();
+      for (auto& e : *arr) {
+        if (!e.is_string()) fail(&e, key, "must be an array of strings");
+        out.push_back(*e.value<std::string>());
+      }
+    }
+  }
+
+  template <class E>
+  void choice(const std::string& key, E& out,
+              std::initializer_list<std::pair<const char*, E>> options) {
+    if (auto* n = node(key)) {
+      auto v = n->value<std::string>();
+      std::string allowed;
+      for (auto& [name, value] : options) {
+        if (v && *v == name) {
+          out = value;
+          return;
+        }
+        allowed += allowed.empty() ? "" : ", ";
+        allowed += std::string("\"") + name + "\"";
+      }
+      fail(n, key, "must be one of " + allowed);
+    }
+  }
+
+  // Every key of the table must have been read.
+  void finish() const {
+    for (auto& [k, v] : t_) {
+      std::string key(k.str());
+      if (!used_.count(key)) fail(&v, key, "unknown key");
+    }
+  }
+
+ private:
+  const toml::table& t_;
+  std::string file_;
+  std::string prefix_;
+  std::set<std::string> used_;
+};
+
+const toml::table* subtable(TableReader& top, const toml::table& root, const std::string& key,
+                            const std::string& file) {
+  const toml::node* n = top.node(key);
+  if (!n) return nullptr;
+  if (!n->is_table()) {
+    throw ConfigError(file + ":" + std::to_string(n->source().begin.line) + ": " + key +
+                      ": must be a table ([" + key + "])");
+  }
+  (void)root;
+  return n->as_table();
+}
+
+std::string default_hostname() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "localhost";
+  return buf;
+}
+
+}  // namespace
+
+std::pair<std::string, uint16_t> split_host_port(const std::string& s) {
+  std::string host;
+  std::string port;
+  if (!s.empty() && s.front() == '[') {
+    size_t close = s.find(']');
+    if (close == std::string::npos || close + 1 >= s.size() || s[close + 1] != ':')
+      throw ConfigError("bad address \"" + s + "\": expected [IPv6]:PORT");
+    host = s.substr(1, close - 1);
+    port = s.substr(close + 2);
+  } else {
+    size_t colon = s.rfind(':');
+    if (colon == std::string::npos || s.find(':') != colon)
+      throw ConfigError("bad address \"" + s + "\": expected HOST:PORT");
+    host = s.substr(0, colon);
+    port = s.substr(colon + 1);
+  }
+  if (host.empty() || port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+      std::stoul(port) > 65535)
+    throw ConfigError("bad address \"" + s + "\": expected HOST:PORT with a port of 0-65535");
+  return {host, static_cast<uint16_t>(std::stoul(port))};
+}
+
+Config load_config(const std::string& path) {
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    throw ConfigError(path + ":" + std::to_string(e.source().begin.line) + ": " +
+                      std::string(e.description()));
+  }
+  Config c;
+  c.source = path;
+  c.hostname = default_hostname();
+  TableReader top(root, path, "");
+
+  if (auto* t = subtable(top, root, "server", path)) {
+    TableReader r(*t, path, "server.");
+    r.string("hostname", c.hostname);
+    r.strings("local_domains", c.local_domains);
+    r.integer("threads", c.threads, 0, 256);
+    r.choice<std::string>("log_level", c.log_level,
+                          {{"trace", "trace"},
+                           {"debug", "debug"},
+                           {"info", "info"},
+                           {"warn", "warn"},
+                           {"error", "error"}});
+    r.string("log_file", c.log_file);
+    r.finish();
+    if (c.hostname.empty()) r.fail(t->get("hostname"), "hostname", "must not be empty");
+  }
+  for (auto& d : c.local_domains)
+    std::transform(d.begin(), d.end(), d.begin(),
+                   [](unsigned char ch) { return std::tolower(ch); });
+
+  if (auto* n = top.node("listener")) {
+    auto* arr = n->as_array();
+    if (!arr || arr->empty() || !arr->is_array_of_tables())
+      throw ConfigError(path + ":" + std::to_string(n->source().begin.line) +
+                        ": listener: must be one or more [[listener]] tables");
+    c.listeners.clear();
+    std::set<std::string> names;
+    for (auto& e : *arr) {
+      TableReader r(*e.as_table(), path, "listener.");
+      ListenerConfig l;
+      r.string("name", l.name);
+      r.string("listen", l.listen);
+      r.choice<actors::ListenerMode>(
+          "mode", l.mode,
+          {{"mx", actors::ListenerMode::mx}, {"submission", actors::ListenerMode::submission}});
+      r.finish();
+      try {
+        split_host_port(l.listen);
+      } catch (const ConfigError& err) {
+        r.fail(e.as_table()->get("listen"), "listen", err.what());
+      }
+      if (!names.insert(l.name).second) r.fail(&e, "name", "\"" + l.name + "\" used twice");
+      c.listeners.push_back(l);
+    }
+  }
+
+  if (auto* t = subtable(top, root, "limits", path)) {
+    TableReader r(*t, path, "limits.");
+    r.integer("max_message_size", c.max_message_size, 1024, int64_t{1} << 40);
+    r.integer("max_recipients", c.max_recipients, 1, 100000);
+    r.integer("max_sessions", c.max_sessions, 1, 1000000);
+    r.integer("max_errors", c.max_errors, 0, 100000);
+    r.seconds("command_timeout", c.command_timeout, 1, 86400);
+    r.seconds("data_timeout", c.data_timeout, 1, 86400);
+    r.seconds("shutdown_grace", c.shutdown_grace, 0, 3600);
+    r.choice<protocol::BareNewline>("bare_newline", c.bare_newline,
+                                    {{"normalize", protocol::BareNewline::normalize},
+                                     {"reject", protocol::BareNewline::reject}});
+    r.finish();
+  }
+
+  if (auto* t = subtable(top, root, "spool", path)) {
+    TableReader r(*t, path, "spool.");
+    r.string("directory", c.spool_dir);
+    r.choice<storage::Durability>(
+        "durability", c.durability,
+        {{"fsync", storage::Durability::fsync}, {"none", storage::Durability::none}});
+    r.integer("max_pending", c.max_pending, 1, 10000000);
+    r.integer("max_batch", c.max_batch, 1, 100000);
+    r.finish();
+    if (c.spool_dir.empty()) r.fail(t->get("directory"), "directory", "must not be empty");
+  }
+
+  if (auto* t = subtable(top, root, "delivery", path)) {
+    TableReader r(*t, path, "delivery.");
+    r.boolean("enabled", c.delivery);
+    r.string("maildir", c.maildir);
+    r.boolean("keep_content", c.keep_content);
+    r.finish();
+  }
+  top.finish();
+  return c;
+}
+
+}  // namespace mailactor::app

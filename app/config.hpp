@@ -1,0 +1,68 @@
+// mailactor's configuration file (TOML, see conf/mailactor.toml). Parsing is strict: an unknown
+// key, a value of the wrong type or out of range is an error naming the file, line and key.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "actors/settings.hpp"
+#include "protocol/data_decoder.hpp"
+#include "storage/queue_store.hpp"
+
+namespace mailactor::app {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ListenerConfig {
+  std::string name = "smtp";
+  std::string listen = "127.0.0.1:2525";  // HOST:PORT, [IPv6]:PORT
+  actors::ListenerMode mode = actors::ListenerMode::mx;
+};
+
+struct Config {
+  std::string source = "(defaults)";  // the file it came from
+
+  // [server]
+  std::string hostname;  // default: the machine's host name
+  std::vector<std::string> local_domains = {"localhost"};
+  size_t threads = 0;  // scheduler threads; 0: one per core
+  std::string log_level = "info";
+  std::string log_file;  // empty: stderr
+
+  std::vector<ListenerConfig> listeners = {ListenerConfig{}};
+
+  // [limits]
+  uint64_t max_message_size = 25 * 1024 * 1024;
+  size_t max_recipients = 100;
+  size_t max_sessions = 1000;
+  size_t max_errors = 20;
+  std::chrono::seconds command_timeout{300};
+  std::chrono::seconds data_timeout{180};
+  std::chrono::seconds shutdown_grace{30};
+  protocol::BareNewline bare_newline = protocol::BareNewline::normalize;
+
+  // [spool]
+  std::string spool_dir = "./var/spool";
+  storage::Durability durability = storage::Durability::fsync;
+  uint64_t max_pending = 5000;
+  size_t max_batch = 1000;
+
+  // [delivery]
+  bool delivery = true;
+  std::string maildir = "./var/mail";
+  bool keep_content = false;
+};
+
+// Throws ConfigError.
+Config load_config(const std::string& path);
+
+// "host:port" / "[v6]:port" -> (host, port); throws ConfigError.
+std::pair<std::string, uint16_t> split_host_port(const std::string& s);
+
+}  // namespace mailactor::app

@@ -1,0 +1,126 @@
+// mailactor's command line: serve, check-config, send, queue.
+#include <CLI/CLI.hpp>
+#include <caf/config.hpp>
+
+#include <iostream>
+
+#include "app/config.hpp"
+#include "app/queue_cli.hpp"
+#include "app/send.hpp"
+#include "app/serve.hpp"
+
+namespace {
+
+constexpr const char* kDefaultConfig = "conf/mailactor.toml";
+
+// The spool directory for the queue commands: --spool, else the config's.
+std::string spool_of(const std::string& spool, const std::string& config) {
+  if (!spool.empty()) return spool;
+  return mailactor::app::load_config(config).spool_dir;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace mailactor::app;
+  CLI::App app{
+      "mailactor: an SMTP server on the C++ Actor Framework. It accepts mail over SMTP, commits\n"
+      "every accepted message durably to its queue before answering 250, then delivers it to a\n"
+      "Maildir. Run `mailactor COMMAND --help` for the options of each command."};
+  app.set_version_flag("--version", std::string("mailactor 0.1.0 (CAF ") +
+                                        std::to_string(CAF_MAJOR_VERSION) + "." +
+                                        std::to_string(CAF_MINOR_VERSION) + "." +
+                                        std::to_string(CAF_PATCH_VERSION) + ")");
+  app.require_subcommand(1);
+
+  ServeOptions serve_opts;
+  auto* serve_cmd = app.add_subcommand(
+      "serve", "Run the server until SIGTERM/SIGINT (graceful: open transactions may finish).");
+  serve_cmd->add_option("--config,-c", serve_opts.config, "Configuration file")
+      ->capture_default_str();
+  serve_cmd->add_option("--listen", serve_opts.listen,
+                        "Listen on HOST:PORT instead of the configured listeners");
+  serve_cmd->add_option("--spool", serve_opts.spool, "Spool directory (holds queue.db)");
+  serve_cmd->add_option("--maildir", serve_opts.maildir, "Maildir to deliver to");
+
+  std::string check_config = kDefaultConfig;
+  auto* check_cmd = app.add_subcommand(
+      "check-config", "Parse the configuration strictly and print what it means; exit 1 on error.");
+  check_cmd->add_option("--config,-c", check_config, "Configuration file")->capture_default_str();
+
+  SendOptions send_opts;
+  auto* send_cmd = app.add_subcommand(
+      "send", "Send one message over SMTP; prints the queue id, exits non-zero on 4xx/5xx.");
+  send_cmd->add_option("--server", send_opts.server, "HOST:PORT")->capture_default_str();
+  send_cmd->add_option("--from", send_opts.from, "Envelope sender (empty for <>)");
+  send_cmd->add_option("--to", send_opts.to, "Envelope recipient (repeatable)")->required();
+  send_cmd->add_option("--subject", send_opts.subject,
+                       "Add From/To/Subject/Date/Message-ID headers; the input is the body");
+  send_cmd->add_option("--file", send_opts.file, "The message (default: standard input)");
+  send_cmd->add_option("--helo", send_opts.helo, "Name to send in EHLO")->capture_default_str();
+  send_cmd->add_option("--timeout", send_opts.timeout_seconds, "Seconds to wait for each reply")
+      ->capture_default_str();
+
+  std::string queue_config = kDefaultConfig;
+  std::string queue_spool;
+  auto* queue_cmd = app.add_subcommand("queue", "Read the queue: ls, show ID, export ID, purge.");
+  queue_cmd->add_option("--config,-c", queue_config, "Configuration file (for the spool)")
+      ->capture_default_str();
+  queue_cmd->add_option("--spool", queue_spool, "Spool directory (overrides the config)");
+  queue_cmd->require_subcommand(1);
+  std::string ls_state;
+  bool ls_json = false;
+  auto* ls_cmd = queue_cmd->add_subcommand("ls", "List messages: id, state, size, time, sender");
+  ls_cmd->add_option("--state", ls_state, "Only receiving, queued or delivered");
+  ls_cmd->add_flag("--json", ls_json, "One JSON envelope per line");
+  std::string show_id;
+  auto* show_cmd = queue_cmd->add_subcommand("show", "Print a message's envelope as JSON");
+  show_cmd->add_option("ID", show_id, "Queue id")->required();
+  std::string export_id;
+  auto* export_cmd =
+      queue_cmd->add_subcommand("export", "Write a message's stored content to standard output");
+  export_cmd->add_option("ID", export_id, "Queue id")->required();
+  bool purge_all = false;
+  auto* purge_cmd = queue_cmd->add_subcommand(
+      "purge", "Delete delivered messages (with --all: also queued, undelivered ones)");
+  purge_cmd->add_flag("--all", purge_all, "Also delete queued messages");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*serve_cmd) return serve(serve_opts);
+  if (*send_cmd) return send_message(send_opts);
+  if (*check_cmd) {
+    try {
+      Config c = load_config(check_config);
+      std::cout << c.source << ": ok\n  hostname " << c.hostname << "\n  local domains";
+      for (auto& d : c.local_domains)
+        std::cout << " " << d;
+      std::cout << "\n";
+      for (auto& l : c.listeners)
+        std::cout << "  listener " << l.name << " on " << l.listen << " ("
+                  << (l.mode == mailactor::actors::ListenerMode::mx ? "mx" : "submission") << ")\n";
+      std::cout << "  spool " << c.spool_dir << " (durability "
+                << (c.durability == mailactor::storage::Durability::fsync ? "fsync" : "none")
+                << ")\n  delivery " << (c.delivery ? "to Maildir " + c.maildir : std::string("off"))
+                << "\n";
+      return 0;
+    } catch (const std::exception& e) {
+      std::cerr << "mailactor: " << e.what() << "\n";
+      return 1;
+    }
+  }
+  if (*queue_cmd) {
+    std::string spool;
+    try {
+      spool = spool_of(queue_spool, queue_config);
+    } catch (const std::exception& e) {
+      std::cerr << "mailactor: " << e.what() << "\n";
+      return 2;
+    }
+    if (*ls_cmd) return queue_ls(spool, ls_state, ls_json);
+    if (*show_cmd) return queue_show(spool, show_id);
+    if (*export_cmd) return queue_export(spool, export_id);
+    if (*purge_cmd) return queue_purge(spool, purge_all);
+  }
+  return 2;
+}

@@ -1,0 +1,176 @@
+#include "app/send.hpp"
+
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+#include "app/config.hpp"
+#include "protocol/data_decoder.hpp"
+#include "protocol/received.hpp"
+#include "protocol/reply_parser.hpp"
+
+namespace mailactor::app {
+namespace {
+
+class Connection {
+ public:
+  Connection(const std::string& server, int timeout) : timeout_ms_(timeout * 1000) {
+    auto [host, port] = split_host_port(server);
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    int rc = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res);
+    if (rc != 0) throw std::runtime_error(server + ": " + gai_strerror(rc));
+    for (addrinfo* a = res; a; a = a->ai_next) {
+      fd_ = ::socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (fd_ >= 0 && ::connect(fd_, a->ai_addr, a->ai_addrlen) == 0) break;
+      if (fd_ >= 0) ::close(fd_);
+      fd_ = -1;
+    }
+    freeaddrinfo(res);
+    if (fd_ < 0)
+      throw std::runtime_error("cannot connect to " + server + ": " + std::strerror(errno));
+  }
+  ~Connection() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  void write(std::string_view bytes) {
+    while (!bytes.empty()) {
+      ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw std::runtime_error(std::string("write: ") + std::strerror(errno));
+      }
+      bytes.remove_prefix(static_cast<size_t>(n));
+    }
+  }
+
+  protocol::Reply read_reply() {
+    while (true) {
+      if (auto r = parser_.next()) return *r;
+      pollfd p{fd_, POLLIN, 0};
+      int rc = ::poll(&p, 1, timeout_ms_);
+      if (rc == 0) throw std::runtime_error("timeout waiting for the server");
+      if (rc < 0 && errno != EINTR) throw std::runtime_error(std::strerror(errno));
+      char buf[4096];
+      ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n == 0) throw std::runtime_error("connection closed by the server");
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw std::runtime_error(std::string("read: ") + std::strerror(errno));
+      }
+      if (!parser_.feed(std::string_view(buf, static_cast<size_t>(n))))
+        throw std::runtime_error("the server does not speak SMTP");
+    }
+  }
+
+ private:
+  int fd_ = -1;
+  int timeout_ms_;
+  protocol::ReplyParser parser_;
+};
+
+std::string read_input(const std::string& file) {
+  if (file.empty() || file == "-") {
+    return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + file);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::string headers(const SendOptions& o) {
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  std::random_device rd;
+  std::ostringstream h;
+  h << "From: <" << o.from << ">\r\nTo: ";
+  for (size_t i = 0; i < o.to.size(); ++i)
+    h << (i ? ", " : "") << "<" << o.to[i] << ">";
+  h << "\r\nSubject: " << o.subject << "\r\nDate: " << protocol::rfc5322_date(now)
+    << "\r\nMessage-ID: <" << now << "." << std::hex << rd() << rd() << "@" << o.helo
+    << ">\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n";
+  return h.str();
+}
+
+std::string text(const protocol::Reply& r) {
+  return r.summary();
+}
+
+}  // namespace
+
+int send_message(const SendOptions& o) {
+  if (o.to.empty()) {
+    std::cerr << "mailactor send: at least one --to is needed\n";
+    return 2;
+  }
+  std::string content;
+  try {
+    content = read_input(o.file);
+    if (!o.subject.empty()) content = headers(o) + content;
+  } catch (const std::exception& e) {
+    std::cerr << "mailactor send: " << e.what() << "\n";
+    return 2;
+  }
+  try {
+    Connection c(o.server, o.timeout_seconds);
+    auto expect = [&](const protocol::Reply& r, int want_class) {
+      if (r.code / 100 != want_class) {
+        std::cerr << "mailactor send: refused: " << text(r) << "\n";
+        return false;
+      }
+      return true;
+    };
+    if (!expect(c.read_reply(), 2)) return 1;
+    c.write("EHLO " + o.helo + "\r\n");
+    auto ehlo = c.read_reply();
+    bool smtputf8 = false;
+    for (const auto& l : ehlo.lines)
+      if (l == "SMTPUTF8") smtputf8 = true;
+    if (!expect(ehlo, 2)) return 1;
+    bool needs_utf8 = false;
+    for (const auto& a : o.to)
+      for (unsigned char ch : a)
+        if (ch >= 0x80) needs_utf8 = true;
+    for (unsigned char ch : o.from)
+      if (ch >= 0x80) needs_utf8 = true;
+    c.write("MAIL FROM:<" + o.from + ">" + (needs_utf8 && smtputf8 ? " SMTPUTF8" : "") + "\r\n");
+    if (!expect(c.read_reply(), 2)) return 1;
+    for (const auto& to : o.to) {
+      c.write("RCPT TO:<" + to + ">\r\n");
+      if (!expect(c.read_reply(), 2)) return 1;
+    }
+    c.write("DATA\r\n");
+    if (!expect(c.read_reply(), 3)) return 1;
+    std::string wire;
+    protocol::DotStuffer stuffer;
+    stuffer.append(content, wire);
+    stuffer.finish(wire);
+    c.write(wire);
+    auto done = c.read_reply();
+    if (!expect(done, 2)) return 1;
+    c.write("QUIT\r\n");
+    std::string last = done.lines.empty() ? "" : done.lines.back();
+    size_t as = last.rfind("queued as ");
+    std::cout << (as == std::string::npos ? last : last.substr(as + 10)) << "\n";
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "mailactor send: " << e.what() << "\n";
+    return 2;
+  }
+}
+
+}  // namespace mailactor::app

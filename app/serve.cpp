@@ -1,0 +1,199 @@
+#include "app/serve.hpp"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include <thread>
+
+#include "actors/broker.hpp"
+#include "actors/deliverer.hpp"
+#include "actors/queue_writer.hpp"
+#include "actors/spooler.hpp"
+#include "actors/stats.hpp"
+#include "app/config.hpp"
+#include "app/listen_socket.hpp"
+#include "app/logging.hpp"
+#include "storage/maildir.hpp"
+#include "storage/queue_reader.hpp"
+
+namespace mailactor::app {
+namespace {
+
+actors::SessionSettings session_settings(const Config& c, const ListenerConfig& l) {
+  actors::SessionSettings s;
+  s.listener = l.name;
+  s.mode = l.mode;
+  s.local_domains = c.local_domains;
+  s.command_timeout = c.command_timeout;
+  s.data_timeout = c.data_timeout;
+  auto& e = s.engine;
+  e.hostname = c.hostname;
+  e.max_message_size = c.max_message_size;
+  e.max_recipients = c.max_recipients;
+  e.max_errors = c.max_errors;
+  e.bare_newline = c.bare_newline;
+  // AUTH and TLS arrive with their own listener settings; submission already demands AUTH.
+  e.auth_required = l.mode == actors::ListenerMode::submission;
+  return s;
+}
+
+void log_stats(const std::vector<actors::actor_stats>& all) {
+  for (const auto& s : all) {
+    std::string line;
+    for (const auto& [k, v] : s.counters)
+      line += " " + k + "=" + std::to_string(v);
+    spdlog::info("stats {} mailbox={} high_water={}{}", s.name, s.mailbox, s.mailbox_high_water,
+                 line);
+    if (s.name == "queue_writer") {
+      auto batches = s.counters.count("batches") ? s.counters.at("batches") : 0;
+      auto commits = s.counters.count("commits") ? s.counters.at("commits") : 0;
+      if (batches > 0)
+        spdlog::info("queue writer: {} commits in {} group commits, {:.1f} messages per sync",
+                     commits, batches, static_cast<double>(commits) / static_cast<double>(batches));
+    }
+  }
+}
+
+void dump_stats(caf::actor_system& system, const actors::stats_actor& stats) {
+  caf::scoped_actor self{system};
+  self->request(stats, std::chrono::seconds(5), actors::get_stats_atom::value)
+      .receive([](std::vector<actors::actor_stats>& all) { log_stats(all); },
+               [](caf::error&) { spdlog::warn("stats did not answer"); });
+}
+
+void stop_actor(caf::scoped_actor& self, const caf::actor& a, std::chrono::seconds wait) {
+  self->monitor(a);
+  self->send_exit(a, caf::exit_reason::user_shutdown);
+  self->receive([](caf::down_msg&) {},
+                caf::after(wait) >> [] { spdlog::warn("an actor did not stop in time"); });
+}
+
+}  // namespace
+
+int serve(const ServeOptions& options) {
+  Config cfg;
+  try {
+    cfg = load_config(options.config);
+    if (!options.listen.empty()) {
+      split_host_port(options.listen);
+      cfg.listeners.resize(1);
+      cfg.listeners[0].listen = options.listen;
+    }
+    if (!options.spool.empty()) cfg.spool_dir = options.spool;
+    if (!options.maildir.empty()) cfg.maildir = options.maildir;
+    setup_logging(cfg.log_level, cfg.log_file);
+  } catch (const std::exception& e) {
+    fprintf(stderr, "mailactor: %s\n", e.what());
+    return 2;
+  }
+
+  // Signals are taken by sigwait() below; every thread started from here inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGUSR1})
+    sigaddset(&signals, s);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::shared_ptr<storage::QueueStore> store;
+  std::shared_ptr<storage::QueueReader> reader;
+  std::shared_ptr<storage::Maildir> maildir;
+  auto broker_settings = std::make_shared<actors::BrokerSettings>();
+  try {
+    store = std::make_shared<storage::QueueStore>(cfg.spool_dir, cfg.durability);
+    if (size_t n = store->remove_incomplete())
+      spdlog::info("removed {} incomplete messages left by an earlier run", n);
+    if (cfg.delivery) {
+      maildir = std::make_shared<storage::Maildir>(cfg.maildir);
+      reader = std::make_shared<storage::QueueReader>(cfg.spool_dir);
+    }
+    broker_settings->max_sessions = cfg.max_sessions;
+    broker_settings->shutdown_grace = cfg.shutdown_grace;
+    for (const auto& l : cfg.listeners) {
+      auto [host, port] = split_host_port(l.listen);
+      ListenSocket sock = open_listen_socket(host, port);
+      actors::ListenerSettings ls;
+      ls.name = l.name;
+      ls.host = host;
+      ls.port = sock.port;
+      ls.fd = sock.fd;
+      ls.session = session_settings(cfg, l);
+      broker_settings->listeners.push_back(std::move(ls));
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("cannot start: {}", e.what());
+    return 1;
+  }
+  if (cfg.durability == storage::Durability::none)
+    spdlog::warn("durability = none: acknowledged mail can be lost on power failure or OS crash");
+
+  caf::actor_system_config sys_cfg;
+  sys_cfg.load<caf::io::middleman>();
+  size_t threads = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
+  sys_cfg.set("scheduler.max-threads", threads);
+  sys_cfg.add_message_type<storage::MessageMeta>("mailactor::MessageMeta");
+  sys_cfg.add_message_type<actors::spool_reply>("mailactor::spool_reply");
+  sys_cfg.add_message_type<actors::spool_ticket>("mailactor::spool_ticket");
+  sys_cfg.add_message_type<actors::actor_stats>("mailactor::actor_stats");
+  caf::actor_system system{sys_cfg};
+
+  actors::SpoolSettings spool_settings;
+  spool_settings.max_pending = cfg.max_pending;
+  spool_settings.max_batch = cfg.max_batch;
+  spool_settings.node_id = static_cast<uint32_t>(getpid()) & 0xFFFF;
+  auto stats = actors::spawn_stats(system);
+  auto writer = actors::spawn_queue_writer(system, store, spool_settings);
+  actors::deliverer_actor deliverer;
+  if (cfg.delivery) {
+    actors::DeliverySettings ds;
+    ds.keep_content = cfg.keep_content;
+    deliverer = actors::spawn_deliverer(system, reader, maildir, writer, ds);
+    caf::anon_send(deliverer, actors::scan_atom::value);
+    actors::watch(stats, caf::actor_cast<caf::actor>(deliverer));
+  }
+  auto spooler = actors::spawn_spooler(system, writer, spool_settings);
+  actors::watch(stats, caf::actor_cast<caf::actor>(spooler));
+  actors::watch(stats, caf::actor_cast<caf::actor>(writer));
+  auto broker = actors::spawn_broker(system, broker_settings, spooler, stats);
+  actors::watch(stats, broker);
+  spdlog::info("mailactor ready: {} listener(s), spool {} ({}), delivery {}, {} threads",
+               cfg.listeners.size(), cfg.spool_dir,
+               cfg.durability == storage::Durability::fsync ? "fsync" : "none",
+               cfg.delivery ? "to " + cfg.maildir : std::string("off"), threads);
+
+  while (true) {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (sig == SIGHUP) {
+      spdlog::info("SIGHUP: nothing to reload in this version");
+    } else if (sig == SIGUSR1) {
+      dump_stats(system, stats);
+    } else {
+      spdlog::info("{} received: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      break;
+    }
+  }
+
+  caf::scoped_actor self{system};
+  self->monitor(broker);
+  self->send(broker, actors::drain_atom::value);
+  self->receive([](caf::down_msg&) {},
+                caf::after(cfg.shutdown_grace + std::chrono::seconds(15)) >>
+                    [] { spdlog::warn("connections did not close in time"); });
+  if (deliverer) stop_actor(self, caf::actor_cast<caf::actor>(deliverer), std::chrono::seconds(30));
+  // Commit what is still open (delivered marks), then report.
+  self->send(writer, actors::flush_atom::value);
+  dump_stats(system, stats);
+  stop_actor(self, caf::actor_cast<caf::actor>(spooler), std::chrono::seconds(5));
+  stop_actor(self, caf::actor_cast<caf::actor>(writer), std::chrono::seconds(30));
+  stop_actor(self, caf::actor_cast<caf::actor>(stats), std::chrono::seconds(5));
+  spdlog::info("mailactor stopped");
+  return 0;
+}
+
+}  // namespace mailactor::app

@@ -1,0 +1,31 @@
+// Maildir delivery (https://cr.yp.to/proto/maildir.html) with an envelope file per message:
+//   <maildir>/tmp/<id>  -> fsync -> <maildir>/envelope/<id>.json (fsync) -> rename into
+//   <maildir>/new/<id> -> fsync new/. A crash at any step leaves nothing partial in new/; the
+//   queue still holds the message, so it is delivered again (at least once, never lost).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace mailactor::storage {
+
+class Maildir {
+ public:
+  // Creates the directories if needed; throws std::runtime_error when unusable.
+  explicit Maildir(std::string path);
+
+  using Writer = std::function<void(std::string_view)>;
+  // `produce` is called with a writer and streams the content into tmp/<id>. Throws
+  // std::system_error on any I/O error (the message then is not in new/).
+  void deliver(const std::string& id, const std::string& envelope_json,
+               const std::function<void(const Writer&)>& produce);
+
+  const std::string& path() const { return path_; }
+  bool delivered(const std::string& id) const;
+
+ private:
+  std::string path_;
+};
+
+}  // namespace mailactor::storage

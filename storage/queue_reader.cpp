@@ -1,0 +1,115 @@
+#include "storage/queue_reader.hpp"
+
+#include <sys/stat.h>
+
+#include <stdexcept>
+
+#include "storage/envelope_json.hpp"
+
+namespace mailactor::storage {
+
+namespace {
+const char kColumns[] =
+    "id, state, mail_from, rcpt_to, helo, client_addr, client_port, listener, auth_user, "
+    "tls_protocol, tls_cipher, protocol, params, received_at, size, delivered_at";
+}
+
+std::optional<MessageState> parse_state(std::string_view s) {
+  if (s == "receiving") return MessageState::receiving;
+  if (s == "queued") return MessageState::queued;
+  if (s == "delivered") return MessageState::delivered;
+  return std::nullopt;
+}
+
+QueueReader::QueueReader(const std::string& spool_dir) {
+  std::string path = spool_dir + "/queue.db";
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) throw std::runtime_error("no queue at " + path);
+  db_ = Database(path, false);
+}
+
+QueueEntry QueueReader::row(const Statement& s) const {
+  QueueEntry e;
+  e.meta.id = s.text(0);
+  e.state = parse_state(s.text(1)).value_or(MessageState::queued);
+  e.meta.mail_from = s.text(2);
+  e.meta.rcpt_to = rcpt_to_from_json(s.text(3));
+  e.meta.helo = s.text(4);
+  e.meta.client_addr = s.text(5);
+  e.meta.client_port = static_cast<uint16_t>(s.int64(6));
+  e.meta.listener = s.text(7);
+  e.meta.auth_user = s.text(8);
+  e.meta.tls_protocol = s.text(9);
+  e.meta.tls_cipher = s.text(10);
+  e.meta.protocol = s.text(11);
+  e.meta.params = s.text(12);
+  e.meta.received_at = s.int64(13);
+  e.meta.size = static_cast<uint64_t>(s.int64(14));
+  if (!s.is_null(15)) e.delivered_at = s.int64(15);
+  return e;
+}
+
+std::vector<QueueEntry> QueueReader::list(std::optional<MessageState> state, size_t limit) const {
+  std::string sql = std::string("SELECT ") + kColumns + " FROM messages";
+  if (state) sql += " WHERE state = ?1";
+  sql += " ORDER BY id";
+  if (limit > 0) sql += " LIMIT " + std::to_string(limit);
+  Database& db = const_cast<Database&>(db_);
+  Statement s = db.prepare(sql);
+  if (state) s.bind(1, to_string(*state));
+  std::vector<QueueEntry> out;
+  while (s.step())
+    out.push_back(row(s));
+  return out;
+}
+
+std::optional<QueueEntry> QueueReader::get(const std::string& id) const {
+  Database& db = const_cast<Database&>(db_);
+  Statement s = db.prepare(std::string("SELECT ") + kColumns + " FROM messages WHERE id = ?1");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return row(s);
+}
+
+bool QueueReader::content(const std::string& id,
+                          const std::function<void(std::string_view)>& sink) const {
+  Database& db = const_cast<Database&>(db_);
+  Statement s = db.prepare("SELECT data FROM message_chunks WHERE message_id = ?1 ORDER BY seq");
+  s.bind(1, id);
+  bool any = false;
+  while (s.step()) {
+    any = true;
+    sink(s.blob(0));
+  }
+  return any;
+}
+
+std::vector<std::string> QueueReader::queued_ids(const std::string& after, size_t limit) const {
+  Database& db = const_cast<Database&>(db_);
+  Statement s =
+      db.prepare("SELECT id FROM messages WHERE state = 'queued' AND id > ?1 ORDER BY id LIMIT ?2");
+  s.bind(1, after).bind(2, static_cast<int64_t>(limit));
+  std::vector<std::string> out;
+  while (s.step())
+    out.push_back(s.text(0));
+  return out;
+}
+
+size_t QueueReader::purge(bool all) {
+  const char* which = all ? "state <> 'receiving'" : "state = 'delivered'";
+  db_.exec("BEGIN IMMEDIATE");
+  try {
+    db_.exec(std::string("DELETE FROM message_chunks WHERE message_id IN (SELECT id FROM messages "
+                         "WHERE ") +
+             which + ")");
+    db_.exec(std::string("DELETE FROM messages WHERE ") + which);
+    size_t n = static_cast<size_t>(db_.changes());
+    db_.exec("COMMIT");
+    return n;
+  } catch (...) {
+    db_.exec("ROLLBACK");
+    throw;
+  }
+}
+
+}  // namespace mailactor::storage

@@ -1,0 +1,44 @@
+// The read side of the queue: the deliverer's and the `mailactor queue` CLI's own connection.
+// WAL mode lets it read while the writer writes.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/message_meta.hpp"
+#include "storage/sqlite.hpp"
+
+namespace mailactor::storage {
+
+struct QueueEntry {
+  MessageMeta meta;
+  MessageState state = MessageState::queued;
+  std::optional<int64_t> delivered_at;
+};
+
+class QueueReader {
+ public:
+  // Opens <spool_dir>/queue.db, which must exist.
+  explicit QueueReader(const std::string& spool_dir);
+
+  std::vector<QueueEntry> list(std::optional<MessageState> state = std::nullopt,
+                               size_t limit = 0) const;
+  std::optional<QueueEntry> get(const std::string& id) const;
+  // Streams the stored content chunk by chunk; false when the message has no content (left).
+  bool content(const std::string& id, const std::function<void(std::string_view)>& sink) const;
+  // Queued (undelivered) ids in arrival order, after `after` (exclusive), at most `limit`.
+  std::vector<std::string> queued_ids(const std::string& after, size_t limit) const;
+  // Deletes delivered messages, or every message that is not being received (`all`).
+  size_t purge(bool all);
+
+ private:
+  QueueEntry row(const Statement& s) const;
+  Database db_;
+};
+
+std::optional<MessageState> parse_state(std::string_view s);
+
+}  // namespace mailactor::storage

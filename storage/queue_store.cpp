@@ -1,0 +1,196 @@
+#include "storage/queue_store.hpp"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+
+#include "storage/envelope_json.hpp"
+#include "storage/queue_schema.hpp"
+
+namespace mailactor::storage {
+
+const char* to_string(MessageState s) {
+  switch (s) {
+    case MessageState::receiving:
+      return "receiving";
+    case MessageState::queued:
+      return "queued";
+    case MessageState::delivered:
+      return "delivered";
+  }
+  return "?";
+}
+
+namespace {
+
+void ensure_directory(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw std::runtime_error("cannot create spool directory " + dir + ": " + ec.message());
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    throw std::runtime_error("spool " + dir + " is not a directory");
+}
+
+}  // namespace
+
+QueueStore::QueueStore(const std::string& spool_dir, Durability durability) {
+  ensure_directory(spool_dir);
+  db_ = Database(spool_dir + "/queue.db", false);
+  db_.exec("PRAGMA journal_mode=WAL");
+  db_.exec(durability == Durability::fsync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=OFF");
+  // The writer is the only writer: keep checkpoints out of the commit path's way.
+  db_.exec("PRAGMA wal_autocheckpoint=4000");
+  db_.exec(kSchemaSql);
+  insert_receiving_ =
+      db_.prepare("INSERT INTO messages (id, state, received_at) VALUES (?1, 'receiving', ?2)");
+  insert_chunk_ =
+      db_.prepare("INSERT INTO message_chunks (message_id, seq, data) VALUES (?1, ?2, ?3)");
+  upsert_queued_ = db_.prepare(
+      "INSERT INTO messages (id, state, mail_from, rcpt_to, helo, client_addr, client_port, "
+      "listener, auth_user, tls_protocol, tls_cipher, protocol, params, received_at, size) "
+      "VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+      "ON CONFLICT (id) DO UPDATE SET state = 'queued', mail_from = ?2, rcpt_to = ?3, helo = ?4, "
+      "client_addr = ?5, client_port = ?6, listener = ?7, auth_user = ?8, tls_protocol = ?9, "
+      "tls_cipher = ?10, protocol = ?11, params = ?12, received_at = ?13, size = ?14");
+  delete_chunks_ = db_.prepare("DELETE FROM message_chunks WHERE message_id = ?1");
+  // Never touches a message that made it to 'queued'.
+  delete_receiving_chunks_ = db_.prepare(
+      "DELETE FROM message_chunks WHERE message_id = ?1 AND NOT EXISTS "
+      "(SELECT 1 FROM messages WHERE id = ?1 AND state <> 'receiving')");
+  delete_message_ = db_.prepare("DELETE FROM messages WHERE id = ?1 AND state = 'receiving'");
+  mark_delivered_ =
+      db_.prepare("UPDATE messages SET state = 'delivered', delivered_at = ?2 WHERE id = ?1");
+}
+
+size_t QueueStore::remove_incomplete() {
+  db_.exec("BEGIN IMMEDIATE");
+  try {
+    db_.exec(
+        "DELETE FROM message_chunks WHERE message_id IN "
+        "(SELECT id FROM messages WHERE state = 'receiving')");
+    db_.exec("DELETE FROM messages WHERE state = 'receiving'");
+    size_t n = static_cast<size_t>(db_.changes());
+    // Chunks without any message row cannot be delivered either.
+    db_.exec("DELETE FROM message_chunks WHERE message_id NOT IN (SELECT id FROM messages)");
+    db_.exec("COMMIT");
+    return n;
+  } catch (...) {
+    db_.exec("ROLLBACK");
+    throw;
+  }
+}
+
+void QueueStore::begin() {
+  if (in_batch_) return;
+  db_.exec("BEGIN IMMEDIATE");
+  in_batch_ = true;
+  touched_.clear();
+}
+
+QueueStore::Receiving& QueueStore::receiving_entry(const std::string& id, int64_t now) {
+  auto it = receiving_.find(id);
+  if (it != receiving_.end()) return it->second;
+  insert_receiving_.bind(1, id).bind(2, now).run();
+  return receiving_[id];
+}
+
+void QueueStore::append(const std::string& id, std::string_view bytes, int64_t now) {
+  begin();
+  Receiving& r = receiving_entry(id, now);
+  touched_.push_back(id);
+  insert_chunk_.bind(1, id).bind(2, r.next_seq).bind_blob(3, bytes).run();
+  ++r.next_seq;
+  r.size += bytes.size();
+}
+
+uint64_t QueueStore::finish(MessageMeta meta, std::string_view tail) {
+  begin();
+  int64_t seq = 0;
+  uint64_t size = 0;
+  auto it = receiving_.find(meta.id);
+  if (it != receiving_.end()) {
+    seq = it->second.next_seq;
+    size = it->second.size;
+  }
+  if (!tail.empty() || seq == 0) {
+    insert_chunk_.bind(1, meta.id).bind(2, seq).bind_blob(3, tail).run();
+    size += tail.size();
+  }
+  meta.size = size;
+  upsert_queued_.bind(1, meta.id)
+      .bind(2, meta.mail_from)
+      .bind(3, rcpt_to_json(meta.rcpt_to))
+      .bind(4, meta.helo)
+      .bind(5, meta.client_addr)
+      .bind(6, static_cast<int64_t>(meta.client_port))
+      .bind(7, meta.listener)
+      .bind(8, meta.auth_user)
+      .bind(9, meta.tls_protocol)
+      .bind(10, meta.tls_cipher)
+      .bind(11, meta.protocol)
+      .bind(12, meta.params)
+      .bind(13, meta.received_at)
+      .bind(14, static_cast<int64_t>(size))
+      .run();
+  if (it != receiving_.end()) {
+    touched_.push_back(meta.id);
+    receiving_.erase(it);
+  }
+  return size;
+}
+
+void QueueStore::abort(const std::string& id, bool written_before) {
+  auto it = receiving_.find(id);
+  if (it == receiving_.end() && !written_before) return;  // nothing was written for it
+  begin();
+  delete_receiving_chunks_.bind(1, id).run();
+  delete_message_.bind(1, id).run();
+  if (it != receiving_.end()) receiving_.erase(it);
+}
+
+void QueueStore::mark_delivered(const std::string& id, bool keep_content, int64_t now) {
+  begin();
+  mark_delivered_.bind(1, id).bind(2, now).run();
+  if (!keep_content) delete_chunks_.bind(1, id).run();
+}
+
+void QueueStore::commit() {
+  if (!in_batch_) return;
+  try {
+    db_.exec("COMMIT");
+    in_batch_ = false;
+    touched_.clear();
+  } catch (...) {
+    rollback();
+    throw;
+  }
+}
+
+bool QueueStore::batch_lost_after_error() {
+  if (!in_batch_ || sqlite3_get_autocommit(db_.raw()) == 0) return false;
+  rollback();
+  return true;
+}
+
+void QueueStore::rollback() {
+  lost_.clear();
+  if (!in_batch_) return;
+  in_batch_ = false;
+  try {
+    db_.exec("ROLLBACK");
+  } catch (const SqliteError&) {
+    // A failed COMMIT may already have rolled back.
+  }
+  // Partial content written in this batch is gone: those messages cannot complete.
+  for (const auto& id : touched_) {
+    receiving_.erase(id);
+    if (lost_.empty() || lost_.back() != id) lost_.push_back(id);
+  }
+  touched_.clear();
+}
+
+}  // namespace mailactor::storage

@@ -1,0 +1,172 @@
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "storage/queue_id.hpp"
+#include "storage/queue_reader.hpp"
+#include "storage/queue_store.hpp"
+#include "temp_dir.hpp"
+
+namespace mailactor::storage {
+namespace {
+
+using mailactor::testing::TempDir;
+
+MessageMeta meta(const std::string& id) {
+  MessageMeta m;
+  m.id = id;
+  m.mail_from = "a@b.example";
+  m.rcpt_to = {"x@example.test", "y@example.test"};
+  m.helo = "client.example";
+  m.client_addr = "127.0.0.1";
+  m.client_port = 4242;
+  m.listener = "smtp";
+  m.protocol = "ESMTP";
+  m.params = "BODY=8BITMIME";
+  m.received_at = 1'800'000'000;
+  return m;
+}
+
+std::string content_of(const QueueReader& r, const std::string& id) {
+  std::string out;
+  r.content(id, [&](std::string_view b) { out.append(b.data(), b.size()); });
+  return out;
+}
+
+TEST(QueueStore, StreamedMessageIsQueuedWithItsEnvelope) {
+  TempDir dir;
+  QueueStore store(dir / "spool", Durability::fsync);
+  store.append("M1", "Received: x\r\n", 1);
+  store.append("M1", "Subject: a\r\n\r\n", 1);
+  EXPECT_EQ(store.finish(meta("M1"), "body\r\n"), 33u);
+  store.commit();
+  QueueReader reader(dir / "spool");
+  auto e = reader.get("M1");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->state, MessageState::queued);
+  EXPECT_EQ(e->meta.rcpt_to, (std::vector<std::string>{"x@example.test", "y@example.test"}));
+  EXPECT_EQ(e->meta.size, 33u);
+  EXPECT_EQ(e->meta.client_port, 4242);
+  EXPECT_EQ(e->meta.params, "BODY=8BITMIME");
+  EXPECT_EQ(content_of(reader, "M1"), "Received: x\r\nSubject: a\r\n\r\nbody\r\n");
+}
+
+TEST(QueueStore, SmallMessageInOneStep) {
+  TempDir dir;
+  QueueStore store(dir.path(), Durability::none);
+  store.finish(meta("M2"), "whole message\r\n");
+  store.commit();
+  QueueReader reader(dir.path());
+  EXPECT_EQ(content_of(reader, "M2"), "whole message\r\n");
+  EXPECT_EQ(reader.queued_ids("", 10), std::vector<std::string>{"M2"});
+}
+
+TEST(QueueStore, EmptyMessageStillHasContent) {
+  TempDir dir;
+  QueueStore store(dir.path(), Durability::fsync);
+  store.finish(meta("E"), "");
+  store.commit();
+  QueueReader reader(dir.path());
+  std::string out = "x";
+  EXPECT_TRUE(reader.content("E", [&](std::string_view b) { out = std::string(b); }));
+  EXPECT_EQ(out, "");
+}
+
+TEST(QueueStore, AbortLeavesNothing) {
+  TempDir dir;
+  QueueStore store(dir.path(), Durability::fsync);
+  store.append("A", "part one", 1);
+  store.commit();  // a group commit of other sessions makes the partial content durable
+  store.append("A", "part two", 1);
+  store.abort("A");
+  store.commit();
+  QueueReader reader(dir.path());
+  EXPECT_FALSE(reader.get("A"));
+  EXPECT_FALSE(reader.content("A", [](std::string_view) {}));
+  EXPECT_EQ(store.receiving(), 0u);
+}
+
+TEST(QueueStore, CrashLeftoversAreRemovedAtStart) {
+  TempDir dir;
+  {
+    QueueStore store(dir.path(), Durability::fsync);
+    store.append("half", "partial", 1);
+    store.finish(meta("done"), "complete");
+    store.commit();  // "half" is durable as 'receiving': as after a crash mid-message
+  }
+  QueueStore again(dir.path(), Durability::fsync);
+  EXPECT_EQ(again.remove_incomplete(), 1u);
+  QueueReader reader(dir.path());
+  EXPECT_FALSE(reader.get("half"));
+  EXPECT_FALSE(reader.content("half", [](std::string_view) {}));
+  EXPECT_TRUE(reader.get("done"));
+}
+
+TEST(QueueStore, UncommittedBatchIsNotVisible) {
+  TempDir dir;
+  QueueStore store(dir.path(), Durability::fsync);
+  store.finish(meta("pending"), "x");
+  QueueReader reader(dir.path());
+  EXPECT_FALSE(reader.get("pending")) << "visible before the group commit";
+  store.commit();
+  EXPECT_TRUE(reader.get("pending"));
+}
+
+TEST(QueueStore, RollbackReportsLostMessages) {
+  TempDir dir;
+  QueueStore store(dir.path(), Durability::fsync);
+  store.append("R", "part", 1);
+  store.finish(meta("F"), "x");
+  store.rollback();
+  auto lost = store.lost_in_rollback();
+  EXPECT_NE(std::find(lost.begin(), lost.end(), "R"), lost.end());
+  // "F" was never partial: its commit fails through the writer's pending reply instead.
+  QueueReader reader(dir.path());
+  EXPECT_TRUE(reader.list().empty());
+}
+
+TEST(QueueStore, DeliveredDropsContentAndPurge) {
+  TempDir dir;
+  QueueStore store(dir.path(), Durability::fsync);
+  store.finish(meta("D"), "x");
+  store.finish(meta("Q"), "y");
+  store.commit();
+  store.mark_delivered("D", false, 5);
+  store.commit();
+  QueueReader reader(dir.path());
+  EXPECT_EQ(reader.get("D")->state, MessageState::delivered);
+  EXPECT_EQ(*reader.get("D")->delivered_at, 5);
+  EXPECT_FALSE(reader.content("D", [](std::string_view) {}));
+  EXPECT_EQ(reader.list(MessageState::queued).size(), 1u);
+  EXPECT_EQ(reader.purge(false), 1u);
+  EXPECT_EQ(reader.list().size(), 1u);
+  EXPECT_EQ(reader.purge(true), 1u);
+  EXPECT_TRUE(reader.list().empty());
+}
+
+TEST(QueueStore, UnusableSpoolIsAClearError) {
+  TempDir dir;
+  std::string file = dir / "not-a-dir";
+  FILE* f = fopen(file.c_str(), "w");
+  fclose(f);
+  EXPECT_THROW(QueueStore(file, Durability::fsync), std::runtime_error);
+  EXPECT_THROW(QueueReader(dir / "missing"), std::runtime_error);
+}
+
+TEST(QueueId, UniqueAndSortable) {
+  QueueIdGenerator a(1);
+  QueueIdGenerator b(2);
+  std::set<std::string> seen;
+  std::string last;
+  for (int i = 0; i < 20000; ++i) {
+    std::string id = a.next();
+    EXPECT_TRUE(seen.insert(id).second);
+    EXPECT_TRUE(seen.insert(b.next()).second);
+    EXPECT_GT(id, last);
+    last = id;
+    EXPECT_EQ(id.find_first_not_of("0123456789ABCDEF"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace mailactor::storage
