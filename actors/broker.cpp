@@ -6,7 +6,13 @@
 #include <caf/io/receive_policy.hpp>
 #include <caf/io/system_messages.hpp>
 
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
 #include <unordered_map>
+#include <vector>
 
 #include "actors/session.hpp"
 
@@ -16,9 +22,31 @@ namespace {
 using caf::io::accept_handle;
 using caf::io::connection_handle;
 
+// Reading: scribes read continuously and the broker hands a session one chunk per credit. A
+// chunk that arrives without credit is held here; once a connection holds `read_chunk` bytes it
+// is halted, so a client that sends faster than its session works is slowed by TCP and costs at
+// most two chunks of memory. (Per-read trigger(hdl, 1) was tried first: it costs epoll_ctl calls
+// per read and, worse, CAF 0.17.6 loses a trigger that runs in the same multiplexer round as the
+// scribe's passivation — stream::activate() is a no-op while the pending EPOLL_CTL_DEL has not
+// reset its reader yet — which hung about 2% of reads under concurrency.)
 struct Connection {
   caf::actor session;
   caf::actor_addr address;
+  size_t hold_limit = 64 * 1024;
+  uint64_t chunks = 0;  // chunks received from the socket so far
+  bool credit = false;  // the session asked for a chunk
+  std::deque<std::vector<char>> held;
+  size_t held_bytes = 0;
+  bool halted = false;
+};
+
+// After a halted connection is triggered again, the same CAF race can swallow the trigger; the
+// watch re-triggers it if no chunk arrives although the socket has bytes (or EOF) waiting.
+struct ReadWatch {
+  connection_handle hdl;
+  uint64_t chunks_then;
+  std::chrono::steady_clock::time_point next;
+  std::chrono::milliseconds backoff;
 };
 
 struct BrokerState {
@@ -29,6 +57,9 @@ struct BrokerState {
   bool draining = false;
   bool stopping = false;
   uint64_t accepted = 0;
+  std::vector<ReadWatch> watches;
+  bool watch_tick_scheduled = false;
+  uint64_t lost_triggers = 0;
 };
 
 using Self = caf::io::broker;
@@ -68,6 +99,50 @@ void forget(Self* self, BrokerState& st, connection_handle hdl) {
   }
 }
 
+constexpr std::chrono::milliseconds kFirstCheck{5};
+constexpr std::chrono::milliseconds kMaxBackoff{1000};
+
+void schedule_watch_tick(Self* self, BrokerState& st, std::chrono::milliseconds after) {
+  if (st.watch_tick_scheduled || st.watches.empty()) return;
+  st.watch_tick_scheduled = true;
+  self->delayed_send(self, after, tick_atom::value);
+}
+
+// True when the socket has bytes or an EOF waiting (the handle id is the fd).
+bool readable(connection_handle hdl) {
+  char c;
+  ssize_t n = ::recv(static_cast<int>(hdl.id()), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n >= 0;
+}
+
+void check_watches(Self* self, BrokerState& st) {
+  st.watch_tick_scheduled = false;
+  auto now = std::chrono::steady_clock::now();
+  auto next = now + kMaxBackoff;
+  size_t keep = 0;
+  for (auto& w : st.watches) {
+    auto it = st.connections.find(w.hdl);
+    if (it == st.connections.end() || it->second.chunks != w.chunks_then || it->second.halted)
+      continue;  // reading again, gone, or halted anew
+    if (now >= w.next) {
+      if (readable(w.hdl)) {
+        ++st.lost_triggers;
+        self->trigger(w.hdl);
+        w.backoff = kFirstCheck;
+      } else {
+        w.backoff = std::min(w.backoff * 2, kMaxBackoff);
+      }
+      w.next = now + w.backoff;
+    }
+    next = std::min(next, w.next);
+    st.watches[keep++] = w;
+  }
+  st.watches.resize(keep);
+  schedule_watch_tick(self, st,
+                      std::max(std::chrono::duration_cast<std::chrono::milliseconds>(next - now),
+                               std::chrono::milliseconds(1)));
+}
+
 caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> settings,
                               spooler_actor spooler, stats_actor stats) {
   auto st = std::make_shared<BrokerState>();
@@ -100,19 +175,39 @@ caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> 
         auto session = spawn_session(self->system(), caf::actor_cast<caf::actor>(self), peer,
                                      lit->second, spooler, stats);
         self->monitor(session);
-        st->connections.emplace(msg.handle, Connection{session, session.address()});
+        Connection c;
+        c.session = session;
+        c.address = session.address();
+        c.hold_limit = lit->second->read_chunk;
+        st->connections.emplace(msg.handle, std::move(c));
         self->configure_read(msg.handle, caf::io::receive_policy::at_most(lit->second->read_chunk));
+        self->trigger(msg.handle);  // continuous reading; see Connection
         ++st->accepted;
         update_accepting(self, *st);
       },
       [=](caf::io::new_data_msg& msg) {
         auto it = st->connections.find(msg.handle);
-        if (it != st->connections.end())
-          self->send(it->second.session, data_atom::value, std::move(msg.buf));
+        if (it == st->connections.end()) return;
+        Connection& c = it->second;
+        ++c.chunks;
+        if (c.credit && c.held.empty()) {
+          c.credit = false;
+          self->send(c.session, data_atom::value, std::move(msg.buf));
+          return;
+        }
+        c.held_bytes += msg.buf.size();
+        c.held.push_back(std::move(msg.buf));
+        if (!c.halted && c.held_bytes >= c.hold_limit) {
+          self->halt(msg.handle);
+          c.halted = true;
+        }
       },
       [=](const caf::io::connection_closed_msg& msg) {
         auto it = st->connections.find(msg.handle);
         if (it == st->connections.end()) return;
+        // What the client sent before closing still belongs to its session.
+        for (auto& chunk : it->second.held)
+          self->send(it->second.session, data_atom::value, std::move(chunk));
         self->send(it->second.session, closed_atom::value);
         forget(self, *st, msg.handle);
       },
@@ -130,8 +225,24 @@ caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> 
         self->flush(hdl);
       },
       [=](read_atom, connection_handle hdl) {
-        if (registered(self, *st, hdl)) self->trigger(hdl, 1);
+        auto* c = registered(self, *st, hdl);
+        if (!c) return;
+        if (c->held.empty()) {
+          c->credit = true;
+          return;
+        }
+        c->held_bytes -= c->held.front().size();
+        self->send(c->session, data_atom::value, std::move(c->held.front()));
+        c->held.pop_front();
+        if (c->halted && c->held_bytes < c->hold_limit) {
+          c->halted = false;
+          self->trigger(hdl);
+          st->watches.push_back(ReadWatch{
+              hdl, c->chunks, std::chrono::steady_clock::now() + kFirstCheck, kFirstCheck});
+          schedule_watch_tick(self, *st, kFirstCheck);
+        }
       },
+      [=](tick_atom) { check_watches(self, *st); },
       [=](hangup_atom, connection_handle hdl) {
         if (!registered(self, *st, hdl)) return;
         self->close(hdl);  // flushes pending writes first
@@ -173,6 +284,7 @@ caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> 
         s.mailbox = self->mailbox().size();
         s.counters["sessions"] = st->connections.size();
         s.counters["accepted"] = st->accepted;
+        s.counters["lost_triggers_repaired"] = st->lost_triggers;
         return s;
       },
   };

@@ -97,6 +97,7 @@ void maybe_read(Self* self) {
   if (!st.engine->wants_input()) return;
   st.read_requested = true;
   st.waiting_since = Clock::now();
+  spdlog::debug("read {}:{}", st.peer.address, st.peer.port);
   self->send(st.broker, read_atom::value, st.peer.hdl);
 }
 
@@ -392,6 +393,8 @@ caf::behavior session_behavior(Self* self, caf::actor broker, SessionPeer peer,
       [=](data_atom, std::vector<char>& bytes) {
         auto& s = self->state;
         s.read_requested = false;
+        spdlog::debug("data {}:{} {} bytes in_flight={}", s.peer.address, s.peer.port, bytes.size(),
+                      s.in_flight);
         if (s.closed) return;
         perform(self, s.engine->input(std::string_view(bytes.data(), bytes.size())));
       },

@@ -1,0 +1,230 @@
+"""Starts the real mailactor binary on a loopback port with a temporary spool and Maildir, and
+gives the tests what they need to look at: the queue (sqlite3), the Maildir and the log."""
+
+import os
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+
+BIN = os.environ.get("MAILACTOR_BIN", os.path.join(os.path.dirname(__file__), "../../build/app/mailactor"))
+
+BASE_CONFIG = """
+[server]
+hostname = "mx.example.test"
+local_domains = ["example.test", "localhost"]
+threads = 2
+log_level = "{log_level}"
+
+[[listener]]
+name = "smtp"
+listen = "127.0.0.1:0"
+mode = "mx"
+
+[limits]
+max_message_size = {max_message_size}
+max_recipients = {max_recipients}
+max_sessions = {max_sessions}
+max_errors = {max_errors}
+command_timeout = {command_timeout}
+data_timeout = {data_timeout}
+shutdown_grace = {shutdown_grace}
+bare_newline = "{bare_newline}"
+
+[spool]
+directory = "{spool}"
+durability = "{durability}"
+
+[delivery]
+enabled = {delivery}
+maildir = "{maildir}"
+keep_content = {keep_content}
+"""
+
+DEFAULTS = dict(max_message_size=1048576, max_recipients=100, max_sessions=1000, max_errors=20,
+                command_timeout=300, data_timeout=180, shutdown_grace=10, bare_newline="normalize",
+                durability="fsync", log_level="info", delivery="true", keep_content="true")
+
+
+class Server:
+    """One mailactor process. Use as a context manager; stop() checks a clean exit."""
+
+    def __init__(self, workdir=None, **settings):
+        self.own_dir = workdir is None
+        self.dir = workdir or tempfile.mkdtemp(prefix="mailactor-e2e-")
+        self.spool = os.path.join(self.dir, "spool")
+        self.maildir = os.path.join(self.dir, "mail")
+        self.settings = dict(DEFAULTS)
+        self.settings.update(settings)
+        self.config = os.path.join(self.dir, "mailactor.toml")
+        with open(self.config, "w") as f:
+            f.write(BASE_CONFIG.format(spool=self.spool, maildir=self.maildir, **self.settings))
+        self.proc = None
+        self.port = None
+        self.log_lines = []
+        self._log_cond = threading.Condition()
+
+    def start(self, extra_args=()):
+        self.log_lines = []
+        self.proc = subprocess.Popen([BIN, "serve", "--config", self.config, *extra_args],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        threading.Thread(target=self._read_log, daemon=True).start()
+        line = self.wait_log(r"listening on 127\.0\.0\.1:(\d+)", timeout=15)
+        self.port = int(re.search(r"listening on 127\.0\.0\.1:(\d+)", line).group(1))
+        return self
+
+    def _read_log(self):
+        for line in self.proc.stderr:
+            with self._log_cond:
+                self.log_lines.append(line.rstrip("\n"))
+                self._log_cond.notify_all()
+
+    def wait_log(self, pattern, timeout=10, start=0):
+        rx = re.compile(pattern)
+        deadline = time.time() + timeout
+        with self._log_cond:
+            while True:
+                for line in self.log_lines[start:]:
+                    if rx.search(line):
+                        return line
+                if time.time() > deadline or self.proc.poll() is not None:
+                    raise AssertionError("log never matched %r (exit %s); log:\n%s" % (
+                        pattern, self.proc.poll(), "\n".join(self.log_lines)))
+                self._log_cond.wait(0.2)
+
+    def log(self):
+        with self._log_cond:
+            return "\n".join(self.log_lines)
+
+    def stop(self, timeout=40):
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else 0
+        self.proc.send_signal(signal.SIGTERM)
+        rc = self.proc.wait(timeout)
+        return rc
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        if self.proc and self.proc.poll() is None:
+            rc = self.stop()
+            if exc[0] is None and rc != 0:
+                raise AssertionError("server exited with %s; log:\n%s" % (rc, self.log()))
+
+    # -- looking at what was stored -------------------------------------------------------------
+
+    def db(self):
+        return sqlite3.connect(os.path.join(self.spool, "queue.db"), timeout=10)
+
+    def rows(self, where="1=1"):
+        with self.db() as c:
+            c.row_factory = sqlite3.Row
+            return [dict(r) for r in c.execute("select * from messages where %s order by id" % where)]
+
+    def content(self, qid):
+        with self.db() as c:
+            return b"".join(bytes(r[0]) for r in c.execute(
+                "select data from message_chunks where message_id = ? order by seq", (qid,)))
+
+    def delivered(self):
+        new = os.path.join(self.maildir, "new")
+        return sorted(os.listdir(new)) if os.path.isdir(new) else []
+
+    def delivered_bytes(self, qid):
+        with open(os.path.join(self.maildir, "new", qid), "rb") as f:
+            return f.read()
+
+    def wait_delivered(self, n, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if len(self.delivered()) >= n:
+                return self.delivered()
+            time.sleep(0.05)
+        raise AssertionError("%d of %d delivered" % (len(self.delivered()), n))
+
+    def wait_state(self, qid, state, timeout=10):
+        deadline = time.time() + timeout
+        while True:
+            rows = self.rows("id = '%s'" % qid)
+            if rows and rows[0]["state"] == state:
+                return rows[0]
+            if time.time() > deadline:
+                raise AssertionError("%s is %s, not %s" % (qid, rows and rows[0]["state"], state))
+            time.sleep(0.05)
+
+    def stored_count(self):
+        return len(self.rows()) if os.path.exists(os.path.join(self.spool, "queue.db")) else 0
+
+
+class Client:
+    """A raw SMTP client for exact bytes: pipelining, broken input, smuggling."""
+
+    def __init__(self, port, timeout=10):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.buf = b""
+
+    def send(self, data):
+        self.sock.sendall(data if isinstance(data, bytes) else data.encode())
+
+    def reply(self):
+        """One complete (possibly multi-line) reply: (code, [lines])."""
+        lines = []
+        while True:
+            while b"\r\n" not in self.buf:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    raise ConnectionError("closed; got %r" % self.buf)
+                self.buf += chunk
+            line, self.buf = self.buf.split(b"\r\n", 1)
+            lines.append(line.decode("utf-8", "replace"))
+            if len(line) < 4 or line[3:4] == b" ":
+                return int(line[:3]), lines
+
+    def line(self):
+        code, lines = self.reply()
+        return lines[-1]
+
+    def cmd(self, text):
+        self.send(text + "\r\n")
+        return self.line()
+
+    def closed(self, timeout=5):
+        self.sock.settimeout(timeout)
+        try:
+            return self.sock.recv(1) == b""
+        except (ConnectionResetError, socket.timeout):
+            return False
+
+    def close(self):
+        self.sock.close()
+
+
+def queue_id(reply_line):
+    m = re.search(r"queued as ([0-9A-F]+)", reply_line)
+    assert m, reply_line
+    return m.group(1)
+
+
+def received_header_len(stored):
+    """Length of our Received: header (it ends at the first line not starting with a tab)."""
+    lines = stored.split(b"\r\n")
+    n = len(lines[0]) + 2
+    for l in lines[1:]:
+        if not l.startswith(b"\t"):
+            break
+        n += len(l) + 2
+    return n
+
+
+def main():
+    unittest.main(verbosity=2)
