@@ -193,7 +193,7 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
       [=](delivered_atom, const std::string& id) {
         auto& st = self->state;
         try {
-          st.store->mark_delivered(id, false, unix_now());
+          st.store->mark_delivered(id, st.settings.keep_content, unix_now());
           ++st.delivered;
           ++st.batch_ops;
         } catch (const storage::SqliteError& e) {

@@ -127,8 +127,10 @@ void on_tick(Self* self) {
     perform(self, st.engine->timeout());
     return;
   }
-  auto next = std::chrono::duration_cast<std::chrono::milliseconds>(
-      waits_for_client ? limit - elapsed : Clock::duration(limit));
+  // The phase can change before the next tick: never sleep past the shorter of the two timeouts.
+  auto shortest = std::min(st.settings->command_timeout, st.settings->data_timeout);
+  auto next = std::chrono::duration_cast<std::chrono::milliseconds>(std::min<Clock::duration>(
+      waits_for_client ? limit - elapsed : Clock::duration(limit), shortest));
   arm_timer(self, std::max(next, std::chrono::milliseconds(10)));
 }
 
@@ -388,7 +390,8 @@ caf::behavior session_behavior(Self* self, caf::actor broker, SessionPeer peer,
   st.stats = std::move(stats);
   spdlog::info("connect {}:{} listener={}", st.peer.address, st.peer.port, st.settings->listener);
   perform(self, st.engine->greet());
-  arm_timer(self, std::chrono::duration_cast<std::chrono::milliseconds>(current_timeout(st)));
+  arm_timer(self, std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::min(st.settings->command_timeout, st.settings->data_timeout)));
   return {
       [=](data_atom, std::vector<char>& bytes) {
         auto& s = self->state;

@@ -49,11 +49,11 @@ struct SpoolSettings {
   uint64_t max_batch_bytes = 64ull * 1024 * 1024;
   std::chrono::milliseconds idle_flush{100};  // content without a waiting commit
   uint32_t node_id = 0;                       // goes into every queue id
+  bool keep_content = false;                  // keep delivered content in the queue
 };
 
 struct DeliverySettings {
   bool enabled = true;
-  bool keep_content = false;  // keep the content in the queue after delivery
   std::chrono::seconds retry_delay{30};
 };
 

@@ -146,12 +146,12 @@ int serve(const ServeOptions& options) {
   spool_settings.max_pending = cfg.max_pending;
   spool_settings.max_batch = cfg.max_batch;
   spool_settings.node_id = static_cast<uint32_t>(getpid()) & 0xFFFF;
+  spool_settings.keep_content = cfg.keep_content;
   auto stats = actors::spawn_stats(system);
   auto writer = actors::spawn_queue_writer(system, store, spool_settings);
   actors::deliverer_actor deliverer;
   if (cfg.delivery) {
     actors::DeliverySettings ds;
-    ds.keep_content = cfg.keep_content;
     deliverer = actors::spawn_deliverer(system, reader, maildir, writer, ds);
     caf::anon_send(deliverer, actors::scan_atom::value);
     actors::watch(stats, caf::actor_cast<caf::actor>(deliverer));

@@ -227,4 +227,6 @@ def received_header_len(stored):
 
 
 def main():
+    import warnings
+    warnings.simplefilter("ignore", ResourceWarning)
     unittest.main(verbosity=2)
