@@ -144,7 +144,7 @@ void check_watches(Self* self, BrokerState& st) {
 }
 
 caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> settings,
-                              spooler_actor spooler, stats_actor stats) {
+                              spooler_actor spooler, stats_actor stats, auth_front_actor auth) {
   auto st = std::make_shared<BrokerState>();
   st->settings = settings;
   for (const auto& l : settings->listeners) {
@@ -173,7 +173,7 @@ caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> 
         }
         SessionPeer peer{msg.handle, self->remote_addr(msg.handle), self->remote_port(msg.handle)};
         auto session = spawn_session(self->system(), caf::actor_cast<caf::actor>(self), peer,
-                                     lit->second, spooler, stats);
+                                     lit->second, spooler, stats, auth);
         self->monitor(session);
         Connection c;
         c.session = session;
@@ -293,9 +293,9 @@ caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> 
 }  // namespace
 
 caf::actor spawn_broker(caf::actor_system& system, std::shared_ptr<const BrokerSettings> settings,
-                        spooler_actor spooler, stats_actor stats) {
+                        spooler_actor spooler, stats_actor stats, auth_front_actor auth) {
   return system.middleman().spawn_broker(broker_behavior, std::move(settings), std::move(spooler),
-                                         std::move(stats));
+                                         std::move(stats), std::move(auth));
 }
 
 }  // namespace mailactor::actors

@@ -19,6 +19,6 @@ namespace mailactor::actors {
 // accepting, lets sessions finish their transaction for the grace period, then stops them, and
 // quits when the last connection is gone.
 caf::actor spawn_broker(caf::actor_system& system, std::shared_ptr<const BrokerSettings> settings,
-                        spooler_actor spooler, stats_actor stats);
+                        spooler_actor spooler, stats_actor stats, auth_front_actor auth);
 
 }  // namespace mailactor::actors

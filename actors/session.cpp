@@ -5,6 +5,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include <cctype>
 #include <chrono>
 #include <deque>
 #include <variant>
@@ -36,6 +37,8 @@ struct SessionState {
   std::shared_ptr<const SessionSettings> settings;
   spooler_actor spooler;
   stats_actor stats;
+  auth_front_actor auth;
+  size_t auth_failures = 0;
 
   // The performing loop: actions run in order; results of synchronous decisions append theirs.
   std::deque<Action> todo;
@@ -306,6 +309,84 @@ void check_sender(Self* self) {
           });
 }
 
+// sender_login_match: an authenticated user sends only as itself ("alice" owns alice@any
+// domain; "alice@example.test" owns exactly that address).
+bool sender_allowed(Self* self, const std::string& address) {
+  auto& st = self->state;
+  const std::string& user = st.engine->auth_user();
+  if (!st.settings->sender_login_match || user.empty()) return true;
+  auto lower = [](std::string s) {
+    for (auto& c : s)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  std::string addr = lower(address);
+  std::string who = lower(user);
+  bool owns = who.find('@') != std::string::npos ? addr == who : addr.rfind(who + "@", 0) == 0;
+  if (owns) return true;
+  perform(self, st.engine->sender_checked(protocol::Verdict::reject(protocol::reply(
+                    553, "5.7.1", "Sender address rejected: not owned by user " + user))));
+  return false;
+}
+
+void authenticate(Self* self, const action::Authenticate& a) {
+  auth_request req{a.mechanism,
+                   a.authzid,
+                   a.user,
+                   a.secret,
+                   self->state.peer.address,
+                   self->state.settings->listener,
+                   self->state.engine->tls_active()};
+  ++self->state.in_flight;
+  auto t0 = Clock::now();
+  std::string user = a.user;
+  std::string mechanism = a.mechanism;
+  auto done = [=](const auth_result& r) {
+    auto& s = self->state;
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
+    const char* result = r.get() == auth_status::ok        ? "ok"
+                         : r.get() == auth_status::invalid ? "invalid"
+                                                           : "temporary failure";
+    spdlog::info("auth {}:{} mechanism={} user={} result={} ms={}{}", s.peer.address, s.peer.port,
+                 mechanism, user, result, ms, r.reason.empty() ? "" : " (" + r.reason + ")");
+    if (s.closed) {
+      finish_request(self);
+      return;
+    }
+    if (r.get() != auth_status::invalid) {
+      auto outcome = r.get() == auth_status::ok ? protocol::AuthOutcome::ok
+                                                : protocol::AuthOutcome::temporary_failure;
+      perform(self, s.engine->auth_result(outcome, r.canonical_user));
+      finish_request(self);
+      return;
+    }
+    ++s.auth_failures;
+    self->send(s.stats, count_atom::value, "auth_failures_" + s.peer.address, uint64_t{1});
+    // Tarpit: every failure in this session waits longer before its answer.
+    auto delay = s.settings->auth_tarpit * static_cast<int64_t>(s.auth_failures);
+    self->delayed_send(self, delay, auth_done_atom::value);
+  };
+  self->request(self->state.auth, self->state.settings->auth_timeout + std::chrono::seconds(2),
+                authenticate_atom::value, std::move(req))
+      .then(done, [=](caf::error& e) {
+        done(auth_result::temporary_failure("auth front: " + self->system().render(e)));
+      });
+}
+
+void auth_failed(Self* self) {
+  auto& s = self->state;
+  if (!s.closed) {
+    perform(self, s.engine->auth_result(protocol::AuthOutcome::invalid));
+    if (!s.closed && s.auth_failures >= s.settings->max_auth_failures) {
+      spdlog::info("auth {}:{}: {} failures, disconnecting", s.peer.address, s.peer.port,
+                   s.auth_failures);
+      perform(self, s.engine->terminate(
+                        protocol::reply(421, "4.7.0", "Too many authentication failures")));
+    }
+  }
+  finish_request(self);
+}
+
 void close_session(Self* self) {
   auto& st = self->state;
   if (st.closed) return;
@@ -323,14 +404,14 @@ void handle(Self* self, Action& a) {
   auto& st = self->state;
   if (auto* s = std::get_if<action::Send>(&a)) {
     write(self, std::move(s->bytes));
-  } else if (std::holds_alternative<action::CheckSender>(a)) {
+  } else if (auto* cs = std::get_if<action::CheckSender>(&a)) {
+    if (!sender_allowed(self, cs->address)) return;
     check_sender(self);
   } else if (auto* r = std::get_if<action::CheckRecipient>(&a)) {
     auto verdict = check_recipient(*st.settings, r->address, !st.engine->auth_user().empty());
     perform(self, st.engine->recipient_checked(verdict));
-  } else if (std::holds_alternative<action::Authenticate>(a)) {
-    // No AUTH backend is wired to this listener: never a 535 for it.
-    perform(self, st.engine->auth_result(protocol::AuthOutcome::temporary_failure));
+  } else if (auto* au = std::get_if<action::Authenticate>(&a)) {
+    authenticate(self, *au);
   } else if (auto* b = std::get_if<action::BeginMessage>(&a)) {
     begin_message(self, *b);
   } else if (auto* m = std::get_if<action::MessageChunk>(&a)) {
@@ -380,7 +461,7 @@ void perform(Self* self, Actions actions) {
 
 caf::behavior session_behavior(Self* self, caf::actor broker, SessionPeer peer,
                                std::shared_ptr<const SessionSettings> settings,
-                               spooler_actor spooler, stats_actor stats) {
+                               spooler_actor spooler, stats_actor stats, auth_front_actor auth) {
   auto& st = self->state;
   st.engine = std::make_unique<protocol::Engine>(settings->engine);
   st.broker = std::move(broker);
@@ -388,6 +469,7 @@ caf::behavior session_behavior(Self* self, caf::actor broker, SessionPeer peer,
   st.settings = std::move(settings);
   st.spooler = std::move(spooler);
   st.stats = std::move(stats);
+  st.auth = std::move(auth);
   spdlog::info("connect {}:{} listener={}", st.peer.address, st.peer.port, st.settings->listener);
   perform(self, st.engine->greet());
   arm_timer(self, std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -409,6 +491,7 @@ caf::behavior session_behavior(Self* self, caf::actor broker, SessionPeer peer,
         close_session(self);
       },
       [=](tick_atom) { on_tick(self); },
+      [=](auth_done_atom) { auth_failed(self); },
       [=](drain_atom) {
         self->state.draining = true;
         perform(self, {});
@@ -423,9 +506,9 @@ caf::behavior session_behavior(Self* self, caf::actor broker, SessionPeer peer,
 
 caf::actor spawn_session(caf::actor_system& system, caf::actor broker, SessionPeer peer,
                          std::shared_ptr<const SessionSettings> settings, spooler_actor spooler,
-                         stats_actor stats) {
+                         stats_actor stats, auth_front_actor auth) {
   return system.spawn(session_behavior, std::move(broker), std::move(peer), std::move(settings),
-                      std::move(spooler), std::move(stats));
+                      std::move(spooler), std::move(stats), std::move(auth));
 }
 
 }  // namespace mailactor::actors

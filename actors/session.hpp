@@ -23,6 +23,6 @@ struct SessionPeer {
 
 caf::actor spawn_session(caf::actor_system& system, caf::actor broker, SessionPeer peer,
                          std::shared_ptr<const SessionSettings> settings, spooler_actor spooler,
-                         stats_actor stats);
+                         stats_actor stats, auth_front_actor auth);
 
 }  // namespace mailactor::actors

@@ -25,7 +25,11 @@ struct SessionSettings {
   std::chrono::seconds command_timeout{300};
   std::chrono::seconds data_timeout{180};
   std::chrono::seconds spool_timeout{60};
-  size_t read_chunk = 64 * 1024;   // at most this much is read per credit
+  bool sender_login_match = false;  // MAIL FROM must belong to the authenticated user
+  std::chrono::milliseconds auth_timeout{5000};
+  size_t max_auth_failures = 3;                 // then 421 4.7.0
+  std::chrono::milliseconds auth_tarpit{1000};  // delay before a failure reply, times the count
+  size_t read_chunk = 64 * 1024;                // at most this much is read per credit
   size_t spool_chunk = 64 * 1024;  // content is sent to the spool in pieces of about this size
 };
 

@@ -194,6 +194,8 @@ Config load_config(const std::string& path) {
       r.choice<actors::ListenerMode>(
           "mode", l.mode,
           {{"mx", actors::ListenerMode::mx}, {"submission", actors::ListenerMode::submission}});
+      r.boolean("allow_plaintext_auth", l.allow_plaintext_auth);
+      r.boolean("sender_login_match", l.sender_login_match);
       r.finish();
       try {
         split_host_port(l.listen);
@@ -203,6 +205,39 @@ Config load_config(const std::string& path) {
       if (!names.insert(l.name).second) r.fail(&e, "name", "\"" + l.name + "\" used twice");
       c.listeners.push_back(l);
     }
+  }
+
+  if (auto* t = subtable(top, root, "auth", path)) {
+    TableReader r(*t, path, "auth.");
+    r.string("backend", c.auth.backend);
+    int64_t timeout = 5, tarpit = 1000;
+    r.integer("timeout", timeout, 1, 300);
+    r.integer("max_failures", c.auth.max_failures, 1, 1000);
+    r.integer("tarpit_ms", tarpit, 0, 60000);
+    c.auth.timeout = std::chrono::seconds(timeout);
+    c.auth.tarpit = std::chrono::milliseconds(tarpit);
+    // [auth.<backend>]: the backend's own options, checked by its factory.
+    for (auto& [k, v] : *t) {
+      std::string name(k.str());
+      if (!v.is_table()) continue;
+      r.node(name);
+      std::map<std::string, auth::BackendOptions::Value> values;
+      for (auto& [ok, ov] : *v.as_table()) {
+        std::string text;
+        if (auto sv = ov.value<std::string>(); sv && ov.is_string()) {
+          text = *sv;
+        } else if (ov.is_boolean()) {
+          text = *ov.value<bool>() ? "true" : "false";
+        } else if (ov.is_integer()) {
+          text = std::to_string(*ov.value<int64_t>());
+        } else {
+          r.fail(&ov, name + "." + std::string(ok.str()), "must be a string, integer or boolean");
+        }
+        values[std::string(ok.str())] = {text, ov.source().begin.line};
+      }
+      c.auth.options[name] = auth::BackendOptions(path, "auth." + name, std::move(values));
+    }
+    r.finish();
   }
 
   if (auto* t = subtable(top, root, "limits", path)) {

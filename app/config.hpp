@@ -4,10 +4,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "actors/auth/backend_registry.hpp"
 #include "actors/settings.hpp"
 #include "protocol/data_decoder.hpp"
 #include "storage/queue_store.hpp"
@@ -23,6 +25,21 @@ struct ListenerConfig {
   std::string name = "smtp";
   std::string listen = "127.0.0.1:2525";  // HOST:PORT, [IPv6]:PORT
   actors::ListenerMode mode = actors::ListenerMode::mx;
+  bool allow_plaintext_auth = false;  // offer AUTH without TLS
+  bool sender_login_match = false;
+};
+
+struct AuthConfig {
+  std::string backend = "none";  // none, passwd-file, dovecot, allow-all, static-map, ...
+  std::chrono::milliseconds timeout{5000};
+  size_t max_failures = 3;
+  std::chrono::milliseconds tarpit{1000};
+  std::map<std::string, auth::BackendOptions> options;  // [auth.<backend>] tables
+
+  auth::BackendOptions options_for(const std::string& name) const {
+    auto it = options.find(name);
+    return it == options.end() ? auth::BackendOptions{} : it->second;
+  }
 };
 
 struct Config {
@@ -36,6 +53,8 @@ struct Config {
   std::string log_file;  // empty: stderr
 
   std::vector<ListenerConfig> listeners = {ListenerConfig{}};
+
+  AuthConfig auth;
 
   // [limits]
   uint64_t max_message_size = 25 * 1024 * 1024;

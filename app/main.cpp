@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "app/config.hpp"
+#include "app/passwd.hpp"
 #include "app/queue_cli.hpp"
 #include "app/send.hpp"
 #include "app/serve.hpp"
@@ -85,7 +86,16 @@ int main(int argc, char** argv) {
       "purge", "Delete delivered messages (with --all: also queued, undelivered ones)");
   purge_cmd->add_flag("--all", purge_all, "Also delete queued messages");
 
+  std::string scheme = "yescrypt";
+  auto* passwd_cmd = app.add_subcommand(
+      "passwd",
+      "Print a password hash for a passwd-file line (password from the terminal or stdin)");
+  passwd_cmd->add_option("--scheme", scheme, "yescrypt, sha512-crypt or bcrypt")
+      ->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
+
+  if (*passwd_cmd) return print_password_hash(scheme);
 
   if (*serve_cmd) return serve(serve_opts);
   if (*send_cmd) return send_message(send_opts);
@@ -99,7 +109,8 @@ int main(int argc, char** argv) {
       for (auto& l : c.listeners)
         std::cout << "  listener " << l.name << " on " << l.listen << " ("
                   << (l.mode == mailactor::actors::ListenerMode::mx ? "mx" : "submission") << ")\n";
-      std::cout << "  spool " << c.spool_dir << " (durability "
+      std::cout << "  auth backend " << c.auth.backend << "\n  spool " << c.spool_dir
+                << " (durability "
                 << (c.durability == mailactor::storage::Durability::fsync ? "fsync" : "none")
                 << ")\n  delivery " << (c.delivery ? "to Maildir " + c.maildir : std::string("off"))
                 << "\n";

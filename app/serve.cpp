@@ -7,9 +7,12 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
+#include <algorithm>
 #include <thread>
 
+#include "actors/auth/auth_front.hpp"
 #include "actors/broker.hpp"
 #include "actors/deliverer.hpp"
 #include "actors/queue_writer.hpp"
@@ -37,8 +40,13 @@ actors::SessionSettings session_settings(const Config& c, const ListenerConfig& 
   e.max_recipients = c.max_recipients;
   e.max_errors = c.max_errors;
   e.bare_newline = c.bare_newline;
-  // AUTH and TLS arrive with their own listener settings; submission already demands AUTH.
   e.auth_required = l.mode == actors::ListenerMode::submission;
+  if (c.auth.backend != "none") e.auth_mechanisms = {"PLAIN", "LOGIN"};
+  e.allow_plaintext_auth = l.allow_plaintext_auth;
+  s.sender_login_match = l.sender_login_match;
+  s.auth_timeout = c.auth.timeout;
+  s.max_auth_failures = c.auth.max_failures;
+  s.auth_tarpit = c.auth.tarpit;
   return s;
 }
 
@@ -71,6 +79,40 @@ void stop_actor(caf::scoped_actor& self, const caf::actor& a, std::chrono::secon
   self->send_exit(a, caf::exit_reason::user_shutdown);
   self->receive([](caf::down_msg&) {},
                 caf::after(wait) >> [] { spdlog::warn("an actor did not stop in time"); });
+}
+
+// The backend the config names ("none": one that never says yes; AUTH is not offered then).
+auth::auth_actor make_auth_backend(caf::actor_system& system, const Config& cfg) {
+  auth::BackendContext ctx;
+  ctx.system = &system;
+  for (const auto& l : cfg.listeners)
+    ctx.listener_hosts.push_back(split_host_port(l.listen).first);
+  for (const auto& [name, opts] : cfg.auth.options) {
+    auto known = auth::backend_names();
+    if (std::find(known.begin(), known.end(), name) == known.end())
+      throw auth::AuthConfigError(cfg.source + ": [auth." + name + "]: no backend of that name");
+  }
+  if (cfg.auth.backend == "none") {
+    return system.spawn([]() -> auth::auth_actor::behavior_type {
+      return {[](actors::authenticate_atom, const actors::auth_request&) {
+        return actors::auth_result::temporary_failure("no auth backend configured");
+      }};
+    });
+  }
+  auto options = cfg.auth.options_for(cfg.auth.backend);
+  return auth::make_backend(cfg.auth.backend, ctx, options);
+}
+
+// SIGHUP: re-read the config and swap the auth backend; on any error keep the current one.
+void reload_auth(caf::actor_system& system, const std::string& path,
+                 const actors::auth_front_actor& front) {
+  try {
+    Config cfg = load_config(path);
+    auto backend = make_auth_backend(system, cfg);
+    caf::anon_send(front, actors::swap_atom::value, backend, cfg.auth.backend);
+  } catch (const std::exception& e) {
+    spdlog::error("SIGHUP: keeping the current auth backend: {}", e.what());
+  }
 }
 
 }  // namespace
@@ -140,7 +182,19 @@ int serve(const ServeOptions& options) {
   sys_cfg.add_message_type<actors::spool_reply>("mailactor::spool_reply");
   sys_cfg.add_message_type<actors::spool_ticket>("mailactor::spool_ticket");
   sys_cfg.add_message_type<actors::actor_stats>("mailactor::actor_stats");
+  sys_cfg.add_message_type<actors::auth_request>("mailactor::auth_request");
+  sys_cfg.add_message_type<actors::auth_result>("mailactor::auth_result");
   caf::actor_system system{sys_cfg};
+
+  auth::register_builtin_backends();
+  actors::auth_front_actor auth_front;
+  try {
+    auth_front = auth::spawn_auth_front(system, make_auth_backend(system, cfg), cfg.auth.backend,
+                                        cfg.auth.timeout);
+  } catch (const std::exception& e) {
+    spdlog::error("cannot start: {}", e.what());
+    return 1;
+  }
 
   actors::SpoolSettings spool_settings;
   spool_settings.max_pending = cfg.max_pending;
@@ -159,7 +213,8 @@ int serve(const ServeOptions& options) {
   auto spooler = actors::spawn_spooler(system, writer, spool_settings);
   actors::watch(stats, caf::actor_cast<caf::actor>(spooler));
   actors::watch(stats, caf::actor_cast<caf::actor>(writer));
-  auto broker = actors::spawn_broker(system, broker_settings, spooler, stats);
+  auto broker = actors::spawn_broker(system, broker_settings, spooler, stats, auth_front);
+  actors::watch(stats, caf::actor_cast<caf::actor>(auth_front));
   actors::watch(stats, broker);
   spdlog::info("mailactor ready: {} listener(s), spool {} ({}), delivery {}, {} threads",
                cfg.listeners.size(), cfg.spool_dir,
@@ -170,7 +225,8 @@ int serve(const ServeOptions& options) {
     int sig = 0;
     sigwait(&signals, &sig);
     if (sig == SIGHUP) {
-      spdlog::info("SIGHUP: nothing to reload in this version");
+      spdlog::info("SIGHUP: re-reading {} for the auth backend", options.config);
+      reload_auth(system, options.config, auth_front);
     } else if (sig == SIGUSR1) {
       dump_stats(system, stats);
     } else {
@@ -192,6 +248,7 @@ int serve(const ServeOptions& options) {
   stop_actor(self, caf::actor_cast<caf::actor>(spooler), std::chrono::seconds(5));
   stop_actor(self, caf::actor_cast<caf::actor>(writer), std::chrono::seconds(30));
   stop_actor(self, caf::actor_cast<caf::actor>(stats), std::chrono::seconds(5));
+  stop_actor(self, caf::actor_cast<caf::actor>(auth_front), std::chrono::seconds(5));
   spdlog::info("mailactor stopped");
   return 0;
 }

@@ -275,6 +275,21 @@ Actions Engine::timeout() {
   return finish();
 }
 
+Actions Engine::terminate(const Reply& r) {
+  if (phase_ != Phase::closed) {
+    if (txn_.message_open) {
+      emit(action::AbortMessage{});
+      txn_.message_open = false;
+    }
+    send(r);
+    emit(action::Close{});
+    phase_ = Phase::closed;
+    in_.clear();
+    in_pos_ = 0;
+  }
+  return finish();
+}
+
 Actions Engine::shutdown() {
   if (phase_ != Phase::closed) close_with(421, "4.3.2", cfg_.hostname + " Service shutting down");
   return finish();

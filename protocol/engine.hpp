@@ -76,6 +76,8 @@ class Engine {
   // Host events.
   Actions timeout();   // 421 4.4.2 and close
   Actions shutdown();  // 421 4.3.2 and close
+  // Ends the session with the host's reply (e.g. 421 4.7.0 after too many failed AUTHs).
+  Actions terminate(const Reply& r);
 
   Waiting waiting() const;
   bool wants_input() const { return waiting() == Waiting::command || waiting() == Waiting::data; }

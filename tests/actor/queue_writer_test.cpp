@@ -1,9 +1,9 @@
 // The queue writer in a real actor system: group commit batches concurrent commits into few
 // syncs, every commit is answered only when durable, aborts leave nothing.
+#include <gtest/gtest.h>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
-#include <gtest/gtest.h>
 
 #include "../unit/storage/temp_dir.hpp"
 #include "actors/queue_writer.hpp"

@@ -1,0 +1,97 @@
+#include "actors/auth/auth_front.hpp"
+
+#include <spdlog/spdlog.h>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <deque>
+
+namespace mailactor::auth {
+namespace {
+
+using actors::actor_stats;
+
+struct FrontState {
+  static inline const char* name = "auth_front";
+  auth_actor backend;
+  std::string backend_name;
+  std::chrono::milliseconds timeout{5000};
+  std::deque<auth_actor> retired;
+  uint64_t requests = 0, ok = 0, invalid = 0, temporary = 0, timeouts = 0, swaps = 0;
+  uint64_t mailbox_high_water = 0;
+};
+
+using Self = auth_front_actor::stateful_pointer<FrontState>;
+
+auth_front_actor::behavior_type front_behavior(Self self, auth_actor backend, std::string name,
+                                               std::chrono::milliseconds timeout) {
+  self->state.backend = std::move(backend);
+  self->state.backend_name = std::move(name);
+  self->state.timeout = timeout;
+  return {
+      [=](authenticate_atom, auth_request& req) -> caf::result<auth_result> {
+        auto& st = self->state;
+        ++st.requests;
+        st.mailbox_high_water = std::max<uint64_t>(st.mailbox_high_water, self->mailbox().size());
+        auto rp = self->make_response_promise<auth_result>();
+        self->request(st.backend, st.timeout, authenticate_atom::value, std::move(req))
+            .then(
+                [=](auth_result& r) mutable {
+                  auto& s = self->state;
+                  switch (r.get()) {
+                    case auth_status::ok:
+                      ++s.ok;
+                      break;
+                    case auth_status::invalid:
+                      ++s.invalid;
+                      break;
+                    case auth_status::temporary_failure:
+                      ++s.temporary;
+                      break;
+                  }
+                  rp.deliver(std::move(r));
+                },
+                [=](caf::error& e) mutable {
+                  ++self->state.timeouts;
+                  rp.deliver(auth_result::temporary_failure("backend " + self->state.backend_name +
+                                                            ": " + self->system().render(e)));
+                });
+        return rp;
+      },
+      [=](swap_atom, auth_actor next, std::string& name) {
+        auto& st = self->state;
+        spdlog::info("auth: backend {} replaced by {}", st.backend_name, name);
+        st.retired.push_back(std::move(st.backend));
+        st.backend = std::move(next);
+        st.backend_name = std::move(name);
+        ++st.swaps;
+        // Requests sent to the old backend end within the timeout; keep it until then.
+        self->delayed_send(self, st.timeout + std::chrono::seconds(1), retire_atom::value);
+      },
+      [=](retire_atom) {
+        auto& st = self->state;
+        if (st.retired.empty()) return;
+        self->send_exit(st.retired.front(), caf::exit_reason::user_shutdown);
+        st.retired.pop_front();
+      },
+      [=](get_stats_atom) {
+        auto& st = self->state;
+        actor_stats s;
+        s.name = "auth_front";
+        s.mailbox = self->mailbox().size();
+        s.mailbox_high_water = st.mailbox_high_water;
+        s.counters = {{"requests", st.requests}, {"ok", st.ok},
+                      {"invalid", st.invalid},   {"temporary_failure", st.temporary},
+                      {"timeouts", st.timeouts}, {"swaps", st.swaps}};
+        return s;
+      },
+  };
+}
+
+}  // namespace
+
+auth_front_actor spawn_auth_front(caf::actor_system& system, auth_actor backend,
+                                  std::string backend_name, std::chrono::milliseconds timeout) {
+  return system.spawn(front_behavior, std::move(backend), std::move(backend_name), timeout);
+}
+
+}  // namespace mailactor::auth

@@ -1,0 +1,99 @@
+// The built-in backends: passwd-file, dovecot, allow-all. Each is a small actor implementing
+// auth_actor; the ones that block (crypt(3) work, a socket to Dovecot) get their own thread.
+#include <spdlog/spdlog.h>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <memory>
+
+#include "actors/auth/backend_registry.hpp"
+#include "actors/auth/dovecot_client.hpp"
+#include "actors/auth/passwd_file.hpp"
+
+namespace mailactor::auth {
+
+void register_static_map_backend();  // example_static_map.cpp
+
+namespace {
+
+auth_actor::behavior_type passwd_file_backend(auth_actor::pointer,
+                                              std::shared_ptr<const PasswdFile> file) {
+  return {
+      [=](authenticate_atom, const auth_request& r) {
+        // RFC 4616 authzid: acting as someone else is not supported by a passwd-file.
+        if (!r.authzid.empty() && r.authzid != r.user)
+          return auth_result::invalid("authzid " + r.authzid + " not allowed");
+        return file->check(r.user, r.secret) ? auth_result::ok(r.user)
+                                             : auth_result::invalid("bad user or password");
+      },
+  };
+}
+
+auth_actor make_passwd_file(BackendContext& ctx, BackendOptions& o) {
+  std::string path = o.take_required("path");
+  auto file = std::make_shared<PasswdFile>(PasswdFile::load(path));
+  for (const auto& p : file->problems())
+    spdlog::warn("passwd-file {}:{}: {} (line skipped)", path, p.line, p.what);
+  spdlog::info("auth: passwd-file {} with {} users", path, file->size());
+  return ctx.system->spawn<caf::detached>(passwd_file_backend,
+                                          std::shared_ptr<const PasswdFile>(file));
+}
+
+auth_actor::behavior_type dovecot_backend(auth_actor::pointer,
+                                          std::shared_ptr<DovecotClient> client) {
+  return {
+      [=](authenticate_atom, const auth_request& r) {
+        auto res = client->authenticate(r.authzid, r.user, r.secret, r.client_addr, r.tls);
+        switch (res.outcome) {
+          case DovecotClient::Outcome::ok:
+            return auth_result::ok(res.user);
+          case DovecotClient::Outcome::invalid:
+            return auth_result::invalid(res.reason);
+          case DovecotClient::Outcome::temporary_failure:
+            break;
+        }
+        return auth_result::temporary_failure(res.reason);
+      },
+  };
+}
+
+auth_actor make_dovecot(BackendContext& ctx, BackendOptions& o) {
+  std::string socket = o.take_required("socket");
+  std::string service = o.take("service", "smtp");
+  auto client = std::make_shared<DovecotClient>(socket, service, std::chrono::seconds(4));
+  try {
+    client->connect();
+    spdlog::info("auth: dovecot at {}", socket);
+  } catch (const std::exception& e) {
+    // Dovecot may start after us: AUTH answers 454 until it is there.
+    spdlog::warn("auth: dovecot not reachable yet ({}); AUTH gets 454 until it is", e.what());
+  }
+  return ctx.system->spawn<caf::detached>(dovecot_backend, client);
+}
+
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+auth_actor make_allow_all(BackendContext& ctx, BackendOptions& o) {
+  bool force = o.take_bool("force", false);
+  for (const auto& h : ctx.listener_hosts) {
+    if (!is_loopback(h) && !force)
+      o.fail("force", "allow-all accepts any password: refusing to serve it on " + h +
+                          " (set force = true if you really mean it)");
+  }
+  spdlog::warn("auth: allow-all accepts ANY credentials: for capture and test setups only");
+  return ctx.system->spawn([]() -> auth_actor::behavior_type {
+    return {[](authenticate_atom, const auth_request& r) { return auth_result::ok(r.user); }};
+  });
+}
+
+}  // namespace
+
+void register_builtin_backends() {
+  register_backend("passwd-file", make_passwd_file);
+  register_backend("dovecot", make_dovecot);
+  register_backend("allow-all", make_allow_all);
+  register_static_map_backend();
+}
+
+}  // namespace mailactor::auth
