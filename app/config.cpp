@@ -157,6 +157,7 @@ Config load_config(const std::string& path) {
   }
   Config c;
   c.source = path;
+  c.auth.source = path;
   c.hostname = default_hostname();
   TableReader top(root, path, "");
 

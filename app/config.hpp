@@ -35,10 +35,11 @@ struct AuthConfig {
   size_t max_failures = 3;
   std::chrono::milliseconds tarpit{1000};
   std::map<std::string, auth::BackendOptions> options;  // [auth.<backend>] tables
+  std::string source;
 
   auth::BackendOptions options_for(const std::string& name) const {
     auto it = options.find(name);
-    return it == options.end() ? auth::BackendOptions{} : it->second;
+    return it == options.end() ? auth::BackendOptions(source, "auth." + name, {}) : it->second;
   }
 };
 

@@ -24,7 +24,16 @@ log_level = "{log_level}"
 [[listener]]
 name = "smtp"
 listen = "127.0.0.1:0"
-mode = "mx"
+mode = "{mode}"
+allow_plaintext_auth = {allow_plaintext_auth}
+sender_login_match = {sender_login_match}
+
+[auth]
+backend = "{auth_backend}"
+tarpit_ms = {tarpit_ms}
+max_failures = {max_auth_failures}
+timeout = {auth_timeout}
+{auth_options}
 
 [limits]
 max_message_size = {max_message_size}
@@ -46,7 +55,8 @@ maildir = "{maildir}"
 keep_content = {keep_content}
 """
 
-DEFAULTS = dict(max_message_size=1048576, max_recipients=100, max_sessions=1000, max_errors=20,
+DEFAULTS = dict(mode="mx", allow_plaintext_auth="false", sender_login_match="false", auth_backend="none",
+                tarpit_ms=0, max_auth_failures=3, auth_timeout=5, auth_options="", max_message_size=1048576, max_recipients=100, max_sessions=1000, max_errors=20,
                 command_timeout=300, data_timeout=180, shutdown_grace=10, bare_newline="normalize",
                 durability="fsync", log_level="info", delivery="true", keep_content="true")
 
@@ -62,12 +72,17 @@ class Server:
         self.settings = dict(DEFAULTS)
         self.settings.update(settings)
         self.config = os.path.join(self.dir, "mailactor.toml")
-        with open(self.config, "w") as f:
-            f.write(BASE_CONFIG.format(spool=self.spool, maildir=self.maildir, **self.settings))
+        self.write_config()
         self.proc = None
         self.port = None
         self.log_lines = []
         self._log_cond = threading.Condition()
+
+    def write_config(self, **changes):
+        self.settings.update(changes)
+        with open(self.config + ".new", "w") as f:
+            f.write(BASE_CONFIG.format(spool=self.spool, maildir=self.maildir, **self.settings))
+        os.replace(self.config + ".new", self.config)
 
     def start(self, extra_args=()):
         self.log_lines = []
