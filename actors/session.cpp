@@ -11,6 +11,7 @@
 #include <variant>
 
 #include "actors/recipient_policy.hpp"
+#include "actors/tls/tls_stream.hpp"
 #include "protocol/engine.hpp"
 #include "protocol/received.hpp"
 
@@ -39,6 +40,7 @@ struct SessionState {
   stats_actor stats;
   auth_front_actor auth;
   size_t auth_failures = 0;
+  std::unique_ptr<tls::TlsStream> tls;  // set from STARTTLS (or the first byte, implicit TLS) on
 
   // The performing loop: actions run in order; results of synchronous decisions append theirs.
   std::deque<Action> todo;
@@ -88,16 +90,26 @@ void log_rejections(Self* self, std::string_view bytes) {
   }
 }
 
+void write_raw(Self* self, std::string bytes) {
+  auto& st = self->state;
+  if (!bytes.empty()) self->send(st.broker, write_atom::value, st.peer.hdl, std::move(bytes));
+}
+
 void write(Self* self, std::string bytes) {
   auto& st = self->state;
   log_rejections(self, bytes);
-  self->send(st.broker, write_atom::value, st.peer.hdl, std::move(bytes));
+  if (st.tls && st.tls->handshake_done()) {
+    st.tls->send(bytes);
+    bytes = st.tls->take_output();
+  }
+  write_raw(self, std::move(bytes));
 }
 
 void maybe_read(Self* self) {
   auto& st = self->state;
   if (st.closed || st.read_requested || st.in_flight > 0 || st.performing) return;
-  if (!st.engine->wants_input()) return;
+  bool handshaking = st.tls && !st.tls->handshake_done();
+  if (!st.engine->wants_input() && !handshaking) return;
   st.read_requested = true;
   st.waiting_since = Clock::now();
   spdlog::debug("read {}:{}", st.peer.address, st.peer.port);
@@ -122,8 +134,9 @@ void on_tick(Self* self) {
   if (st.closed) return;
   auto limit = current_timeout(st);
   auto waiting = st.engine->waiting();
-  bool waits_for_client = st.read_requested && (waiting == protocol::Waiting::command ||
-                                                waiting == protocol::Waiting::data);
+  bool waits_for_client = st.read_requested &&
+                          (waiting == protocol::Waiting::command ||
+                           waiting == protocol::Waiting::data || waiting == protocol::Waiting::tls);
   auto elapsed = Clock::now() - st.waiting_since;
   if (waits_for_client && elapsed >= limit) {
     spdlog::info("timeout {}:{} after {}s", st.peer.address, st.peer.port, limit.count());
@@ -273,6 +286,10 @@ void begin_message(Self* self, const action::BeginMessage& b) {
   if (env.params.smtputf8) params += std::string(params.empty() ? "" : " ") + "SMTPUTF8";
   st.meta.params = params;
   protocol::ReceivedInfo info;
+  if (st.tls && st.tls->handshake_done()) {
+    info.tls_protocol = st.meta.tls_protocol = st.tls->protocol();
+    info.tls_cipher = st.meta.tls_cipher = st.tls->cipher();
+  }
   info.client_ip = st.peer.address;
   info.hostname = st.settings->engine.hostname;
   info.queue_id = st.queue_id;
@@ -392,12 +409,60 @@ void close_session(Self* self) {
   if (st.closed) return;
   st.closed = true;
   if (st.message_open) abort_message(self);
+  if (st.tls && st.tls->handshake_done()) {
+    st.tls->shutdown();
+    write_raw(self, st.tls->take_output());
+  }
   self->send(st.broker, hangup_atom::value, st.peer.hdl);
   auto secs = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - st.connected);
   spdlog::info("disconnect {}:{} messages={} rejected={} ms={}", st.peer.address, st.peer.port,
                st.messages, st.rejected, secs.count());
   self->send(st.stats, count_atom::value, std::string("sessions_closed"), uint64_t{1});
   self->quit();
+}
+
+void count(Self* self, std::string name) {
+  self->send(self->state.stats, count_atom::value, std::move(name), uint64_t{1});
+}
+
+// The engine's 220 has gone out in plaintext; everything from here on is TLS.
+void start_tls(Self* self) {
+  auto& st = self->state;
+  auto ctx = st.settings->tls ? st.settings->tls->current() : nullptr;
+  if (!ctx) {
+    perform(self, st.engine->terminate(protocol::reply(421, "4.7.0", "TLS not available")));
+    return;
+  }
+  st.tls = std::make_unique<tls::TlsStream>(std::move(ctx));
+}
+
+// Ciphertext from the client: handshake, then decrypted bytes for the engine.
+void tls_input(Self* self, std::string_view ciphertext) {
+  auto& st = self->state;
+  bool was_done = st.tls->handshake_done();
+  std::string plain;
+  auto status = st.tls->receive(ciphertext, plain);
+  write_raw(self, st.tls->take_output());
+  if (status == tls::TlsStream::Status::failed) {
+    spdlog::info("tls {}:{} {} failed: {}", st.peer.address, st.peer.port,
+                 was_done ? "connection" : "handshake", st.tls->error());
+    count(self, was_done ? "tls_errors" : "tls_handshake_failures");
+    // No SMTP reply can be said over a broken TLS stream: the alert (if any) went out above.
+    st.tls.reset();
+    close_session(self);
+    return;
+  }
+  if (!was_done && st.tls->handshake_done()) {
+    spdlog::info("tls {}:{} {} {}", st.peer.address, st.peer.port, st.tls->protocol(),
+                 st.tls->cipher());
+    count(self, "tls_handshakes");
+    count(self, "tls_" + st.tls->protocol());
+    perform(self, st.settings->tls_mode == TlsMode::implicit ? st.engine->greet()
+                                                             : st.engine->tls_started());
+  }
+  if (!plain.empty() && !st.closed) perform(self, st.engine->input(plain));
+  if (status == tls::TlsStream::Status::closed && !st.closed) close_session(self);
+  if (!st.closed) maybe_read(self);
 }
 
 void handle(Self* self, Action& a) {
@@ -425,8 +490,7 @@ void handle(Self* self, Action& a) {
   } else if (std::holds_alternative<action::AbortMessage>(a)) {
     abort_message(self);
   } else if (std::holds_alternative<action::StartTls>(a)) {
-    // TLS is not configured for this listener: the engine never offers it.
-    perform(self, st.engine->shutdown());
+    start_tls(self);
   } else if (std::holds_alternative<action::Close>(a)) {
     close_session(self);
   }
@@ -471,7 +535,13 @@ caf::behavior session_behavior(Self* self, caf::actor broker, SessionPeer peer,
   st.stats = std::move(stats);
   st.auth = std::move(auth);
   spdlog::info("connect {}:{} listener={}", st.peer.address, st.peer.port, st.settings->listener);
-  perform(self, st.engine->greet());
+  if (st.settings->tls_mode == TlsMode::implicit) {
+    start_tls(self);  // the greeting follows the handshake
+    maybe_read(self);
+  } else {
+    st.engine->set_tls_available(st.settings->tls != nullptr);
+    perform(self, st.engine->greet());
+  }
   arm_timer(self, std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::min(st.settings->command_timeout, st.settings->data_timeout)));
   return {
@@ -481,6 +551,10 @@ caf::behavior session_behavior(Self* self, caf::actor broker, SessionPeer peer,
         spdlog::debug("data {}:{} {} bytes in_flight={}", s.peer.address, s.peer.port, bytes.size(),
                       s.in_flight);
         if (s.closed) return;
+        if (s.tls) {
+          tls_input(self, std::string_view(bytes.data(), bytes.size()));
+          return;
+        }
         perform(self, s.engine->input(std::string_view(bytes.data(), bytes.size())));
       },
       [=](closed_atom) {

@@ -4,13 +4,24 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "protocol/engine.hpp"
 #include "storage/queue_store.hpp"
 
+namespace mailactor::tls {
+class TlsContextSource;
+}
+
 namespace mailactor::actors {
+
+enum class TlsMode {
+  none,      // plaintext only
+  starttls,  // offer STARTTLS (RFC 3207)
+  implicit,  // TLS from the first byte (RFC 8314, port 465 style)
+};
 
 enum class ListenerMode {
   mx,          // accept mail for the local domains only; no AUTH required
@@ -21,7 +32,9 @@ struct SessionSettings {
   std::string listener;  // the listener's name, for logs and the queue
   ListenerMode mode = ListenerMode::mx;
   protocol::EngineConfig engine;
-  std::vector<std::string> local_domains;  // lower case
+  TlsMode tls_mode = TlsMode::none;
+  std::shared_ptr<tls::TlsContextSource> tls;  // set unless tls_mode is none
+  std::vector<std::string> local_domains;      // lower case
   std::chrono::seconds command_timeout{300};
   std::chrono::seconds data_timeout{180};
   std::chrono::seconds spool_timeout{60};

@@ -197,7 +197,20 @@ Config load_config(const std::string& path) {
           {{"mx", actors::ListenerMode::mx}, {"submission", actors::ListenerMode::submission}});
       r.boolean("allow_plaintext_auth", l.allow_plaintext_auth);
       r.boolean("sender_login_match", l.sender_login_match);
+      r.choice<actors::TlsMode>("tls", l.tls,
+                                {{"none", actors::TlsMode::none},
+                                 {"starttls", actors::TlsMode::starttls},
+                                 {"implicit", actors::TlsMode::implicit}});
+      r.string("tls_cert", l.tls_cert);
+      r.string("tls_key", l.tls_key);
+      r.choice<std::string>("tls_min_version", l.tls_min_version,
+                            {{"TLSv1.2", "TLSv1.2"}, {"TLSv1.3", "TLSv1.3"}});
+      r.boolean("require_tls", l.require_tls);
       r.finish();
+      if (l.tls != actors::TlsMode::none && (l.tls_cert.empty() || l.tls_key.empty()))
+        r.fail(e.as_table()->get("tls"), "tls", "needs tls_cert and tls_key");
+      if (l.require_tls && l.tls != actors::TlsMode::starttls)
+        r.fail(e.as_table()->get("require_tls"), "require_tls", "needs tls = \"starttls\"");
       try {
         split_host_port(l.listen);
       } catch (const ConfigError& err) {

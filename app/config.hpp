@@ -27,6 +27,11 @@ struct ListenerConfig {
   actors::ListenerMode mode = actors::ListenerMode::mx;
   bool allow_plaintext_auth = false;  // offer AUTH without TLS
   bool sender_login_match = false;
+  actors::TlsMode tls = actors::TlsMode::none;
+  std::string tls_cert;  // PEM chain
+  std::string tls_key;   // PEM
+  std::string tls_min_version = "TLSv1.2";
+  bool require_tls = false;  // MAIL before STARTTLS: 530 5.7.0
 };
 
 struct AuthConfig {

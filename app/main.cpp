@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "actors/tls/selfsigned.hpp"
 #include "app/config.hpp"
 #include "app/passwd.hpp"
 #include "app/queue_cli.hpp"
@@ -93,7 +94,29 @@ int main(int argc, char** argv) {
   passwd_cmd->add_option("--scheme", scheme, "yescrypt, sha512-crypt or bcrypt")
       ->capture_default_str();
 
+  std::string tls_out = "conf/tls";
+  std::string tls_host = "localhost";
+  auto* tls_cmd = app.add_subcommand("tls", "TLS helpers");
+  tls_cmd->require_subcommand(1);
+  auto* selfsigned_cmd = tls_cmd->add_subcommand(
+      "selfsigned", "Write a self-signed cert.pem and key.pem for local testing");
+  selfsigned_cmd->add_option("--out", tls_out, "Directory for cert.pem and key.pem")
+      ->capture_default_str();
+  selfsigned_cmd->add_option("--hostname", tls_host, "Name in the certificate")
+      ->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
+
+  if (*selfsigned_cmd) {
+    try {
+      mailactor::tls::write_self_signed(tls_out, tls_host);
+      std::cout << tls_out << "/cert.pem\n" << tls_out << "/key.pem\n";
+      return 0;
+    } catch (const std::exception& e) {
+      std::cerr << "mailactor tls selfsigned: " << e.what() << "\n";
+      return 1;
+    }
+  }
 
   if (*passwd_cmd) return print_password_hash(scheme);
 
@@ -106,9 +129,14 @@ int main(int argc, char** argv) {
       for (auto& d : c.local_domains)
         std::cout << " " << d;
       std::cout << "\n";
-      for (auto& l : c.listeners)
+      for (auto& l : c.listeners) {
+        const char* tls = l.tls == mailactor::actors::TlsMode::none       ? ""
+                          : l.tls == mailactor::actors::TlsMode::starttls ? ", STARTTLS"
+                                                                          : ", implicit TLS";
         std::cout << "  listener " << l.name << " on " << l.listen << " ("
-                  << (l.mode == mailactor::actors::ListenerMode::mx ? "mx" : "submission") << ")\n";
+                  << (l.mode == mailactor::actors::ListenerMode::mx ? "mx" : "submission") << tls
+                  << ")\n";
+      }
       std::cout << "  auth backend " << c.auth.backend << "\n  spool " << c.spool_dir
                 << " (durability "
                 << (c.durability == mailactor::storage::Durability::fsync ? "fsync" : "none")

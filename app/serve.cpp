@@ -18,6 +18,7 @@
 #include "actors/queue_writer.hpp"
 #include "actors/spooler.hpp"
 #include "actors/stats.hpp"
+#include "actors/tls/tls_context.hpp"
 #include "app/config.hpp"
 #include "app/listen_socket.hpp"
 #include "app/logging.hpp"
@@ -43,6 +44,10 @@ actors::SessionSettings session_settings(const Config& c, const ListenerConfig& 
   e.auth_required = l.mode == actors::ListenerMode::submission;
   if (c.auth.backend != "none") e.auth_mechanisms = {"PLAIN", "LOGIN"};
   e.allow_plaintext_auth = l.allow_plaintext_auth;
+  e.starttls = l.tls == actors::TlsMode::starttls;
+  e.tls_active = l.tls == actors::TlsMode::implicit;
+  e.require_tls = l.require_tls;
+  s.tls_mode = l.tls;
   s.sender_login_match = l.sender_login_match;
   s.auth_timeout = c.auth.timeout;
   s.max_auth_failures = c.auth.max_failures;
@@ -103,6 +108,32 @@ auth::auth_actor make_auth_backend(caf::actor_system& system, const Config& cfg)
   return auth::make_backend(cfg.auth.backend, ctx, options);
 }
 
+tls::TlsSettings tls_settings(const ListenerConfig& l) {
+  return tls::TlsSettings{l.tls_cert, l.tls_key, tls::parse_tls_version(l.tls_min_version)};
+}
+
+// SIGHUP: new certificates for new handshakes; on any error the listener keeps its pair.
+void reload_tls(const std::string& path,
+                const std::map<std::string, std::shared_ptr<tls::TlsContextSource>>& sources) {
+  Config cfg;
+  try {
+    cfg = load_config(path);
+  } catch (const std::exception& e) {
+    spdlog::error("SIGHUP: keeping the current certificates: {}", e.what());
+    return;
+  }
+  for (const auto& l : cfg.listeners) {
+    auto it = sources.find(l.name);
+    if (it == sources.end() || l.tls == actors::TlsMode::none) continue;
+    try {
+      it->second->replace(tls::TlsContext::load(tls_settings(l)));
+      spdlog::info("SIGHUP: listener {} uses certificate {}", l.name, l.tls_cert);
+    } catch (const std::exception& e) {
+      spdlog::error("SIGHUP: listener {} keeps its certificate: {}", l.name, e.what());
+    }
+  }
+}
+
 // SIGHUP: re-read the config and swap the auth backend; on any error keep the current one.
 void reload_auth(caf::actor_system& system, const std::string& path,
                  const actors::auth_front_actor& front) {
@@ -146,6 +177,7 @@ int serve(const ServeOptions& options) {
   std::shared_ptr<storage::QueueReader> reader;
   std::shared_ptr<storage::Maildir> maildir;
   auto broker_settings = std::make_shared<actors::BrokerSettings>();
+  std::map<std::string, std::shared_ptr<tls::TlsContextSource>> tls_sources;
   try {
     store = std::make_shared<storage::QueueStore>(cfg.spool_dir, cfg.durability);
     if (size_t n = store->remove_incomplete())
@@ -165,6 +197,12 @@ int serve(const ServeOptions& options) {
       ls.port = sock.port;
       ls.fd = sock.fd;
       ls.session = session_settings(cfg, l);
+      if (l.tls != actors::TlsMode::none) {
+        auto source =
+            std::make_shared<tls::TlsContextSource>(tls::TlsContext::load(tls_settings(l)));
+        ls.session.tls = source;
+        tls_sources[l.name] = source;
+      }
       broker_settings->listeners.push_back(std::move(ls));
     }
   } catch (const std::exception& e) {
@@ -225,8 +263,9 @@ int serve(const ServeOptions& options) {
     int sig = 0;
     sigwait(&signals, &sig);
     if (sig == SIGHUP) {
-      spdlog::info("SIGHUP: re-reading {} for the auth backend", options.config);
+      spdlog::info("SIGHUP: re-reading {} (auth backend, certificates)", options.config);
       reload_auth(system, options.config, auth_front);
+      reload_tls(options.config, tls_sources);
     } else if (sig == SIGUSR1) {
       dump_stats(system, stats);
     } else {

@@ -81,6 +81,8 @@ class Engine {
 
   Waiting waiting() const;
   bool wants_input() const { return waiting() == Waiting::command || waiting() == Waiting::data; }
+  // STARTTLS stays advertised; while unavailable (no usable certificate) it answers 454 4.7.0.
+  void set_tls_available(bool available) { tls_available_ = available; }
   bool in_transaction() const { return txn_.active; }
   bool tls_active() const { return tls_active_; }
   const std::string& auth_user() const { return auth_user_; }
@@ -191,6 +193,7 @@ class Engine {
   std::string helo_;
   bool esmtp_ = false;
   bool tls_active_ = false;
+  bool tls_available_ = true;
   std::string auth_user_;
   AuthExchange auth_;
   Transaction txn_;

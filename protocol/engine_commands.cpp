@@ -196,6 +196,7 @@ void Engine::cmd_starttls(const Command& c) {
   if (!cfg_.starttls) return send(502, "5.5.1", "Error: STARTTLS not enabled");
   if (tls_active_) return send(503, "5.5.1", "Error: TLS already active");
   if (!c.arg.empty()) return send(501, "5.5.4", "Syntax: STARTTLS");
+  if (!tls_available_) return send(454, "4.7.0", "TLS not available due to temporary reason");
   send(220, "2.0.0", "Ready to start TLS");
   emit(action::StartTls{});
   // Whatever the client pipelined behind STARTTLS arrived in plaintext and must never be

@@ -27,6 +27,7 @@ listen = "127.0.0.1:0"
 mode = "{mode}"
 allow_plaintext_auth = {allow_plaintext_auth}
 sender_login_match = {sender_login_match}
+{tls_lines}
 
 [auth]
 backend = "{auth_backend}"
@@ -55,7 +56,7 @@ maildir = "{maildir}"
 keep_content = {keep_content}
 """
 
-DEFAULTS = dict(mode="mx", allow_plaintext_auth="false", sender_login_match="false", auth_backend="none",
+DEFAULTS = dict(tls_lines="", mode="mx", allow_plaintext_auth="false", sender_login_match="false", auth_backend="none",
                 tarpit_ms=0, max_auth_failures=3, auth_timeout=5, auth_options="", max_message_size=1048576, max_recipients=100, max_sessions=1000, max_errors=20,
                 command_timeout=300, data_timeout=180, shutdown_grace=10, bare_newline="normalize",
                 durability="fsync", log_level="info", delivery="true", keep_content="true")

@@ -290,6 +290,17 @@ TEST(EngineSession, StartTlsDiscardsPipelinedPlaintext) {
   EXPECT_EQ(h.input("STARTTLS\r\n"), "503 5.5.1 Error: TLS already active\r\n");
 }
 
+TEST(EngineSession, StartTlsUnavailable) {
+  EngineConfig cfg;
+  cfg.starttls = true;
+  Harness h(cfg);
+  h.engine.set_tls_available(false);
+  h.ehlo();
+  EXPECT_EQ(h.input("STARTTLS\r\nNOOP\r\n"),
+            "454 4.7.0 TLS not available due to temporary reason\r\n250 2.0.0 Ok\r\n");
+  EXPECT_EQ(h.tls_starts, 0);
+}
+
 TEST(EngineSession, StartTlsWithArgument) {
   EngineConfig cfg;
   cfg.starttls = true;
