@@ -2,78 +2,14 @@
 
 #include <spdlog/spdlog.h>
 #include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
-#include <caf/stateful_actor.hpp>
 
-#include <cctype>
-#include <chrono>
-#include <deque>
 #include <variant>
 
 #include "actors/recipient_policy.hpp"
-#include "actors/tls/tls_stream.hpp"
-#include "protocol/engine.hpp"
-#include "protocol/received.hpp"
+#include "actors/session_state.hpp"
 
 namespace mailactor::actors {
-namespace {
-
-using Clock = std::chrono::steady_clock;
-using protocol::Action;
-using protocol::Actions;
-namespace action = protocol::action;
-
-int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-struct SessionState {
-  static inline const char* name = "session";
-
-  std::unique_ptr<protocol::Engine> engine;
-  caf::actor broker;
-  SessionPeer peer;
-  std::shared_ptr<const SessionSettings> settings;
-  spooler_actor spooler;
-  stats_actor stats;
-  auth_front_actor auth;
-  size_t auth_failures = 0;
-  std::unique_ptr<tls::TlsStream> tls;  // set from STARTTLS (or the first byte, implicit TLS) on
-
-  // The performing loop: actions run in order; results of synchronous decisions append theirs.
-  std::deque<Action> todo;
-  bool performing = false;
-  size_t in_flight = 0;  // requests out to the spooler / writer: no reads meanwhile
-
-  // The spool transaction of the current MAIL (ticket taken at MAIL, content streamed later).
-  std::string queue_id;
-  queue_writer_actor writer;
-  uint64_t txn = 0;  // generation: answers for an older transaction are ignored
-  bool message_open = false;
-  bool ending = false;    // EndMessage seen: commit once the pipe is clear
-  bool txn_busy = false;  // an append or commit of this transaction is in flight
-  bool written = false;   // something was appended: an abort must reach the writer
-  std::string content;    // not yet sent to the writer
-  storage::MessageMeta meta;
-  Clock::time_point message_started;
-
-  // Connection.
-  bool read_requested = false;
-  bool closed = false;
-  bool draining = false;
-  Clock::time_point waiting_since = Clock::now();
-  bool timer_armed = false;
-  Clock::time_point connected = Clock::now();
-  std::string logged_helo;
-  uint64_t messages = 0;
-  uint64_t rejected = 0;
-};
-
-using Self = caf::stateful_actor<SessionState>;
-
-void perform(Self* self, Actions actions);
+namespace session_detail {
 
 void log_rejections(Self* self, std::string_view bytes) {
   auto& st = self->state;
@@ -150,258 +86,9 @@ void on_tick(Self* self) {
   arm_timer(self, std::max(next, std::chrono::milliseconds(10)));
 }
 
-protocol::Reply reply_of(const spool_reply& r) {
-  return protocol::reply(r.code, r.status, r.text);
-}
-
 void finish_request(Self* self) {
   --self->state.in_flight;
   maybe_read(self);
-}
-
-void reset_transaction(SessionState& st) {
-  st.queue_id.clear();
-  st.writer = nullptr;
-  st.message_open = false;
-  st.ending = false;
-  st.written = false;
-  st.content.clear();
-  ++st.txn;
-}
-
-// Sends buffered content on to the writer when enough has gathered, or commits at the end.
-void pump(Self* self) {
-  auto& st = self->state;
-  if (!st.message_open || st.txn_busy) return;
-  const uint64_t txn = st.txn;
-  if (st.ending) {
-    st.txn_busy = true;
-    ++st.in_flight;
-    st.meta.received_at = unix_now();
-    self->request(st.writer, st.settings->spool_timeout, commit_atom::value, st.meta,
-                  std::move(st.content))
-        .then(
-            [=](const spool_reply& r) {
-              auto& s = self->state;
-              if (s.txn == txn) {
-                s.txn_busy = false;
-                s.message_open = false;
-                if (r.ok) {
-                  ++s.messages;
-                  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() -
-                                                                                  s.message_started)
-                                .count();
-                  spdlog::info("queued {} from=<{}> rcpts={} size={} ms={} client={}:{}{}",
-                               s.queue_id, s.meta.mail_from, s.meta.rcpt_to.size(), r.size, ms,
-                               s.peer.address, s.peer.port,
-                               s.meta.auth_user.empty() ? "" : " auth=" + s.meta.auth_user);
-                  std::string id = s.queue_id;
-                  reset_transaction(s);
-                  perform(self, s.engine->queued(id));
-                } else {
-                  spdlog::warn("spool refused {}: {} {}", s.queue_id, r.code, r.text);
-                  reset_transaction(s);
-                  perform(self, s.engine->spool_failed(reply_of(r)));
-                }
-              }
-              finish_request(self);
-            },
-            [=](caf::error& e) {
-              auto& s = self->state;
-              if (s.txn == txn) {
-                spdlog::warn("spool commit of {} failed: {}", s.queue_id, self->system().render(e));
-                s.txn_busy = false;
-                s.message_open = false;
-                reset_transaction(s);
-                perform(self, s.engine->spool_failed(
-                                  protocol::reply(451, "4.3.0", "Local error in processing")));
-              }
-              finish_request(self);
-            });
-    st.content = std::string();
-    return;
-  }
-  if (st.content.size() < st.settings->spool_chunk) return;
-  st.txn_busy = true;
-  st.written = true;
-  ++st.in_flight;
-  self->request(st.writer, st.settings->spool_timeout, append_atom::value, st.queue_id,
-                std::move(st.content))
-      .then(
-          [=](const spool_reply& r) {
-            auto& s = self->state;
-            if (s.txn == txn) {
-              s.txn_busy = false;
-              if (r.ok) {
-                pump(self);
-              } else {
-                perform(self, s.engine->spool_failed(reply_of(r)));
-              }
-            }
-            finish_request(self);
-          },
-          [=](caf::error&) {
-            auto& s = self->state;
-            if (s.txn == txn) {
-              s.txn_busy = false;
-              perform(self, s.engine->spool_failed(
-                                protocol::reply(451, "4.3.0", "Local error in processing")));
-            }
-            finish_request(self);
-          });
-  st.content = std::string();
-}
-
-void abort_message(Self* self) {
-  auto& st = self->state;
-  if (st.written && st.writer) self->send(st.writer, abort_atom::value, st.queue_id);
-  reset_transaction(st);
-}
-
-void begin_message(Self* self, const action::BeginMessage& b) {
-  auto& st = self->state;
-  if (st.queue_id.empty()) {  // no ticket: cannot happen after an accepted MAIL
-    perform(self, st.engine->spool_failed(protocol::reply(451, "4.3.0", "Local error")));
-    return;
-  }
-  const auto& env = b.envelope;
-  st.message_open = true;
-  st.ending = false;
-  st.message_started = Clock::now();
-  st.meta = storage::MessageMeta{};
-  st.meta.id = st.queue_id;
-  st.meta.mail_from = env.mail_from;
-  st.meta.rcpt_to = env.rcpt_to;
-  st.meta.helo = env.helo;
-  st.meta.client_addr = st.peer.address;
-  st.meta.client_port = st.peer.port;
-  st.meta.listener = st.settings->listener;
-  st.meta.auth_user = env.auth_user;
-  st.meta.protocol = env.with_protocol();
-  std::string params;
-  if (env.params.size) params += "SIZE=" + std::to_string(*env.params.size);
-  if (env.params.body != protocol::BodyType::unspecified)
-    params +=
-        std::string(params.empty() ? "" : " ") + "BODY=" + protocol::to_string(env.params.body);
-  if (env.params.smtputf8) params += std::string(params.empty() ? "" : " ") + "SMTPUTF8";
-  st.meta.params = params;
-  protocol::ReceivedInfo info;
-  if (st.tls && st.tls->handshake_done()) {
-    info.tls_protocol = st.meta.tls_protocol = st.tls->protocol();
-    info.tls_cipher = st.meta.tls_cipher = st.tls->cipher();
-  }
-  info.client_ip = st.peer.address;
-  info.hostname = st.settings->engine.hostname;
-  info.queue_id = st.queue_id;
-  info.unix_time = unix_now();
-  st.content = protocol::received_header(env, info);
-}
-
-void check_sender(Self* self) {
-  auto& st = self->state;
-  ++st.in_flight;
-  const uint64_t txn = ++st.txn;
-  self->request(st.spooler, st.settings->spool_timeout, begin_atom::value)
-      .then(
-          [=](const spool_ticket& t) {
-            auto& s = self->state;
-            if (s.txn == txn && !s.closed) {
-              if (t.accepted) {
-                s.queue_id = t.id;
-                s.writer = t.writer;
-                perform(self, s.engine->sender_checked(protocol::Verdict::accept()));
-              } else {
-                perform(self, s.engine->sender_checked(protocol::Verdict::reject(
-                                  protocol::reply(451, "4.3.2", "Try again later"))));
-              }
-            }
-            finish_request(self);
-          },
-          [=](caf::error&) {
-            auto& s = self->state;
-            if (s.txn == txn && !s.closed)
-              perform(self, s.engine->sender_checked(protocol::Verdict::reject(
-                                protocol::reply(451, "4.3.0", "Local error in processing"))));
-            finish_request(self);
-          });
-}
-
-// sender_login_match: an authenticated user sends only as itself ("alice" owns alice@any
-// domain; "alice@example.test" owns exactly that address).
-bool sender_allowed(Self* self, const std::string& address) {
-  auto& st = self->state;
-  const std::string& user = st.engine->auth_user();
-  if (!st.settings->sender_login_match || user.empty()) return true;
-  auto lower = [](std::string s) {
-    for (auto& c : s)
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-  };
-  std::string addr = lower(address);
-  std::string who = lower(user);
-  bool owns = who.find('@') != std::string::npos ? addr == who : addr.rfind(who + "@", 0) == 0;
-  if (owns) return true;
-  perform(self, st.engine->sender_checked(protocol::Verdict::reject(protocol::reply(
-                    553, "5.7.1", "Sender address rejected: not owned by user " + user))));
-  return false;
-}
-
-void authenticate(Self* self, const action::Authenticate& a) {
-  auth_request req{a.mechanism,
-                   a.authzid,
-                   a.user,
-                   a.secret,
-                   self->state.peer.address,
-                   self->state.settings->listener,
-                   self->state.engine->tls_active()};
-  ++self->state.in_flight;
-  auto t0 = Clock::now();
-  std::string user = a.user;
-  std::string mechanism = a.mechanism;
-  auto done = [=](const auth_result& r) {
-    auto& s = self->state;
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
-    const char* result = r.get() == auth_status::ok        ? "ok"
-                         : r.get() == auth_status::invalid ? "invalid"
-                                                           : "temporary failure";
-    spdlog::info("auth {}:{} mechanism={} user={} result={} ms={}{}", s.peer.address, s.peer.port,
-                 mechanism, user, result, ms, r.reason.empty() ? "" : " (" + r.reason + ")");
-    if (s.closed) {
-      finish_request(self);
-      return;
-    }
-    if (r.get() != auth_status::invalid) {
-      auto outcome = r.get() == auth_status::ok ? protocol::AuthOutcome::ok
-                                                : protocol::AuthOutcome::temporary_failure;
-      perform(self, s.engine->auth_result(outcome, r.canonical_user));
-      finish_request(self);
-      return;
-    }
-    ++s.auth_failures;
-    self->send(s.stats, count_atom::value, "auth_failures_" + s.peer.address, uint64_t{1});
-    // Tarpit: every failure in this session waits longer before its answer.
-    auto delay = s.settings->auth_tarpit * static_cast<int64_t>(s.auth_failures);
-    self->delayed_send(self, delay, auth_done_atom::value);
-  };
-  self->request(self->state.auth, self->state.settings->auth_timeout + std::chrono::seconds(2),
-                authenticate_atom::value, std::move(req))
-      .then(done, [=](caf::error& e) {
-        done(auth_result::temporary_failure("auth front: " + self->system().render(e)));
-      });
-}
-
-void auth_failed(Self* self) {
-  auto& s = self->state;
-  if (!s.closed) {
-    perform(self, s.engine->auth_result(protocol::AuthOutcome::invalid));
-    if (!s.closed && s.auth_failures >= s.settings->max_auth_failures) {
-      spdlog::info("auth {}:{}: {} failures, disconnecting", s.peer.address, s.peer.port,
-                   s.auth_failures);
-      perform(self, s.engine->terminate(
-                        protocol::reply(421, "4.7.0", "Too many authentication failures")));
-    }
-  }
-  finish_request(self);
 }
 
 void close_session(Self* self) {
@@ -423,46 +110,6 @@ void close_session(Self* self) {
 
 void count(Self* self, std::string name) {
   self->send(self->state.stats, count_atom::value, std::move(name), uint64_t{1});
-}
-
-// The engine's 220 has gone out in plaintext; everything from here on is TLS.
-void start_tls(Self* self) {
-  auto& st = self->state;
-  auto ctx = st.settings->tls ? st.settings->tls->current() : nullptr;
-  if (!ctx) {
-    perform(self, st.engine->terminate(protocol::reply(421, "4.7.0", "TLS not available")));
-    return;
-  }
-  st.tls = std::make_unique<tls::TlsStream>(std::move(ctx));
-}
-
-// Ciphertext from the client: handshake, then decrypted bytes for the engine.
-void tls_input(Self* self, std::string_view ciphertext) {
-  auto& st = self->state;
-  bool was_done = st.tls->handshake_done();
-  std::string plain;
-  auto status = st.tls->receive(ciphertext, plain);
-  write_raw(self, st.tls->take_output());
-  if (status == tls::TlsStream::Status::failed) {
-    spdlog::info("tls {}:{} {} failed: {}", st.peer.address, st.peer.port,
-                 was_done ? "connection" : "handshake", st.tls->error());
-    count(self, was_done ? "tls_errors" : "tls_handshake_failures");
-    // No SMTP reply can be said over a broken TLS stream: the alert (if any) went out above.
-    st.tls.reset();
-    close_session(self);
-    return;
-  }
-  if (!was_done && st.tls->handshake_done()) {
-    spdlog::info("tls {}:{} {} {}", st.peer.address, st.peer.port, st.tls->protocol(),
-                 st.tls->cipher());
-    count(self, "tls_handshakes");
-    count(self, "tls_" + st.tls->protocol());
-    perform(self, st.settings->tls_mode == TlsMode::implicit ? st.engine->greet()
-                                                             : st.engine->tls_started());
-  }
-  if (!plain.empty() && !st.closed) perform(self, st.engine->input(plain));
-  if (status == tls::TlsStream::Status::closed && !st.closed) close_session(self);
-  if (!st.closed) maybe_read(self);
 }
 
 void handle(Self* self, Action& a) {
@@ -522,6 +169,11 @@ void perform(Self* self, Actions actions) {
   }
   maybe_read(self);
 }
+
+}  // namespace session_detail
+
+namespace {
+using namespace session_detail;
 
 caf::behavior session_behavior(Self* self, caf::actor broker, SessionPeer peer,
                                std::shared_ptr<const SessionSettings> settings,

@@ -1,0 +1,157 @@
+// The session's spool transaction: a ticket at MAIL, content streamed in pieces, the commit
+// answered only once durable, an abort when the message will not complete.
+#include "actors/session_state.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "protocol/received.hpp"
+
+namespace mailactor::actors::session_detail {
+
+protocol::Reply reply_of(const spool_reply& r) {
+  return protocol::reply(r.code, r.status, r.text);
+}
+
+void reset_transaction(SessionState& st) {
+  st.queue_id.clear();
+  st.writer = nullptr;
+  st.message_open = false;
+  st.ending = false;
+  st.written = false;
+  st.content.clear();
+  ++st.txn;
+}
+
+// The writer's answer to an append or commit of transaction `txn`; a stale answer (the
+// transaction was aborted meanwhile) only releases the request.
+void spool_answer(Self* self, uint64_t txn, bool commit, const spool_reply& r) {
+  auto& s = self->state;
+  if (s.txn == txn) {
+    s.txn_busy = false;
+    if (r.ok && !commit) {
+      pump(self);
+    } else if (r.ok) {
+      ++s.messages;
+      auto ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - s.message_started)
+              .count();
+      spdlog::info("queued {} from=<{}> rcpts={} size={} ms={} client={}:{}{}{}", s.queue_id,
+                   s.meta.mail_from, s.meta.rcpt_to.size(), r.size, ms, s.peer.address, s.peer.port,
+                   s.meta.tls_protocol.empty() ? "" : " tls=" + s.meta.tls_protocol,
+                   s.meta.auth_user.empty() ? "" : " auth=" + s.meta.auth_user);
+      std::string id = s.queue_id;
+      reset_transaction(s);
+      perform(self, s.engine->queued(id));
+    } else {
+      spdlog::warn("spool refused {}: {} {}", s.queue_id, r.code, r.text);
+      if (commit) reset_transaction(s);
+      perform(self, s.engine->spool_failed(reply_of(r)));
+    }
+  }
+  finish_request(self);
+}
+
+// Sends buffered content on to the writer when enough has gathered, or commits at the end.
+void pump(Self* self) {
+  auto& st = self->state;
+  if (!st.message_open || st.txn_busy) return;
+  if (!st.ending && st.content.size() < st.settings->spool_chunk) return;
+  const uint64_t txn = st.txn;
+  const bool commit = st.ending;
+  st.txn_busy = true;
+  ++st.in_flight;
+  auto on_error = [=](caf::error& e) {
+    spdlog::warn("spool request for {} failed: {}", self->state.queue_id, self->system().render(e));
+    spool_answer(self, txn, commit,
+                 spool_reply{false, 0, 451, "4.3.0", "Local error in processing"});
+  };
+  auto on_reply = [=](const spool_reply& r) { spool_answer(self, txn, commit, r); };
+  if (commit) {
+    st.meta.received_at = unix_now();
+    self->request(st.writer, st.settings->spool_timeout, commit_atom::value, st.meta,
+                  std::move(st.content))
+        .then(on_reply, on_error);
+  } else {
+    st.written = true;
+    self->request(st.writer, st.settings->spool_timeout, append_atom::value, st.queue_id,
+                  std::move(st.content))
+        .then(on_reply, on_error);
+  }
+  st.content = std::string();
+}
+
+void abort_message(Self* self) {
+  auto& st = self->state;
+  if (st.written && st.writer) self->send(st.writer, abort_atom::value, st.queue_id);
+  reset_transaction(st);
+}
+
+void begin_message(Self* self, const action::BeginMessage& b) {
+  auto& st = self->state;
+  if (st.queue_id.empty()) {  // no ticket: cannot happen after an accepted MAIL
+    perform(self, st.engine->spool_failed(protocol::reply(451, "4.3.0", "Local error")));
+    return;
+  }
+  const auto& env = b.envelope;
+  st.message_open = true;
+  st.ending = false;
+  st.message_started = Clock::now();
+  st.meta = storage::MessageMeta{};
+  st.meta.id = st.queue_id;
+  st.meta.mail_from = env.mail_from;
+  st.meta.rcpt_to = env.rcpt_to;
+  st.meta.helo = env.helo;
+  st.meta.client_addr = st.peer.address;
+  st.meta.client_port = st.peer.port;
+  st.meta.listener = st.settings->listener;
+  st.meta.auth_user = env.auth_user;
+  st.meta.protocol = env.with_protocol();
+  std::string params;
+  if (env.params.size) params += "SIZE=" + std::to_string(*env.params.size);
+  if (env.params.body != protocol::BodyType::unspecified)
+    params +=
+        std::string(params.empty() ? "" : " ") + "BODY=" + protocol::to_string(env.params.body);
+  if (env.params.smtputf8) params += std::string(params.empty() ? "" : " ") + "SMTPUTF8";
+  st.meta.params = params;
+  protocol::ReceivedInfo info;
+  if (st.tls && st.tls->handshake_done()) {
+    info.tls_protocol = st.meta.tls_protocol = st.tls->protocol();
+    info.tls_cipher = st.meta.tls_cipher = st.tls->cipher();
+  }
+  info.client_ip = st.peer.address;
+  info.hostname = st.settings->engine.hostname;
+  info.queue_id = st.queue_id;
+  info.unix_time = unix_now();
+  st.content = protocol::received_header(env, info);
+}
+
+void check_sender(Self* self) {
+  auto& st = self->state;
+  ++st.in_flight;
+  const uint64_t txn = ++st.txn;
+  self->request(st.spooler, st.settings->spool_timeout, begin_atom::value)
+      .then(
+          [=](const spool_ticket& t) {
+            auto& s = self->state;
+            if (s.txn == txn && !s.closed) {
+              if (t.accepted) {
+                s.queue_id = t.id;
+                s.writer = t.writer;
+                perform(self, s.engine->sender_checked(protocol::Verdict::accept()));
+              } else {
+                perform(self, s.engine->sender_checked(protocol::Verdict::reject(
+                                  protocol::reply(451, "4.3.2", "Try again later"))));
+              }
+            }
+            finish_request(self);
+          },
+          [=](caf::error&) {
+            auto& s = self->state;
+            if (s.txn == txn && !s.closed)
+              perform(self, s.engine->sender_checked(protocol::Verdict::reject(
+                                protocol::reply(451, "4.3.0", "Local error in processing"))));
+            finish_request(self);
+          });
+}
+
+}  // namespace mailactor::actors::session_detail

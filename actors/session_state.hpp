@@ -1,0 +1,101 @@
+// The session actor's state and the functions that share it, split by concern over
+// session.cpp (reads, writes, timers, the action loop), session_spool.cpp (the spool
+// transaction), session_auth.cpp (AUTH and sender ownership) and session_tls.cpp (TLS).
+// Internal to actors/: include session.hpp to spawn sessions.
+#pragma once
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "actors/session.hpp"
+#include "actors/tls/tls_stream.hpp"
+#include "protocol/engine.hpp"
+#include "storage/message_meta.hpp"
+
+namespace mailactor::actors::session_detail {
+
+using Clock = std::chrono::steady_clock;
+using protocol::Action;
+using protocol::Actions;
+namespace action = protocol::action;
+
+inline int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct SessionState {
+  static inline const char* name = "session";
+
+  std::unique_ptr<protocol::Engine> engine;
+  caf::actor broker;
+  SessionPeer peer;
+  std::shared_ptr<const SessionSettings> settings;
+  spooler_actor spooler;
+  stats_actor stats;
+  auth_front_actor auth;
+  size_t auth_failures = 0;
+  std::unique_ptr<tls::TlsStream> tls;  // set from STARTTLS (or the first byte, implicit TLS) on
+
+  // The performing loop: actions run in order; results of synchronous decisions append theirs.
+  std::deque<Action> todo;
+  bool performing = false;
+  size_t in_flight = 0;  // requests out to the spooler / writer: no reads meanwhile
+
+  // The spool transaction of the current MAIL (ticket taken at MAIL, content streamed later).
+  std::string queue_id;
+  queue_writer_actor writer;
+  uint64_t txn = 0;  // generation: answers for an older transaction are ignored
+  bool message_open = false;
+  bool ending = false;    // EndMessage seen: commit once the pipe is clear
+  bool txn_busy = false;  // an append or commit of this transaction is in flight
+  bool written = false;   // something was appended: an abort must reach the writer
+  std::string content;    // not yet sent to the writer
+  storage::MessageMeta meta;
+  Clock::time_point message_started;
+
+  // Connection.
+  bool read_requested = false;
+  bool closed = false;
+  bool draining = false;
+  Clock::time_point waiting_since = Clock::now();
+  bool timer_armed = false;
+  Clock::time_point connected = Clock::now();
+  std::string logged_helo;
+  uint64_t messages = 0;
+  uint64_t rejected = 0;
+};
+
+using Self = caf::stateful_actor<SessionState>;
+
+// session.cpp
+void perform(Self* self, Actions actions);
+void write(Self* self, std::string bytes);      // replies: encrypted once TLS is up
+void write_raw(Self* self, std::string bytes);  // bytes as they are (TLS records)
+void maybe_read(Self* self);
+void finish_request(Self* self);
+void close_session(Self* self);
+void count(Self* self, std::string name);
+
+// session_spool.cpp
+void check_sender(Self* self);
+void begin_message(Self* self, const action::BeginMessage& b);
+void pump(Self* self);
+void abort_message(Self* self);
+
+// session_auth.cpp
+bool sender_allowed(Self* self, const std::string& address);
+void authenticate(Self* self, const action::Authenticate& a);
+void auth_failed(Self* self);
+
+// session_tls.cpp
+void start_tls(Self* self);
+void tls_input(Self* self, std::string_view ciphertext);
+
+}  // namespace mailactor::actors::session_detail
