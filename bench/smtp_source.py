@@ -20,6 +20,8 @@ import tempfile
 import threading
 import time
 
+from procstat import cpu_seconds, memory_mib
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIG = """
 [server]
@@ -37,20 +39,6 @@ durability = "{durability}"
 enabled = {delivery}
 maildir = "{dir}/mail"
 """
-
-
-def cpu_seconds(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def peak_rss_mib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024.0
-    return 0.0
 
 
 def run(binary, durability, delivery, sessions, messages, size, persist):
@@ -81,7 +69,7 @@ def run(binary, durability, delivery, sessions, messages, size, persist):
     src = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     wall = time.time() - t0
     cpu = cpu_seconds(proc.pid) - cpu0
-    rss = peak_rss_mib(proc.pid)
+    rss = memory_mib(proc.pid)
     rejected = sum(1 for l in src.stderr.splitlines() if "rejected:" in l)
     delivered_rate = None
     if delivery:

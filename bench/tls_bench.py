@@ -21,6 +21,8 @@ import tempfile
 import threading
 import time
 
+from procstat import cpu_seconds, memory_mib
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 BODY = b"Subject: bench\r\n\r\n" + b"x" * 4000 + b"\r\n"
 
@@ -45,19 +47,6 @@ def client(port, n, use_tls, out):
         s.quit()
         ok += 1
     out.put(ok)
-
-
-def cpu_seconds(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_mib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
 
 
 def main():
@@ -102,7 +91,7 @@ def main():
     # Idle TLS sessions.
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    before = rss_mib(proc.pid)
+    before = memory_mib(proc.pid, "VmRSS")
     held = []
     c = ctx()
     for _ in range(a.idle):
@@ -112,7 +101,7 @@ def main():
         s.ehlo()
         held.append(s)
     time.sleep(1)
-    after = rss_mib(proc.pid)
+    after = memory_mib(proc.pid, "VmRSS")
     print("\nRSS: %.1f MiB before, %.1f MiB with %d idle TLS sessions (%.1f KiB per session)" % (
         before, after, a.idle, (after - before) * 1024 / a.idle))
     for s in held:
