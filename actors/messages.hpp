@@ -33,7 +33,7 @@ using stop_atom = caf::atom_constant<caf::atom("stop")>;      // grace period ov
 using write_atom = caf::atom_constant<caf::atom("write")>;    // (write, hdl, std::string)
 using read_atom = caf::atom_constant<caf::atom("read")>;      // (read, hdl): one more chunk
 using hangup_atom = caf::atom_constant<caf::atom("hangup")>;  // (hangup, hdl): close after writes
-using tick_atom = caf::atom_constant<caf::atom("tick")>;      // a session's timer
+using tick_atom = caf::atom_constant<caf::atom("tick")>;      // the broker's read watch
 
 // Spool.
 using begin_atom = caf::atom_constant<caf::atom("begin")>;

@@ -65,7 +65,6 @@ struct SessionState {
   bool closed = false;
   bool draining = false;
   Clock::time_point waiting_since = Clock::now();
-  bool timer_armed = false;
   Clock::time_point connected = Clock::now();
   std::string logged_helo;
   uint64_t messages = 0;
