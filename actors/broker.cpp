@@ -30,6 +30,7 @@ using caf::io::connection_handle;
 // scribe's passivation — stream::activate() is a no-op while the pending EPOLL_CTL_DEL has not
 // reset its reader yet — which hung about 2% of reads under concurrency.)
 struct Connection {
+  std::string peer;
   caf::actor session;
   caf::actor_addr address;
   size_t hold_limit = 64 * 1024;
@@ -53,6 +54,8 @@ struct BrokerState {
   std::shared_ptr<const BrokerSettings> settings;
   std::unordered_map<accept_handle, std::shared_ptr<const SessionSettings>> listeners;
   std::unordered_map<connection_handle, Connection> connections;
+  std::unordered_map<std::string, size_t> per_ip;
+  uint64_t refused_per_ip = 0;
   bool paused = false;
   bool draining = false;
   bool stopping = false;
@@ -91,7 +94,12 @@ void update_accepting(Self* self, BrokerState& st) {
 }
 
 void forget(Self* self, BrokerState& st, connection_handle hdl) {
-  st.connections.erase(hdl);
+  auto it = st.connections.find(hdl);
+  if (it != st.connections.end()) {
+    auto ip = st.per_ip.find(it->second.peer);
+    if (ip != st.per_ip.end() && --ip->second == 0) st.per_ip.erase(ip);
+    st.connections.erase(it);
+  }
   update_accepting(self, st);
   if (st.draining && st.connections.empty()) {
     spdlog::info("all sessions closed");
@@ -172,10 +180,28 @@ caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> 
           return;
         }
         SessionPeer peer{msg.handle, self->remote_addr(msg.handle), self->remote_port(msg.handle)};
+        if (st->per_ip[peer.address] >= st->settings->max_sessions_per_ip) {
+          // Refused before any session exists; TLS-first listeners get no plaintext reply.
+          ++st->refused_per_ip;
+          if (lit->second->tls_mode != TlsMode::implicit) {
+            static const std::string busy = "421 4.7.0 Too many connections from your address\r\n";
+            // A scribe flushes only once launched, which configure_read does.
+            self->configure_read(msg.handle, caf::io::receive_policy::at_most(64));
+            self->write(msg.handle, busy.size(), busy.data());
+            self->flush(msg.handle);
+          }
+          self->close(msg.handle);
+          if (st->per_ip[peer.address] == 0) st->per_ip.erase(peer.address);
+          spdlog::info("refused {}:{}: {} connections from that address", peer.address, peer.port,
+                       st->settings->max_sessions_per_ip);
+          return;
+        }
+        ++st->per_ip[peer.address];
         auto session = spawn_session(self->system(), caf::actor_cast<caf::actor>(self), peer,
                                      lit->second, spooler, stats, auth);
         self->monitor(session);
         Connection c;
+        c.peer = peer.address;
         c.session = session;
         c.address = session.address();
         c.hold_limit = lit->second->read_chunk;
@@ -284,6 +310,7 @@ caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> 
         s.mailbox = self->mailbox().size();
         s.counters["sessions"] = st->connections.size();
         s.counters["accepted"] = st->accepted;
+        s.counters["refused_per_ip"] = st->refused_per_ip;
         s.counters["lost_triggers_repaired"] = st->lost_triggers;
         return s;
       },

@@ -21,6 +21,7 @@ void log_rejections(Self* self, std::string_view bytes) {
     std::string_view line = bytes.substr(pos, end - pos);
     if (line.size() > 3 && (line[0] == '4' || line[0] == '5') && line[3] == ' ') {
       ++st.rejected;
+      ++st.rejections[std::string(line.substr(0, 3))];
       spdlog::info("reject {}:{} {}", st.peer.address, st.peer.port, line);
     }
     pos = end + 2;
@@ -103,7 +104,12 @@ void close_session(Self* self) {
   auto secs = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - st.connected);
   spdlog::info("disconnect {}:{} messages={} rejected={} ms={}", st.peer.address, st.peer.port,
                st.messages, st.rejected, secs.count());
-  self->send(st.stats, count_atom::value, std::string("sessions_closed"), uint64_t{1});
+  // Totals go to the stats actor once per session, not per event.
+  count(self, "sessions_closed");
+  if (st.messages)
+    self->send(st.stats, count_atom::value, std::string("messages_queued"), st.messages);
+  for (const auto& [code, n] : st.rejections)
+    self->send(st.stats, count_atom::value, "reply_" + code, n);
   self->quit();
 }
 

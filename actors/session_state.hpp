@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -69,6 +70,7 @@ struct SessionState {
   std::string logged_helo;
   uint64_t messages = 0;
   uint64_t rejected = 0;
+  std::map<std::string, uint64_t> rejections;  // by reply code
 };
 
 using Self = caf::stateful_actor<SessionState>;

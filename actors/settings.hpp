@@ -57,6 +57,7 @@ struct ListenerSettings {
 struct BrokerSettings {
   std::vector<ListenerSettings> listeners;
   size_t max_sessions = 1000;
+  size_t max_sessions_per_ip = 50;  // more from one address: 421 4.7.0 and close
   std::chrono::seconds shutdown_grace{30};
 };
 

@@ -259,6 +259,7 @@ Config load_config(const std::string& path) {
     r.integer("max_message_size", c.max_message_size, 1024, int64_t{1} << 40);
     r.integer("max_recipients", c.max_recipients, 1, 100000);
     r.integer("max_sessions", c.max_sessions, 1, 1000000);
+    r.integer("max_sessions_per_ip", c.max_sessions_per_ip, 1, 1000000);
     r.integer("max_errors", c.max_errors, 0, 100000);
     r.seconds("command_timeout", c.command_timeout, 1, 86400);
     r.seconds("data_timeout", c.data_timeout, 1, 86400);
@@ -279,6 +280,19 @@ Config load_config(const std::string& path) {
     r.integer("max_batch", c.max_batch, 1, 100000);
     r.finish();
     if (c.spool_dir.empty()) r.fail(t->get("directory"), "directory", "must not be empty");
+  }
+
+  if (auto* t = subtable(top, root, "metrics", path)) {
+    TableReader r(*t, path, "metrics.");
+    r.string("listen", c.metrics_listen);
+    r.finish();
+    if (!c.metrics_listen.empty()) {
+      try {
+        split_host_port(c.metrics_listen);
+      } catch (const ConfigError& err) {
+        r.fail(t->get("listen"), "listen", err.what());
+      }
+    }
   }
 
   if (auto* t = subtable(top, root, "delivery", path)) {

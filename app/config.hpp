@@ -66,6 +66,7 @@ struct Config {
   uint64_t max_message_size = 25 * 1024 * 1024;
   size_t max_recipients = 100;
   size_t max_sessions = 1000;
+  size_t max_sessions_per_ip = 50;
   size_t max_errors = 20;
   std::chrono::seconds command_timeout{300};
   std::chrono::seconds data_timeout{180};
@@ -77,6 +78,9 @@ struct Config {
   storage::Durability durability = storage::Durability::fsync;
   uint64_t max_pending = 5000;
   size_t max_batch = 1000;
+
+  // [metrics]
+  std::string metrics_listen;  // HOST:PORT for Prometheus /metrics; empty: off
 
   // [delivery]
   bool delivery = true;

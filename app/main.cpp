@@ -10,6 +10,7 @@
 #include "app/queue_cli.hpp"
 #include "app/send.hpp"
 #include "app/serve.hpp"
+#include "app/stats_cli.hpp"
 
 namespace {
 
@@ -105,7 +106,35 @@ int main(int argc, char** argv) {
   selfsigned_cmd->add_option("--hostname", tls_host, "Name in the certificate")
       ->capture_default_str();
 
+  std::string stats_config = kDefaultConfig;
+  std::string stats_url;
+  bool stats_once = false, stats_json = false;
+  auto* stats_cmd = app.add_subcommand(
+      "stats", "Live view of the actors (mailboxes) and SMTP counters, from the /metrics endpoint");
+  stats_cmd->add_option("--config,-c", stats_config, "Configuration file (for [metrics] listen)")
+      ->capture_default_str();
+  stats_cmd->add_option("--url", stats_url, "http://HOST:PORT/metrics (overrides the config)");
+  stats_cmd->add_flag("--once", stats_once, "Print one snapshot and exit");
+  stats_cmd->add_flag("--json", stats_json, "With --once: every metric as JSON");
+
   CLI11_PARSE(app, argc, argv);
+
+  if (*stats_cmd) {
+    if (stats_url.empty()) {
+      try {
+        auto listen = load_config(stats_config).metrics_listen;
+        if (listen.empty()) {
+          std::cerr << "mailactor stats: [metrics] listen is not set in " << stats_config << "\n";
+          return 2;
+        }
+        stats_url = "http://" + listen + "/metrics";
+      } catch (const std::exception& e) {
+        std::cerr << "mailactor: " << e.what() << "\n";
+        return 2;
+      }
+    }
+    return show_stats(stats_url, stats_once, stats_json);
+  }
 
   if (*selfsigned_cmd) {
     try {

@@ -22,6 +22,7 @@
 #include "app/config.hpp"
 #include "app/listen_socket.hpp"
 #include "app/logging.hpp"
+#include "app/metrics.hpp"
 #include "storage/maildir.hpp"
 #include "storage/queue_reader.hpp"
 
@@ -187,6 +188,7 @@ int serve(const ServeOptions& options) {
       reader = std::make_shared<storage::QueueReader>(cfg.spool_dir);
     }
     broker_settings->max_sessions = cfg.max_sessions;
+    broker_settings->max_sessions_per_ip = cfg.max_sessions_per_ip;
     broker_settings->shutdown_grace = cfg.shutdown_grace;
     for (const auto& l : cfg.listeners) {
       auto [host, port] = split_host_port(l.listen);
@@ -251,6 +253,16 @@ int serve(const ServeOptions& options) {
   auto spooler = actors::spawn_spooler(system, writer, spool_settings);
   actors::watch(stats, caf::actor_cast<caf::actor>(spooler));
   actors::watch(stats, caf::actor_cast<caf::actor>(writer));
+  std::unique_ptr<MetricsExporter> metrics;
+  if (!cfg.metrics_listen.empty()) {
+    try {
+      metrics = std::make_unique<MetricsExporter>(system, stats, cfg.metrics_listen);
+      spdlog::info("metrics on http://{}/metrics", cfg.metrics_listen);
+    } catch (const std::exception& e) {
+      spdlog::error("cannot start: {}", e.what());
+      return 1;
+    }
+  }
   auto broker = actors::spawn_broker(system, broker_settings, spooler, stats, auth_front);
   actors::watch(stats, caf::actor_cast<caf::actor>(auth_front));
   actors::watch(stats, broker);
@@ -286,6 +298,7 @@ int serve(const ServeOptions& options) {
   dump_stats(system, stats);
   stop_actor(self, caf::actor_cast<caf::actor>(spooler), std::chrono::seconds(5));
   stop_actor(self, caf::actor_cast<caf::actor>(writer), std::chrono::seconds(30));
+  metrics.reset();  // no scrape may ask a stopped stats actor
   stop_actor(self, caf::actor_cast<caf::actor>(stats), std::chrono::seconds(5));
   stop_actor(self, caf::actor_cast<caf::actor>(auth_front), std::chrono::seconds(5));
   spdlog::info("mailactor stopped");

@@ -32,6 +32,7 @@ log_level = "info"
 listen = "127.0.0.1:0"
 [limits]
 max_sessions = 2000
+max_sessions_per_ip = 2000
 [spool]
 directory = "{dir}/spool"
 durability = "{durability}"

@@ -61,7 +61,7 @@ def main():
     cfg = os.path.join(d, "c.toml")
     with open(cfg, "w") as f:
         f.write('[server]\nlocal_domains = ["example.test"]\nlog_level = "warn"\n[[listener]]\nlisten = "127.0.0.1:0"\n'
-                'tls = "starttls"\ntls_cert = "%s/cert.pem"\ntls_key = "%s/key.pem"\n[limits]\nmax_sessions = 5000\n'
+                'tls = "starttls"\ntls_cert = "%s/cert.pem"\ntls_key = "%s/key.pem"\n[limits]\nmax_sessions = 5000\nmax_sessions_per_ip = 5000\n'
                 '[spool]\ndirectory = "%s/spool"\n[delivery]\nenabled = false\n' % (d, d, d))
     # The port: ask the kernel for a free one, then listen there.
     with socket.socket() as s:

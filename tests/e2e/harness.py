@@ -40,12 +40,14 @@ timeout = {auth_timeout}
 max_message_size = {max_message_size}
 max_recipients = {max_recipients}
 max_sessions = {max_sessions}
+max_sessions_per_ip = {max_sessions_per_ip}
 max_errors = {max_errors}
 command_timeout = {command_timeout}
 data_timeout = {data_timeout}
 shutdown_grace = {shutdown_grace}
 bare_newline = "{bare_newline}"
 
+{metrics_lines}
 [spool]
 directory = "{spool}"
 durability = "{durability}"
@@ -56,7 +58,7 @@ maildir = "{maildir}"
 keep_content = {keep_content}
 """
 
-DEFAULTS = dict(tls_lines="", mode="mx", allow_plaintext_auth="false", sender_login_match="false", auth_backend="none",
+DEFAULTS = dict(tls_lines="", metrics_lines="", max_sessions_per_ip=1000, mode="mx", allow_plaintext_auth="false", sender_login_match="false", auth_backend="none",
                 tarpit_ms=0, max_auth_failures=3, auth_timeout=5, auth_options="", max_message_size=1048576, max_recipients=100, max_sessions=1000, max_errors=20,
                 command_timeout=300, data_timeout=180, shutdown_grace=10, bare_newline="normalize",
                 durability="fsync", log_level="info", delivery="true", keep_content="true")

@@ -1,0 +1,167 @@
+#include "app/metrics.hpp"
+
+#include <prometheus/collectable.h>
+#include <prometheus/exposer.h>
+#include <caf/scoped_actor.hpp>
+
+#include <cctype>
+#include <limits>
+#include <map>
+#include <set>
+
+namespace mailactor::app {
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+
+// Counters that are levels, not running totals.
+const std::set<std::string> kGauges = {"sessions", "writer_depth", "backlog",
+                                       "shedding", "receiving",    "largest_batch"};
+
+std::string sanitize(std::string s) {
+  for (auto& c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  return s;
+}
+
+class Families {
+ public:
+  MetricFamily& get(const std::string& name, MetricType type, const std::string& help) {
+    auto it = families_.find(name);
+    if (it == families_.end()) {
+      it = families_.emplace(name, MetricFamily{name, help, type, {}}).first;
+    }
+    return it->second;
+  }
+  void add(const std::string& name, MetricType type, const std::string& help, double value,
+           std::vector<ClientMetric::Label> labels = {}) {
+    ClientMetric m;
+    m.label = std::move(labels);
+    if (type == MetricType::Counter) {
+      m.counter.value = value;
+    } else {
+      m.gauge.value = value;
+    }
+    get(name, type, help).metric.push_back(std::move(m));
+  }
+  std::vector<MetricFamily> take() {
+    std::vector<MetricFamily> out;
+    for (auto& [k, f] : families_)
+      out.push_back(std::move(f));
+    return out;
+  }
+
+ private:
+  std::map<std::string, MetricFamily> families_;
+};
+
+void session_counter(Families& f, const std::string& key, uint64_t v) {
+  auto starts = [&](const char* p) { return key.rfind(p, 0) == 0; };
+  if (starts("auth_failures_")) {
+    f.add("mailactor_auth_failures_total", MetricType::Counter, "Failed AUTH attempts by client",
+          static_cast<double>(v), {{"client", key.substr(14)}});
+  } else if (starts("tls_TLS")) {
+    f.add("mailactor_tls_protocol_total", MetricType::Counter, "TLS handshakes by protocol",
+          static_cast<double>(v), {{"protocol", key.substr(4)}});
+  } else if (starts("reply_")) {
+    f.add("mailactor_smtp_rejections_total", MetricType::Counter,
+          "4xx/5xx replies sent, by reply code", static_cast<double>(v), {{"code", key.substr(6)}});
+  } else {
+    f.add("mailactor_sessions_" + sanitize(key) + "_total", MetricType::Counter,
+          "Session counter " + key, static_cast<double>(v));
+  }
+}
+
+// The queue writer's batch-size buckets as one Prometheus histogram.
+void batch_histogram(Families& f, const std::map<std::string, uint64_t>& c) {
+  auto at = [&](const char* k) { return c.count(k) ? c.at(k) : 0; };
+  const std::pair<const char*, double> buckets[] = {{"batch_size_1", 1},
+                                                    {"batch_size_2_4", 4},
+                                                    {"batch_size_5_16", 16},
+                                                    {"batch_size_17_64", 64},
+                                                    {"batch_size_65_256", 256}};
+  ClientMetric m;
+  uint64_t cumulative = 0;
+  for (auto& [key, bound] : buckets) {
+    cumulative += at(key);
+    m.histogram.bucket.push_back({cumulative, bound});
+  }
+  cumulative += at("batch_size_gt_256");
+  m.histogram.bucket.push_back({cumulative, std::numeric_limits<double>::infinity()});
+  m.histogram.sample_count = cumulative;
+  m.histogram.sample_sum = static_cast<double>(at("commits"));
+  f.get("mailactor_queue_writer_batch_size", MetricType::Histogram,
+        "Messages made durable per group commit (one sync)")
+      .metric.push_back(std::move(m));
+}
+
+class StatsCollectable : public prometheus::Collectable {
+ public:
+  StatsCollectable(caf::actor_system& system, actors::stats_actor stats)
+      : system_(system), stats_(std::move(stats)) {}
+
+  std::vector<MetricFamily> Collect() const override {
+    std::vector<actors::actor_stats> all;
+    caf::scoped_actor self{system_};
+    self->request(stats_, std::chrono::seconds(3), actors::get_stats_atom::value)
+        .receive([&](std::vector<actors::actor_stats>& s) { all = std::move(s); },
+                 [](caf::error&) {});
+    return to_metric_families(all);
+  }
+
+ private:
+  caf::actor_system& system_;
+  actors::stats_actor stats_;
+};
+
+}  // namespace
+
+std::vector<MetricFamily> to_metric_families(const std::vector<actors::actor_stats>& stats) {
+  Families f;
+  f.add("mailactor_up", MetricType::Gauge, "1 while mailactor answers scrapes", 1);
+  for (const auto& s : stats) {
+    std::vector<ClientMetric::Label> actor{{"actor", s.name}};
+    if (s.name != "sessions") {
+      f.add("mailactor_actor_mailbox_depth", MetricType::Gauge,
+            "Messages waiting in the actor's mailbox", static_cast<double>(s.mailbox), actor);
+      f.add("mailactor_actor_mailbox_high_water", MetricType::Gauge,
+            "Largest mailbox depth the actor has seen", static_cast<double>(s.mailbox_high_water),
+            actor);
+    }
+    for (const auto& [key, value] : s.counters) {
+      if (s.name == "sessions") {
+        session_counter(f, key, value);
+      } else if (s.name == "queue_writer" && key.rfind("batch_size_", 0) == 0) {
+        continue;  // the histogram below
+      } else if (s.name == "queue_writer" && key == "sync_us_total") {
+        f.add("mailactor_queue_writer_sync_seconds_total", MetricType::Counter,
+              "Time spent making batches durable", static_cast<double>(value) / 1e6);
+      } else if (kGauges.count(key)) {
+        f.add("mailactor_" + sanitize(s.name) + "_" + sanitize(key), MetricType::Gauge,
+              s.name + " " + key, static_cast<double>(value));
+      } else {
+        f.add("mailactor_" + sanitize(s.name) + "_" + sanitize(key) + "_total", MetricType::Counter,
+              s.name + " " + key, static_cast<double>(value));
+      }
+    }
+    if (s.name == "queue_writer") batch_histogram(f, s.counters);
+  }
+  return f.take();
+}
+
+MetricsExporter::MetricsExporter(caf::actor_system& system, actors::stats_actor stats,
+                                 const std::string& listen) {
+  try {
+    exposer_ = std::make_unique<prometheus::Exposer>(listen, 1);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("cannot serve metrics on " + listen + ": " + e.what());
+  }
+  collectable_ = std::make_shared<StatsCollectable>(system, std::move(stats));
+  exposer_->RegisterCollectable(collectable_);
+}
+
+MetricsExporter::~MetricsExporter() = default;
+
+}  // namespace mailactor::app

@@ -1,0 +1,166 @@
+#include "app/stats_cli.hpp"
+
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "app/config.hpp"
+
+namespace mailactor::app {
+namespace {
+
+std::string http_get(const std::string& url) {
+  std::string rest = url;
+  if (rest.rfind("http://", 0) == 0) rest = rest.substr(7);
+  size_t slash = rest.find('/');
+  std::string hostport = rest.substr(0, slash);
+  std::string path = slash == std::string::npos ? "/metrics" : rest.substr(slash);
+  auto [host, port] = split_host_port(hostport);
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0)
+    throw std::runtime_error("cannot resolve " + host);
+  int fd = ::socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  bool ok = fd >= 0 && ::connect(fd, res->ai_addr, res->ai_addrlen) == 0;
+  freeaddrinfo(res);
+  if (!ok) {
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error("cannot connect to " + hostport + " (is [metrics] listen set?)");
+  }
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string req = "GET " + path + " HTTP/1.0\r\nHost: " + hostport + "\r\n\r\n";
+  ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+  std::string resp;
+  char buf[8192];
+  ssize_t n;
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0)
+    resp.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  size_t body = resp.find("\r\n\r\n");
+  if (resp.rfind("HTTP/1.", 0) != 0 || body == std::string::npos || resp.find(" 200 ") > 12)
+    throw std::runtime_error("unexpected answer from " + url);
+  return resp.substr(body + 4);
+}
+
+std::string label_value(const std::string& key, const std::string& label) {
+  size_t p = key.find(label + "=\"");
+  if (p == std::string::npos) return {};
+  p += label.size() + 2;
+  return key.substr(p, key.find('"', p) - p);
+}
+
+struct View {
+  std::map<std::string, double> now, before;
+  double seconds = 0;
+  double get(const std::string& k) const {
+    auto it = now.find(k);
+    return it == now.end() ? 0 : it->second;
+  }
+  double rate(const std::string& k) const {
+    auto a = now.find(k), b = before.find(k);
+    if (a == now.end() || b == before.end() || seconds <= 0) return 0;
+    return (a->second - b->second) / seconds;
+  }
+};
+
+void print_view(const View& v, const std::string& url) {
+  std::time_t t = std::time(nullptr);
+  char when[32];
+  std::strftime(when, sizeof when, "%H:%M:%S", std::localtime(&t));
+  std::printf("mailactor stats  %s  %s\n\n", url.c_str(), when);
+  std::printf("%-14s %9s %11s\n", "actor", "mailbox", "high-water");
+  for (const auto& [k, value] : v.now) {
+    if (k.rfind("mailactor_actor_mailbox_depth{", 0) != 0) continue;
+    std::string actor = label_value(k, "actor");
+    std::printf("%-14s %9.0f %11.0f\n", actor.c_str(), value,
+                v.get("mailactor_actor_mailbox_high_water{actor=\"" + actor + "\"}"));
+  }
+  auto line = [&](const char* label, const std::string& metric) {
+    std::printf("  %-22s %12.0f  %9.1f/s\n", label, v.get(metric), v.rate(metric));
+  };
+  std::printf("\nSMTP\n");
+  line("connections", "mailactor_broker_accepted_total");
+  std::printf("  %-22s %12.0f\n", "active sessions", v.get("mailactor_broker_sessions"));
+  line("messages queued", "mailactor_queue_writer_commits_total");
+  line("delivered", "mailactor_deliverer_delivered_total");
+  std::printf("  %-22s %12.0f\n", "delivery backlog", v.get("mailactor_deliverer_backlog"));
+  line("shed (451 4.3.2)", "mailactor_spooler_shed_total");
+  for (const auto& [k, value] : v.now)
+    if (k.rfind("mailactor_smtp_rejections_total{", 0) == 0)
+      line(("rejected " + label_value(k, "code")).c_str(), k);
+  std::printf("\nQueue writer\n");
+  double batches = v.get("mailactor_queue_writer_batches_total");
+  double commits = v.get("mailactor_queue_writer_commits_total");
+  double sync = v.get("mailactor_queue_writer_sync_seconds_total");
+  std::printf("  %-22s %12.1f\n", "messages per sync", batches > 0 ? commits / batches : 0);
+  std::printf("  %-22s %12.2f ms\n", "mean sync", batches > 0 ? sync * 1000 / batches : 0);
+  std::printf("  %-22s %12.0f\n", "largest batch", v.get("mailactor_queue_writer_largest_batch"));
+  std::printf("\nAuth and TLS\n");
+  line("auth ok", "mailactor_auth_front_ok_total");
+  line("auth invalid", "mailactor_auth_front_invalid_total");
+  line("auth temporary", "mailactor_auth_front_temporary_failure_total");
+  line("tls handshakes", "mailactor_sessions_tls_handshakes_total");
+  line("tls failures", "mailactor_sessions_tls_handshake_failures_total");
+}
+
+}  // namespace
+
+std::map<std::string, double> parse_prometheus_text(const std::string& text) {
+  std::map<std::string, double> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    size_t sp = line.rfind(' ');
+    if (sp == std::string::npos) continue;
+    try {
+      out[line.substr(0, sp)] = std::stod(line.substr(sp + 1));
+    } catch (const std::exception&) {
+      // NaN and friends: not a number we show
+    }
+  }
+  return out;
+}
+
+int show_stats(const std::string& url, bool once, bool json) {
+  try {
+    View v;
+    v.now = parse_prometheus_text(http_get(url));
+    if (once) {
+      if (json) {
+        std::cout << nlohmann::json(v.now).dump(2) << "\n";
+      } else {
+        print_view(v, url);
+      }
+      return 0;
+    }
+    auto last = std::chrono::steady_clock::now();
+    while (true) {
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      v.before = std::move(v.now);
+      v.now = parse_prometheus_text(http_get(url));
+      auto t = std::chrono::steady_clock::now();
+      v.seconds = std::chrono::duration<double>(t - last).count();
+      last = t;
+      std::printf("\033[H\033[2J");
+      print_view(v, url);
+      std::fflush(stdout);
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "mailactor stats: " << e.what() << "\n";
+    return 2;
+  }
+}
+
+}  // namespace mailactor::app
