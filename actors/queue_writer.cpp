@@ -4,6 +4,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <chrono>
+#include <thread>
 #include <unordered_set>
 
 namespace mailactor::actors {
@@ -76,6 +77,7 @@ void commit_batch(Self self) {
   auto& st = self->state;
   if (!st.store->in_batch()) return;
   auto t0 = std::chrono::steady_clock::now();
+  if (st.settings.slow_commit.count() > 0) std::this_thread::sleep_for(st.settings.slow_commit);
   try {
     st.store->commit();
   } catch (const storage::SqliteError& e) {

@@ -68,6 +68,7 @@ struct SpoolSettings {
   std::chrono::milliseconds idle_flush{100};  // content without a waiting commit
   uint32_t node_id = 0;                       // goes into every queue id
   bool keep_content = false;                  // keep delivered content in the queue
+  std::chrono::milliseconds slow_commit{0};   // test knob: an artificially slow disk
 };
 
 struct DeliverySettings {

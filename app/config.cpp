@@ -278,6 +278,9 @@ Config load_config(const std::string& path) {
         {{"fsync", storage::Durability::fsync}, {"none", storage::Durability::none}});
     r.integer("max_pending", c.max_pending, 1, 10000000);
     r.integer("max_batch", c.max_batch, 1, 100000);
+    int64_t slow = 0;
+    r.integer("slow_commit_ms", slow, 0, 60000);
+    c.slow_commit = std::chrono::milliseconds(slow);
     r.finish();
     if (c.spool_dir.empty()) r.fail(t->get("directory"), "directory", "must not be empty");
   }

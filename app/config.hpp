@@ -78,6 +78,7 @@ struct Config {
   storage::Durability durability = storage::Durability::fsync;
   uint64_t max_pending = 5000;
   size_t max_batch = 1000;
+  std::chrono::milliseconds slow_commit{0};
 
   // [metrics]
   std::string metrics_listen;  // HOST:PORT for Prometheus /metrics; empty: off

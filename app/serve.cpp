@@ -218,6 +218,10 @@ int serve(const ServeOptions& options) {
   sys_cfg.load<caf::io::middleman>();
   size_t threads = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
   sys_cfg.set("scheduler.max-threads", threads);
+  // A scribe reads up to this many times per readiness event before the broker's halt() takes
+  // effect (CAF's default of 50 let one halted connection pull in 3 MiB): one read per event
+  // keeps a connection without credit at two chunks.
+  sys_cfg.set("middleman.max-consecutive-reads", size_t{1});
   sys_cfg.add_message_type<storage::MessageMeta>("mailactor::MessageMeta");
   sys_cfg.add_message_type<actors::spool_reply>("mailactor::spool_reply");
   sys_cfg.add_message_type<actors::spool_ticket>("mailactor::spool_ticket");
@@ -241,6 +245,10 @@ int serve(const ServeOptions& options) {
   spool_settings.max_batch = cfg.max_batch;
   spool_settings.node_id = static_cast<uint32_t>(getpid()) & 0xFFFF;
   spool_settings.keep_content = cfg.keep_content;
+  spool_settings.slow_commit = cfg.slow_commit;
+  if (cfg.slow_commit.count() > 0)
+    spdlog::warn("slow_commit_ms = {}: every group commit waits on purpose (testing only)",
+                 cfg.slow_commit.count());
   auto stats = actors::spawn_stats(system);
   auto writer = actors::spawn_queue_writer(system, store, spool_settings);
   actors::deliverer_actor deliverer;
