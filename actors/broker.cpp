@@ -56,6 +56,8 @@ struct BrokerState {
   std::unordered_map<connection_handle, Connection> connections;
   std::unordered_map<std::string, size_t> per_ip;
   uint64_t refused_per_ip = 0;
+  uint64_t refused_pressure = 0;
+  pressure level = pressure::normal;
   bool paused = false;
   bool draining = false;
   bool stopping = false;
@@ -151,6 +153,36 @@ void check_watches(Self* self, BrokerState& st) {
                                std::chrono::milliseconds(1)));
 }
 
+// Turns a connection away before any session exists. TLS-first listeners get no plaintext.
+void refuse(Self* self, connection_handle hdl, const SessionSettings& listener,
+            const std::string& reply) {
+  if (listener.tls_mode != TlsMode::implicit) {
+    // A scribe flushes only once launched, which configure_read does.
+    self->configure_read(hdl, caf::io::receive_policy::at_most(64));
+    self->write(hdl, reply.size(), reply.data());
+    self->flush(hdl);
+  }
+  self->close(hdl);
+}
+
+// A credit: the next held chunk, or permission for the next one to pass straight through.
+void grant(Self* self, BrokerState& st, connection_handle hdl, Connection& c) {
+  if (c.held.empty()) {
+    c.credit = true;
+    return;
+  }
+  c.held_bytes -= c.held.front().size();
+  self->send(c.session, data_atom::value, std::move(c.held.front()));
+  c.held.pop_front();
+  if (c.halted && c.held_bytes < c.hold_limit) {
+    c.halted = false;
+    self->trigger(hdl);
+    st.watches.push_back(
+        ReadWatch{hdl, c.chunks, std::chrono::steady_clock::now() + kFirstCheck, kFirstCheck});
+    schedule_watch_tick(self, st, kFirstCheck);
+  }
+}
+
 caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> settings,
                               spooler_actor spooler, stats_actor stats, auth_front_actor auth) {
   auto st = std::make_shared<BrokerState>();
@@ -180,17 +212,17 @@ caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> 
           return;
         }
         SessionPeer peer{msg.handle, self->remote_addr(msg.handle), self->remote_port(msg.handle)};
+        if (st->level >= pressure::refuse) {
+          ++st->refused_pressure;
+          refuse(self, msg.handle, *lit->second,
+                 "421 4.3.2 Service temporarily unavailable, try again later\r\n");
+          return;
+        }
         if (st->per_ip[peer.address] >= st->settings->max_sessions_per_ip) {
           // Refused before any session exists; TLS-first listeners get no plaintext reply.
           ++st->refused_per_ip;
-          if (lit->second->tls_mode != TlsMode::implicit) {
-            static const std::string busy = "421 4.7.0 Too many connections from your address\r\n";
-            // A scribe flushes only once launched, which configure_read does.
-            self->configure_read(msg.handle, caf::io::receive_policy::at_most(64));
-            self->write(msg.handle, busy.size(), busy.data());
-            self->flush(msg.handle);
-          }
-          self->close(msg.handle);
+          refuse(self, msg.handle, *lit->second,
+                 "421 4.7.0 Too many connections from your address\r\n");
           if (st->per_ip[peer.address] == 0) st->per_ip.erase(peer.address);
           spdlog::info("refused {}:{}: {} connections from that address", peer.address, peer.port,
                        st->settings->max_sessions_per_ip);
@@ -253,21 +285,18 @@ caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> 
       [=](read_atom, connection_handle hdl) {
         auto* c = registered(self, *st, hdl);
         if (!c) return;
-        if (c->held.empty()) {
-          c->credit = true;
+        if (st->level >= pressure::slow) {
+          // Under spool pressure every credit waits a little: clients slow down through TCP.
+          self->delayed_send(self, std::chrono::milliseconds(20), resume_atom::value, hdl);
           return;
         }
-        c->held_bytes -= c->held.front().size();
-        self->send(c->session, data_atom::value, std::move(c->held.front()));
-        c->held.pop_front();
-        if (c->halted && c->held_bytes < c->hold_limit) {
-          c->halted = false;
-          self->trigger(hdl);
-          st->watches.push_back(ReadWatch{
-              hdl, c->chunks, std::chrono::steady_clock::now() + kFirstCheck, kFirstCheck});
-          schedule_watch_tick(self, *st, kFirstCheck);
-        }
+        grant(self, *st, hdl, *c);
       },
+      [=](resume_atom, connection_handle hdl) {
+        auto it = st->connections.find(hdl);
+        if (it != st->connections.end()) grant(self, *st, hdl, it->second);
+      },
+      [=](pressure_atom, uint8_t level) { st->level = static_cast<pressure>(level); },
       [=](tick_atom) { check_watches(self, *st); },
       [=](hangup_atom, connection_handle hdl) {
         if (!registered(self, *st, hdl)) return;
@@ -311,6 +340,7 @@ caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> 
         s.counters["sessions"] = st->connections.size();
         s.counters["accepted"] = st->accepted;
         s.counters["refused_per_ip"] = st->refused_per_ip;
+        s.counters["refused_pressure"] = st->refused_pressure;
         s.counters["lost_triggers_repaired"] = st->lost_triggers;
         return s;
       },

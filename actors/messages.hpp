@@ -40,7 +40,10 @@ using begin_atom = caf::atom_constant<caf::atom("begin")>;
 using append_atom = caf::atom_constant<caf::atom("append")>;
 using commit_atom = caf::atom_constant<caf::atom("commit")>;
 using abort_atom = caf::atom_constant<caf::atom("abort")>;
-using depth_atom = caf::atom_constant<caf::atom("depth")>;
+using depth_atom = caf::atom_constant<caf::atom("depth")>;        // (depth, n, commit latency us)
+using pressure_atom = caf::atom_constant<caf::atom("pressure")>;  // (pressure, uint8 level)
+using resume_atom = caf::atom_constant<caf::atom("resume")>;
+using probe_atom = caf::atom_constant<caf::atom("probe")>;  // how busy is the writer now?
 using flush_atom = caf::atom_constant<caf::atom("wflush")>;
 using queued_atom = caf::atom_constant<caf::atom("queued")>;
 using delivered_atom = caf::atom_constant<caf::atom("delivered")>;
@@ -91,14 +94,14 @@ using deliverer_actor = caf::typed_actor<caf::reacts_to<queued_atom, std::vector
                                          caf::replies_to<get_stats_atom>::with<actor_stats>>;
 
 // Whoever wants to hear the writer's depth after each batch (the spooler).
-using depth_listener_actor = caf::typed_actor<caf::reacts_to<depth_atom, uint64_t>>;
+using depth_listener_actor = caf::typed_actor<caf::reacts_to<depth_atom, uint64_t, uint64_t>>;
 
 using queue_writer_actor = caf::typed_actor<
     caf::replies_to<append_atom, std::string, std::string>::with<spool_reply>,
     caf::replies_to<commit_atom, storage::MessageMeta, std::string>::with<spool_reply>,
     caf::reacts_to<abort_atom, std::string>, caf::reacts_to<delivered_atom, std::string>,
     caf::reacts_to<flush_atom>, caf::reacts_to<attach_atom, deliverer_actor>,
-    caf::reacts_to<attach_atom, depth_listener_actor>,
+    caf::reacts_to<attach_atom, depth_listener_actor>, caf::replies_to<probe_atom>::with<uint64_t>,
     caf::replies_to<get_stats_atom>::with<actor_stats>>;
 
 // One credential check. The secret is never logged.
@@ -154,6 +157,15 @@ using auth_front_actor =
                      caf::reacts_to<retire_atom>,
                      caf::replies_to<get_stats_atom>::with<actor_stats>>;
 
+// How loaded the spool is; every level keeps the ones below it in force.
+enum class pressure : uint8_t {
+  normal = 0,
+  slow = 1,    // reads are paced: clients are slowed through TCP
+  shed = 2,    // new transactions get 451 4.3.2
+  refuse = 3,  // new connections get 421 4.3.2
+};
+const char* to_string(pressure p);
+
 struct spool_ticket {
   bool accepted = false;  // false: shed, answer 451 4.3.2
   std::string id;
@@ -165,9 +177,11 @@ typename Inspector::result_type inspect(Inspector& f, spool_ticket& x) {
   return f(caf::meta::type_name("spool_ticket"), x.accepted, x.id, x.writer);
 }
 
-using spooler_actor = caf::typed_actor<caf::replies_to<begin_atom>::with<spool_ticket>,
-                                       caf::reacts_to<depth_atom, uint64_t>,
-                                       caf::replies_to<get_stats_atom>::with<actor_stats>>;
+using spooler_actor =
+    caf::typed_actor<caf::replies_to<begin_atom>::with<spool_ticket>,
+                     caf::reacts_to<depth_atom, uint64_t, uint64_t>,
+                     caf::reacts_to<attach_atom, caf::actor>, caf::reacts_to<probe_atom>,
+                     caf::replies_to<get_stats_atom>::with<actor_stats>>;
 
 using stats_actor =
     caf::typed_actor<caf::reacts_to<count_atom, std::string, uint64_t>,

@@ -26,6 +26,7 @@ struct PendingCommit {
   caf::typed_response_promise<spool_reply> promise;
   std::string id;
   uint64_t size;
+  std::chrono::steady_clock::time_point arrived;
 };
 
 struct WriterState {
@@ -50,6 +51,7 @@ struct WriterState {
   uint64_t largest_batch = 0;
   uint64_t batch_hist[6] = {};  // commits per batch: 1, 2-4, 5-16, 17-64, 65-256, >256
   uint64_t sync_us_total = 0;
+  uint64_t last_latency_us = 0;
 };
 
 using Self = queue_writer_actor::stateful_pointer<WriterState>;
@@ -89,6 +91,14 @@ void commit_batch(Self self) {
   st.sync_us_total += static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
           .count());
+  // Commit latency: from the oldest commit of this batch arriving to it being durable.
+  uint64_t latency_us = 0;
+  if (!st.pending.empty())
+    latency_us =
+        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                  std::chrono::steady_clock::now() - st.pending.front().arrived)
+                                  .count());
+  st.last_latency_us = latency_us;
   std::vector<std::string> ids;
   ids.reserve(st.pending.size());
   for (auto& p : st.pending) {
@@ -100,7 +110,8 @@ void commit_batch(Self self) {
   st.batch_bytes = 0;
   st.batch_ops = 0;
   if (!ids.empty() && st.deliverer) self->send(st.deliverer, queued_atom::value, std::move(ids));
-  if (st.spooler) self->send(st.spooler, depth_atom::value, uint64_t{self->mailbox().size()});
+  if (st.spooler)
+    self->send(st.spooler, depth_atom::value, uint64_t{self->mailbox().size()}, latency_us);
 }
 
 // Commits when nothing else is waiting (the batch cannot grow now), or when the batch is full.
@@ -172,7 +183,8 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
           st.batch_bytes += tail.size();
           ++st.batch_ops;
           auto promise = self->make_response_promise<spool_reply>();
-          st.pending.push_back(PendingCommit{promise, std::move(id), size});
+          st.pending.push_back(
+              PendingCommit{promise, std::move(id), size, std::chrono::steady_clock::now()});
           maybe_commit(self);
           return promise;
         } catch (const storage::SqliteError& e) {
@@ -203,6 +215,11 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
         }
         maybe_commit(self);
       },
+      [=](probe_atom) -> uint64_t {
+        // Answered in mailbox order: the time it takes is the spooler's pressure reading.
+        maybe_commit(self);
+        return self->mailbox().size();
+      },
       [=](flush_atom) {
         self->state.flush_scheduled = false;
         commit_batch(self);
@@ -229,7 +246,8 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
                       {"batch_size_17_64", st.batch_hist[3]},
                       {"batch_size_65_256", st.batch_hist[4]},
                       {"batch_size_gt_256", st.batch_hist[5]},
-                      {"receiving", st.store->receiving()}};
+                      {"receiving", st.store->receiving()},
+                      {"commit_latency_us", st.last_latency_us}};
         return s;
       },
   };

@@ -69,6 +69,10 @@ struct SpoolSettings {
   uint32_t node_id = 0;                       // goes into every queue id
   bool keep_content = false;                  // keep delivered content in the queue
   std::chrono::milliseconds slow_commit{0};   // test knob: an artificially slow disk
+  // Commit latency (oldest waiting commit to durable) at which the pressure level rises.
+  std::chrono::milliseconds slow_latency{250};
+  std::chrono::milliseconds shed_latency{1000};
+  std::chrono::milliseconds refuse_latency{5000};
 };
 
 struct DeliverySettings {

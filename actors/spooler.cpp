@@ -14,13 +14,89 @@ struct SpoolerState {
   SpoolSettings settings;
   std::unique_ptr<storage::QueueIdGenerator> ids;
   uint64_t writer_depth = 0;
-  bool shedding = false;
+  uint64_t latency_us = 0;
+  pressure level = pressure::normal;
+  std::vector<caf::actor> listeners;  // told about every level change (the broker)
+  uint64_t level_changes = 0;
+  bool probing = false;
   uint64_t tickets = 0;
   uint64_t shed = 0;
   uint64_t mailbox_high_water = 0;
 };
 
 using Self = spooler_actor::stateful_pointer<SpoolerState>;
+
+std::chrono::microseconds threshold(const SpoolSettings& s, pressure p) {
+  switch (p) {
+    case pressure::slow:
+      return s.slow_latency;
+    case pressure::shed:
+      return s.shed_latency;
+    case pressure::refuse:
+      return s.refuse_latency;
+    case pressure::normal:
+      break;
+  }
+  return std::chrono::microseconds(0);
+}
+
+// The level the writer's latest report calls for. Depth counts too: max_pending waiting
+// requests is as bad as a one-second commit.
+pressure level_for(const SpoolSettings& s, uint64_t depth, std::chrono::microseconds latency) {
+  if (latency >= threshold(s, pressure::refuse) || depth > 2 * s.max_pending)
+    return pressure::refuse;
+  if (latency >= threshold(s, pressure::shed) || depth > s.max_pending) return pressure::shed;
+  if (latency >= threshold(s, pressure::slow) || depth > s.max_pending / 2) return pressure::slow;
+  return pressure::normal;
+}
+
+void update_pressure(Self self, uint64_t depth, uint64_t latency_us) {
+  auto& st = self->state;
+  st.writer_depth = depth;
+  st.latency_us = latency_us;
+  std::chrono::microseconds latency(latency_us);
+  pressure next = level_for(st.settings, depth, latency);
+  // Going down needs the latency well under the current level's mark (no flapping).
+  if (next < st.level && latency * 2 >= threshold(st.settings, st.level)) next = st.level;
+  if (next == st.level) return;
+  bool worse = next > st.level;
+  st.level = next;
+  ++st.level_changes;
+  if (worse)
+    spdlog::warn("spool pressure {}: commit latency {} ms, writer depth {}", to_string(next),
+                 latency_us / 1000, depth);
+  else
+    spdlog::info("spool pressure {}: commit latency {} ms, writer depth {}", to_string(next),
+                 latency_us / 1000, depth);
+  for (auto& l : st.listeners)
+    caf::anon_send(l, pressure_atom::value, static_cast<uint8_t>(next));
+  // Under pressure nobody may be committing (shed), so no report would ever say it is over:
+  // probe the writer until the level is back to normal.
+  if (worse && !st.probing) {
+    st.probing = true;
+    self->delayed_send(self, std::chrono::milliseconds(500), probe_atom::value);
+  }
+}
+
+void probe(Self self) {
+  auto& st = self->state;
+  if (st.level == pressure::normal) {
+    st.probing = false;
+    return;
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  auto limit =
+      std::chrono::duration_cast<std::chrono::milliseconds>(st.settings.refuse_latency) * 2;
+  auto done = [=](uint64_t depth, std::chrono::steady_clock::duration waited) {
+    update_pressure(self, depth,
+                    static_cast<uint64_t>(
+                        std::chrono::duration_cast<std::chrono::microseconds>(waited).count()));
+    self->delayed_send(self, std::chrono::milliseconds(500), probe_atom::value);
+  };
+  self->request(st.writer, limit, probe_atom::value)
+      .then([=](uint64_t depth) { done(depth, std::chrono::steady_clock::now() - t0); },
+            [=](caf::error&) { done(self->state.writer_depth, limit); });
+}
 
 spooler_actor::behavior_type spooler_behavior(Self self, queue_writer_actor writer,
                                               SpoolSettings settings) {
@@ -32,25 +108,20 @@ spooler_actor::behavior_type spooler_behavior(Self self, queue_writer_actor writ
       [=](begin_atom) {
         auto& s = self->state;
         s.mailbox_high_water = std::max<uint64_t>(s.mailbox_high_water, self->mailbox().size());
-        if (s.shedding) {
+        if (s.level >= pressure::shed) {
           ++s.shed;
           return spool_ticket{false, {}, {}};
         }
         ++s.tickets;
         return spool_ticket{true, s.ids->next(), s.writer};
       },
-      [=](depth_atom, uint64_t depth) {
-        auto& s = self->state;
-        s.writer_depth = depth;
-        bool shed = depth > s.settings.max_pending;
-        if (shed != s.shedding) {
-          s.shedding = shed;
-          if (shed)
-            spdlog::warn("queue writer {} deep (max_pending {}): new transactions get 451", depth,
-                         s.settings.max_pending);
-          else
-            spdlog::info("queue writer caught up: accepting transactions");
-        }
+      [=](depth_atom, uint64_t depth, uint64_t latency_us) {
+        update_pressure(self, depth, latency_us);
+      },
+      [=](probe_atom) { probe(self); },
+      [=](attach_atom, caf::actor listener) {
+        caf::anon_send(listener, pressure_atom::value, static_cast<uint8_t>(self->state.level));
+        self->state.listeners.push_back(std::move(listener));
       },
       [=](get_stats_atom) {
         auto& s = self->state;
@@ -61,13 +132,29 @@ spooler_actor::behavior_type spooler_behavior(Self self, queue_writer_actor writ
         r.counters = {{"tickets", s.tickets},
                       {"shed", s.shed},
                       {"writer_depth", s.writer_depth},
-                      {"shedding", s.shedding ? 1u : 0u}};
+                      {"pressure_level", static_cast<uint64_t>(s.level)},
+                      {"pressure_changes", s.level_changes},
+                      {"commit_latency_us", s.latency_us}};
         return r;
       },
   };
 }
 
 }  // namespace
+
+const char* to_string(pressure p) {
+  switch (p) {
+    case pressure::normal:
+      return "normal";
+    case pressure::slow:
+      return "slow (reads paced)";
+    case pressure::shed:
+      return "shed (new transactions get 451 4.3.2)";
+    case pressure::refuse:
+      return "refuse (new connections get 421 4.3.2)";
+  }
+  return "?";
+}
 
 spooler_actor spawn_spooler(caf::actor_system& system, queue_writer_actor writer,
                             SpoolSettings settings) {

@@ -281,6 +281,16 @@ Config load_config(const std::string& path) {
     int64_t slow = 0;
     r.integer("slow_commit_ms", slow, 0, 60000);
     c.slow_commit = std::chrono::milliseconds(slow);
+    int64_t pace = 250, shed = 1000, refuse = 5000;
+    r.integer("slow_latency_ms", pace, 1, 600000);
+    r.integer("shed_latency_ms", shed, 1, 600000);
+    r.integer("refuse_latency_ms", refuse, 1, 600000);
+    if (!(pace <= shed && shed <= refuse))
+      r.fail(t->get("shed_latency_ms"), "shed_latency_ms",
+             "needs slow_latency_ms <= shed_latency_ms <= refuse_latency_ms");
+    c.slow_latency = std::chrono::milliseconds(pace);
+    c.shed_latency = std::chrono::milliseconds(shed);
+    c.refuse_latency = std::chrono::milliseconds(refuse);
     r.finish();
     if (c.spool_dir.empty()) r.fail(t->get("directory"), "directory", "must not be empty");
   }

@@ -79,6 +79,9 @@ struct Config {
   uint64_t max_pending = 5000;
   size_t max_batch = 1000;
   std::chrono::milliseconds slow_commit{0};
+  std::chrono::milliseconds slow_latency{250};
+  std::chrono::milliseconds shed_latency{1000};
+  std::chrono::milliseconds refuse_latency{5000};
 
   // [metrics]
   std::string metrics_listen;  // HOST:PORT for Prometheus /metrics; empty: off

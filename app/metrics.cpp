@@ -17,8 +17,9 @@ using prometheus::MetricFamily;
 using prometheus::MetricType;
 
 // Counters that are levels, not running totals.
-const std::set<std::string> kGauges = {"sessions", "writer_depth", "backlog",
-                                       "shedding", "receiving",    "largest_batch"};
+const std::set<std::string> kGauges = {"sessions",       "writer_depth",      "backlog",
+                                       "pressure_level", "commit_latency_us", "receiving",
+                                       "largest_batch"};
 
 std::string sanitize(std::string s) {
   for (auto& c : s)

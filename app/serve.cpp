@@ -246,6 +246,9 @@ int serve(const ServeOptions& options) {
   spool_settings.node_id = static_cast<uint32_t>(getpid()) & 0xFFFF;
   spool_settings.keep_content = cfg.keep_content;
   spool_settings.slow_commit = cfg.slow_commit;
+  spool_settings.slow_latency = cfg.slow_latency;
+  spool_settings.shed_latency = cfg.shed_latency;
+  spool_settings.refuse_latency = cfg.refuse_latency;
   if (cfg.slow_commit.count() > 0)
     spdlog::warn("slow_commit_ms = {}: every group commit waits on purpose (testing only)",
                  cfg.slow_commit.count());
@@ -272,6 +275,7 @@ int serve(const ServeOptions& options) {
     }
   }
   auto broker = actors::spawn_broker(system, broker_settings, spooler, stats, auth_front);
+  caf::anon_send(spooler, actors::attach_atom::value, broker);  // pressure levels
   actors::watch(stats, caf::actor_cast<caf::actor>(auth_front));
   actors::watch(stats, broker);
   spdlog::info("mailactor ready: {} listener(s), spool {} ({}), delivery {}, {} threads",
