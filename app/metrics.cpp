@@ -17,9 +17,8 @@ using prometheus::MetricFamily;
 using prometheus::MetricType;
 
 // Counters that are levels, not running totals.
-const std::set<std::string> kGauges = {"sessions",       "writer_depth",      "backlog",
-                                       "pressure_level", "commit_latency_us", "receiving",
-                                       "largest_batch"};
+const std::set<std::string> kGauges = {"sessions",       "writer_depth", "backlog",
+                                       "pressure_level", "receiving",    "largest_batch"};
 
 std::string sanitize(std::string s) {
   for (auto& c : s)
@@ -139,6 +138,10 @@ std::vector<MetricFamily> to_metric_families(const std::vector<actors::actor_sta
       } else if (s.name == "queue_writer" && key == "sync_us_total") {
         f.add("mailactor_queue_writer_sync_seconds_total", MetricType::Counter,
               "Time spent making batches durable", static_cast<double>(value) / 1e6);
+      } else if (key.size() > 3 && key.compare(key.size() - 3, 3, "_us") == 0) {
+        // Microsecond readings as seconds, the Prometheus base unit.
+        f.add("mailactor_" + sanitize(s.name) + "_" + key.substr(0, key.size() - 3) + "_seconds",
+              MetricType::Gauge, s.name + " " + key, static_cast<double>(value) / 1e6);
       } else if (kGauges.count(key)) {
         f.add("mailactor_" + sanitize(s.name) + "_" + sanitize(key), MetricType::Gauge,
               s.name + " " + key, static_cast<double>(value));
