@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "actors/rate_limiter.hpp"
 #include "actors/session.hpp"
 
 namespace mailactor::actors {
@@ -57,6 +58,8 @@ struct BrokerState {
   std::unordered_map<std::string, size_t> per_ip;
   uint64_t refused_per_ip = 0;
   uint64_t refused_pressure = 0;
+  uint64_t refused_rate = 0;
+  std::unique_ptr<RateLimiter> connection_rate;
   pressure level = pressure::normal;
   bool paused = false;
   bool draining = false;
@@ -187,6 +190,7 @@ caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> 
                               spooler_actor spooler, stats_actor stats, auth_front_actor auth) {
   auto st = std::make_shared<BrokerState>();
   st->settings = settings;
+  st->connection_rate = std::make_unique<RateLimiter>(settings->max_connection_rate_per_ip);
   for (const auto& l : settings->listeners) {
     accept_handle h = self->add_doorman(l.fd);
     st->listeners.emplace(h, std::make_shared<SessionSettings>(l.session));
@@ -216,6 +220,12 @@ caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> 
           ++st->refused_pressure;
           refuse(self, msg.handle, *lit->second,
                  "421 4.3.2 Service temporarily unavailable, try again later\r\n");
+          return;
+        }
+        if (!st->connection_rate->allow(peer.address)) {
+          ++st->refused_rate;
+          refuse(self, msg.handle, *lit->second,
+                 "421 4.7.0 Too many connections from your address, slow down\r\n");
           return;
         }
         if (st->per_ip[peer.address] >= st->settings->max_sessions_per_ip) {
@@ -341,6 +351,7 @@ caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> 
         s.counters["accepted"] = st->accepted;
         s.counters["refused_per_ip"] = st->refused_per_ip;
         s.counters["refused_pressure"] = st->refused_pressure;
+        s.counters["refused_rate"] = st->refused_rate;
         s.counters["lost_triggers_repaired"] = st->lost_triggers;
         return s;
       },

@@ -167,18 +167,22 @@ enum class pressure : uint8_t {
 const char* to_string(pressure p);
 
 struct spool_ticket {
-  bool accepted = false;  // false: shed, answer 451 4.3.2
+  bool accepted = false;  // false: answer `code status text` (451 4.3.2 shed, 450 4.7.1 rate)
+  int code = 451;
+  std::string status = "4.3.2";
+  std::string text = "Try again later";
   std::string id;
   queue_writer_actor writer;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, spool_ticket& x) {
-  return f(caf::meta::type_name("spool_ticket"), x.accepted, x.id, x.writer);
+  return f(caf::meta::type_name("spool_ticket"), x.accepted, x.code, x.status, x.text, x.id,
+           x.writer);
 }
 
 using spooler_actor =
-    caf::typed_actor<caf::replies_to<begin_atom>::with<spool_ticket>,
+    caf::typed_actor<caf::replies_to<begin_atom, std::string>::with<spool_ticket>,
                      caf::reacts_to<depth_atom, uint64_t, uint64_t>,
                      caf::reacts_to<attach_atom, caf::actor>, caf::reacts_to<probe_atom>,
                      caf::replies_to<get_stats_atom>::with<actor_stats>>;

@@ -130,7 +130,7 @@ void check_sender(Self* self) {
   ++st.in_flight;
   const uint64_t txn = ++st.txn;
   // The spooler is local and answers at once: no timer per request (each one costs clock work).
-  self->request(st.spooler, caf::infinite, begin_atom::value)
+  self->request(st.spooler, caf::infinite, begin_atom::value, st.peer.address)
       .then(
           [=](const spool_ticket& t) {
             auto& s = self->state;
@@ -141,7 +141,7 @@ void check_sender(Self* self) {
                 perform(self, s.engine->sender_checked(protocol::Verdict::accept()));
               } else {
                 perform(self, s.engine->sender_checked(protocol::Verdict::reject(
-                                  protocol::reply(451, "4.3.2", "Try again later"))));
+                                  protocol::reply(t.code, t.status, t.text))));
               }
             }
             finish_request(self);

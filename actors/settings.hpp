@@ -57,7 +57,8 @@ struct ListenerSettings {
 struct BrokerSettings {
   std::vector<ListenerSettings> listeners;
   size_t max_sessions = 1000;
-  size_t max_sessions_per_ip = 50;  // more from one address: 421 4.7.0 and close
+  size_t max_sessions_per_ip = 50;        // more from one address: 421 4.7.0 and close
+  size_t max_connection_rate_per_ip = 0;  // connections a minute from one address; 0: no limit
   std::chrono::seconds shutdown_grace{30};
 };
 
@@ -68,6 +69,7 @@ struct SpoolSettings {
   std::chrono::milliseconds idle_flush{100};  // content without a waiting commit
   uint32_t node_id = 0;                       // goes into every queue id
   bool keep_content = false;                  // keep delivered content in the queue
+  size_t max_message_rate_per_ip = 0;         // messages a minute from one address; 0: no limit
   std::chrono::milliseconds slow_commit{0};   // test knob: an artificially slow disk
   // Commit latency (oldest waiting commit to durable) at which the pressure level rises.
   std::chrono::milliseconds slow_latency{250};

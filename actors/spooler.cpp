@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/rate_limiter.hpp"
 #include "storage/queue_id.hpp"
 
 namespace mailactor::actors {
@@ -18,6 +19,8 @@ struct SpoolerState {
   pressure level = pressure::normal;
   std::vector<caf::actor> listeners;  // told about every level change (the broker)
   uint64_t level_changes = 0;
+  std::unique_ptr<RateLimiter> message_rate;
+  uint64_t rate_limited = 0;
   bool probing = false;
   uint64_t tickets = 0;
   uint64_t shed = 0;
@@ -104,16 +107,28 @@ spooler_actor::behavior_type spooler_behavior(Self self, queue_writer_actor writ
   st.writer = std::move(writer);
   st.settings = settings;
   st.ids = std::make_unique<storage::QueueIdGenerator>(settings.node_id);
+  st.message_rate = std::make_unique<RateLimiter>(settings.max_message_rate_per_ip);
   return {
-      [=](begin_atom) {
+      [=](begin_atom, const std::string& client) {
         auto& s = self->state;
         s.mailbox_high_water = std::max<uint64_t>(s.mailbox_high_water, self->mailbox().size());
+        spool_ticket t;
         if (s.level >= pressure::shed) {
           ++s.shed;
-          return spool_ticket{false, {}, {}};
+          return t;
+        }
+        if (!s.message_rate->allow(client)) {
+          ++s.rate_limited;
+          t.code = 450;
+          t.status = "4.7.1";
+          t.text = "Too many messages from your address, slow down";
+          return t;
         }
         ++s.tickets;
-        return spool_ticket{true, s.ids->next(), s.writer};
+        t.accepted = true;
+        t.id = s.ids->next();
+        t.writer = s.writer;
+        return t;
       },
       [=](depth_atom, uint64_t depth, uint64_t latency_us) {
         update_pressure(self, depth, latency_us);
@@ -132,6 +147,7 @@ spooler_actor::behavior_type spooler_behavior(Self self, queue_writer_actor writ
         r.counters = {{"tickets", s.tickets},
                       {"shed", s.shed},
                       {"writer_depth", s.writer_depth},
+                      {"rate_limited", s.rate_limited},
                       {"pressure_level", static_cast<uint64_t>(s.level)},
                       {"pressure_changes", s.level_changes},
                       {"commit_latency_us", s.latency_us}};

@@ -260,6 +260,9 @@ Config load_config(const std::string& path) {
     r.integer("max_recipients", c.max_recipients, 1, 100000);
     r.integer("max_sessions", c.max_sessions, 1, 1000000);
     r.integer("max_sessions_per_ip", c.max_sessions_per_ip, 1, 1000000);
+    r.integer("max_connection_rate_per_ip", c.max_connection_rate_per_ip, 0, 100000000);
+    r.integer("max_message_rate_per_ip", c.max_message_rate_per_ip, 0, 100000000);
+    r.integer("max_messages_per_session", c.max_messages_per_session, 0, 100000000);
     r.integer("max_errors", c.max_errors, 0, 100000);
     r.seconds("command_timeout", c.command_timeout, 1, 86400);
     r.seconds("data_timeout", c.data_timeout, 1, 86400);

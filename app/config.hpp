@@ -67,6 +67,9 @@ struct Config {
   size_t max_recipients = 100;
   size_t max_sessions = 1000;
   size_t max_sessions_per_ip = 50;
+  size_t max_connection_rate_per_ip = 0;
+  size_t max_message_rate_per_ip = 0;
+  size_t max_messages_per_session = 1000;
   size_t max_errors = 20;
   std::chrono::seconds command_timeout{300};
   std::chrono::seconds data_timeout{180};

@@ -40,6 +40,7 @@ actors::SessionSettings session_settings(const Config& c, const ListenerConfig& 
   e.hostname = c.hostname;
   e.max_message_size = c.max_message_size;
   e.max_recipients = c.max_recipients;
+  e.max_messages = c.max_messages_per_session;
   e.max_errors = c.max_errors;
   e.bare_newline = c.bare_newline;
   e.auth_required = l.mode == actors::ListenerMode::submission;
@@ -189,6 +190,7 @@ int serve(const ServeOptions& options) {
     }
     broker_settings->max_sessions = cfg.max_sessions;
     broker_settings->max_sessions_per_ip = cfg.max_sessions_per_ip;
+    broker_settings->max_connection_rate_per_ip = cfg.max_connection_rate_per_ip;
     broker_settings->shutdown_grace = cfg.shutdown_grace;
     for (const auto& l : cfg.listeners) {
       auto [host, port] = split_host_port(l.listen);
@@ -246,6 +248,7 @@ int serve(const ServeOptions& options) {
   spool_settings.node_id = static_cast<uint32_t>(getpid()) & 0xFFFF;
   spool_settings.keep_content = cfg.keep_content;
   spool_settings.slow_commit = cfg.slow_commit;
+  spool_settings.max_message_rate_per_ip = cfg.max_message_rate_per_ip;
   spool_settings.slow_latency = cfg.slow_latency;
   spool_settings.shed_latency = cfg.shed_latency;
   spool_settings.refuse_latency = cfg.refuse_latency;

@@ -25,6 +25,7 @@ struct EngineConfig {
   std::string banner = "ESMTP mailactor";
   uint64_t max_message_size = 25 * 1024 * 1024;
   size_t max_recipients = 100;
+  size_t max_messages = 0;                   // per session; then MAIL gets 421 4.7.0; 0 = no limit
   size_t max_errors = 20;                    // replies >= 500 before 421 4.7.0; 0 = no limit
   size_t max_command_line = 512;             // octets including CRLF (RFC 5321 §4.5.3.1.4)
   size_t max_auth_line = 12288;              // RFC 4954 §4

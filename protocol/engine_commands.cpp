@@ -79,6 +79,8 @@ void Engine::cmd_helo(const Command& c) {
 void Engine::cmd_mail(const Command& c) {
   if (helo_.empty()) return send(503, "5.5.1", "Error: send HELO/EHLO first");
   if (txn_.active) return send(503, "5.5.1", "Error: nested MAIL command");
+  if (cfg_.max_messages > 0 && messages_accepted_ >= cfg_.max_messages)
+    return close_with(421, "4.7.0", cfg_.hostname + " Error: too many messages in this session");
   if (cfg_.require_tls && !tls_active_)
     return send(530, "5.7.0", "Must issue a STARTTLS command first");
   if (cfg_.auth_required && auth_user_.empty())

@@ -41,6 +41,8 @@ max_message_size = {max_message_size}
 max_recipients = {max_recipients}
 max_sessions = {max_sessions}
 max_sessions_per_ip = {max_sessions_per_ip}
+max_connection_rate_per_ip = {max_connection_rate_per_ip}
+max_message_rate_per_ip = {max_message_rate_per_ip}
 max_errors = {max_errors}
 command_timeout = {command_timeout}
 data_timeout = {data_timeout}
@@ -59,7 +61,7 @@ maildir = "{maildir}"
 keep_content = {keep_content}
 """
 
-DEFAULTS = dict(tls_lines="", metrics_lines="", spool_lines="", max_sessions_per_ip=1000, mode="mx", allow_plaintext_auth="false", sender_login_match="false", auth_backend="none",
+DEFAULTS = dict(tls_lines="", metrics_lines="", spool_lines="", max_sessions_per_ip=1000, max_connection_rate_per_ip=0, max_message_rate_per_ip=0, mode="mx", allow_plaintext_auth="false", sender_login_match="false", auth_backend="none",
                 tarpit_ms=0, max_auth_failures=3, auth_timeout=5, auth_options="", max_message_size=1048576, max_recipients=100, max_sessions=1000, max_errors=20,
                 command_timeout=300, data_timeout=180, shutdown_grace=10, bare_newline="normalize",
                 durability="fsync", log_level="info", delivery="true", keep_content="true")

@@ -78,6 +78,23 @@ class Metrics(unittest.TestCase):
         self.assertEqual(r.returncode, 2)
         self.assertIn("[metrics] listen is not set", r.stderr)
 
+    def test_connection_and_message_rates(self):
+        with Server(max_connection_rate_per_ip=3, max_message_rate_per_ip=2) as srv:
+            clients = [Client(srv.port) for _ in range(3)]
+            for c in clients:
+                self.assertEqual(c.reply()[0], 220)
+            c = Client(srv.port)
+            self.assertEqual(c.line(), "421 4.7.0 Too many connections from your address, slow down")
+            a = clients[0]
+            a.cmd("EHLO r.example")
+            for i in range(2):
+                self.assertEqual(a.cmd("MAIL FROM:<a@b.example>"), "250 2.1.0 Ok")
+                a.cmd("RCPT TO:<x@example.test>")
+                a.cmd("DATA")
+                self.assertRegex(a.cmd("x\r\n."), r"^250 ")
+            self.assertEqual(a.cmd("MAIL FROM:<a@b.example>"), "450 4.7.1 Too many messages from your address, slow down")
+            self.assertEqual(len(srv.rows()), 2)
+
     def test_per_address_limit(self):
         with Server(max_sessions_per_ip=2) as srv:
             a, b = Client(srv.port), Client(srv.port)

@@ -331,6 +331,19 @@ TEST(EngineSession, TooManyErrors) {
   EXPECT_TRUE(h.closed);
 }
 
+TEST(EngineSession, MessagesPerSessionLimit) {
+  EngineConfig cfg;
+  cfg.max_messages = 2;
+  Harness h(cfg);
+  h.ehlo();
+  for (int i = 0; i < 2; ++i)
+    h.input("MAIL FROM:<a@b.example>\r\nRCPT TO:<x@b.example>\r\nDATA\r\nx\r\n.\r\n");
+  EXPECT_EQ(h.queued.size(), 2u);
+  EXPECT_EQ(h.input("MAIL FROM:<a@b.example>\r\n"),
+            "421 4.7.0 localhost Error: too many messages in this session\r\n");
+  EXPECT_TRUE(h.closed);
+}
+
 TEST(EngineSession, TimeoutAndShutdown) {
   Harness h;
   h.ehlo();
