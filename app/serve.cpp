@@ -110,6 +110,20 @@ auth::auth_actor make_auth_backend(caf::actor_system& system, const Config& cfg)
   return auth::make_backend(cfg.auth.backend, ctx, options);
 }
 
+actors::SpoolSettings spool_settings_of(const Config& c) {
+  actors::SpoolSettings s;
+  s.max_pending = c.max_pending;
+  s.max_batch = c.max_batch;
+  s.node_id = static_cast<uint32_t>(getpid()) & 0xFFFF;
+  s.keep_content = c.keep_content;
+  s.slow_commit = c.slow_commit;
+  s.max_message_rate_per_ip = c.max_message_rate_per_ip;
+  s.slow_latency = c.slow_latency;
+  s.shed_latency = c.shed_latency;
+  s.refuse_latency = c.refuse_latency;
+  return s;
+}
+
 tls::TlsSettings tls_settings(const ListenerConfig& l) {
   return tls::TlsSettings{l.tls_cert, l.tls_key, tls::parse_tls_version(l.tls_min_version)};
 }
@@ -242,16 +256,7 @@ int serve(const ServeOptions& options) {
     return 1;
   }
 
-  actors::SpoolSettings spool_settings;
-  spool_settings.max_pending = cfg.max_pending;
-  spool_settings.max_batch = cfg.max_batch;
-  spool_settings.node_id = static_cast<uint32_t>(getpid()) & 0xFFFF;
-  spool_settings.keep_content = cfg.keep_content;
-  spool_settings.slow_commit = cfg.slow_commit;
-  spool_settings.max_message_rate_per_ip = cfg.max_message_rate_per_ip;
-  spool_settings.slow_latency = cfg.slow_latency;
-  spool_settings.shed_latency = cfg.shed_latency;
-  spool_settings.refuse_latency = cfg.refuse_latency;
+  actors::SpoolSettings spool_settings = spool_settings_of(cfg);
   if (cfg.slow_commit.count() > 0)
     spdlog::warn("slow_commit_ms = {}: every group commit waits on purpose (testing only)",
                  cfg.slow_commit.count());
