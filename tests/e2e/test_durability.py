@@ -4,6 +4,7 @@ a full disk, an unusable spool."""
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -117,6 +118,40 @@ class Durability(unittest.TestCase):
             self.assertIn(srv.spool, r.stderr)
         finally:
             shutil.rmtree(d, ignore_errors=True)
+
+    def test_unusable_maildir_is_a_startup_error(self):
+        d = tempfile.mkdtemp(prefix="mailactor-bad-")
+        try:
+            srv = Server(d)
+            with open(srv.maildir, "w") as f:
+                f.write("a file, not a Maildir")
+            r = subprocess.run([BIN, "serve", "--config", srv.config], capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("cannot start", r.stderr)
+            self.assertIn(srv.maildir, r.stderr)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+    def test_locked_queue_gives_451_and_recovers(self):
+        with Server(delivery="false") as srv:
+            c, reply = send_one(srv.port, b"Subject: first\r\n\r\nx\r\n")  # creates the queue
+            self.assertTrue(reply.startswith("250"), reply)
+            c.close()
+            locker = sqlite3.connect(os.path.join(srv.spool, "queue.db"), timeout=1, isolation_level=None)
+            locker.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
+            try:
+                c, reply = send_one(srv.port, b"Subject: locked\r\n\r\nx\r\n")
+                self.assertEqual(reply, "451 4.3.0 Local error in processing")
+                self.assertEqual(c.cmd("NOOP"), "250 2.0.0 Ok", "the session goes on")
+                c.close()
+            finally:
+                locker.execute("ROLLBACK")
+                locker.close()
+            c, reply = send_one(srv.port, b"Subject: after\r\n\r\nx\r\n")
+            self.assertTrue(reply.startswith("250 2.0.0 Ok: queued as "), reply)
+            subjects = [srv.content(r["id"]) for r in srv.rows()]
+            self.assertEqual(len(subjects), 2)
+            self.assertFalse(any(b"Subject: locked" in s for s in subjects), "nothing half-stored")
 
     def test_taken_port_is_a_startup_error(self):
         with Server() as srv:
