@@ -38,7 +38,6 @@ struct WriterState {
   std::vector<PendingCommit> pending;
   std::unordered_set<std::string> failed;  // partial content lost in a rolled-back batch
   uint64_t batch_bytes = 0;
-  size_t batch_ops = 0;
   bool flush_scheduled = false;
   // stats
   uint64_t mailbox_high_water = 0;
@@ -72,7 +71,6 @@ void fail_batch(Self self, const spool_reply& r) {
   for (const auto& id : st.store->lost_in_rollback())
     st.failed.insert(id);
   st.batch_bytes = 0;
-  st.batch_ops = 0;
 }
 
 void commit_batch(Self self) {
@@ -108,7 +106,6 @@ void commit_batch(Self self) {
   if (!st.pending.empty()) record_batch(st, st.pending.size());
   st.pending.clear();
   st.batch_bytes = 0;
-  st.batch_ops = 0;
   if (!ids.empty() && st.deliverer) self->send(st.deliverer, queued_atom::value, std::move(ids));
   if (st.spooler)
     self->send(st.spooler, depth_atom::value, uint64_t{self->mailbox().size()}, latency_us);
@@ -157,7 +154,6 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
             st.store->append(id, bytes, unix_now());
             ++st.appends;
             st.batch_bytes += bytes.size();
-            ++st.batch_ops;
           } catch (const storage::SqliteError& e) {
             r = operation_failed(self, e, "append");
           }
@@ -181,7 +177,6 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
           std::string id = meta.id;
           size = st.store->finish(std::move(meta), tail);
           st.batch_bytes += tail.size();
-          ++st.batch_ops;
           auto promise = self->make_response_promise<spool_reply>();
           st.pending.push_back(
               PendingCommit{promise, std::move(id), size, std::chrono::steady_clock::now()});
@@ -209,7 +204,6 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
         try {
           st.store->mark_delivered(id, st.settings.keep_content, unix_now());
           ++st.delivered;
-          ++st.batch_ops;
         } catch (const storage::SqliteError& e) {
           operation_failed(self, e, "mark delivered");
         }

@@ -104,15 +104,13 @@ class TableReader {
   std::set<std::string> used_;
 };
 
-const toml::table* subtable(TableReader& top, const toml::table& root, const std::string& key,
-                            const std::string& file) {
+const toml::table* subtable(TableReader& top, const std::string& key, const std::string& file) {
   const toml::node* n = top.node(key);
   if (!n) return nullptr;
   if (!n->is_table()) {
     throw ConfigError(file + ":" + std::to_string(n->source().begin.line) + ": " + key +
                       ": must be a table ([" + key + "])");
   }
-  (void)root;
   return n->as_table();
 }
 
@@ -161,7 +159,7 @@ Config load_config(const std::string& path) {
   c.hostname = default_hostname();
   TableReader top(root, path, "");
 
-  if (auto* t = subtable(top, root, "server", path)) {
+  if (auto* t = subtable(top, "server", path)) {
     TableReader r(*t, path, "server.");
     r.string("hostname", c.hostname);
     r.strings("local_domains", c.local_domains);
@@ -221,7 +219,7 @@ Config load_config(const std::string& path) {
     }
   }
 
-  if (auto* t = subtable(top, root, "auth", path)) {
+  if (auto* t = subtable(top, "auth", path)) {
     TableReader r(*t, path, "auth.");
     r.string("backend", c.auth.backend);
     int64_t timeout = 5, tarpit = 1000;
@@ -254,7 +252,7 @@ Config load_config(const std::string& path) {
     r.finish();
   }
 
-  if (auto* t = subtable(top, root, "limits", path)) {
+  if (auto* t = subtable(top, "limits", path)) {
     TableReader r(*t, path, "limits.");
     r.integer("max_message_size", c.max_message_size, 1024, int64_t{1} << 40);
     r.integer("max_recipients", c.max_recipients, 1, 100000);
@@ -273,7 +271,7 @@ Config load_config(const std::string& path) {
     r.finish();
   }
 
-  if (auto* t = subtable(top, root, "spool", path)) {
+  if (auto* t = subtable(top, "spool", path)) {
     TableReader r(*t, path, "spool.");
     r.string("directory", c.spool_dir);
     r.choice<storage::Durability>(
@@ -298,7 +296,7 @@ Config load_config(const std::string& path) {
     if (c.spool_dir.empty()) r.fail(t->get("directory"), "directory", "must not be empty");
   }
 
-  if (auto* t = subtable(top, root, "metrics", path)) {
+  if (auto* t = subtable(top, "metrics", path)) {
     TableReader r(*t, path, "metrics.");
     r.string("listen", c.metrics_listen);
     r.finish();
@@ -311,7 +309,7 @@ Config load_config(const std::string& path) {
     }
   }
 
-  if (auto* t = subtable(top, root, "delivery", path)) {
+  if (auto* t = subtable(top, "delivery", path)) {
     TableReader r(*t, path, "delivery.");
     r.boolean("enabled", c.delivery);
     r.string("maildir", c.maildir);

@@ -129,15 +129,8 @@ tls::TlsSettings tls_settings(const ListenerConfig& l) {
 }
 
 // SIGHUP: new certificates for new handshakes; on any error the listener keeps its pair.
-void reload_tls(const std::string& path,
+void reload_tls(const Config& cfg,
                 const std::map<std::string, std::shared_ptr<tls::TlsContextSource>>& sources) {
-  Config cfg;
-  try {
-    cfg = load_config(path);
-  } catch (const std::exception& e) {
-    spdlog::error("SIGHUP: keeping the current certificates: {}", e.what());
-    return;
-  }
   for (const auto& l : cfg.listeners) {
     auto it = sources.find(l.name);
     if (it == sources.end() || l.tls == actors::TlsMode::none) continue;
@@ -150,11 +143,10 @@ void reload_tls(const std::string& path,
   }
 }
 
-// SIGHUP: re-read the config and swap the auth backend; on any error keep the current one.
-void reload_auth(caf::actor_system& system, const std::string& path,
+// SIGHUP: swap the auth backend; on any error keep the current one.
+void reload_auth(caf::actor_system& system, const Config& cfg,
                  const actors::auth_front_actor& front) {
   try {
-    Config cfg = load_config(path);
     auto backend = make_auth_backend(system, cfg);
     caf::anon_send(front, actors::swap_atom::value, backend, cfg.auth.backend);
   } catch (const std::exception& e) {
@@ -296,8 +288,13 @@ int serve(const ServeOptions& options) {
     sigwait(&signals, &sig);
     if (sig == SIGHUP) {
       spdlog::info("SIGHUP: re-reading {} (auth backend, certificates)", options.config);
-      reload_auth(system, options.config, auth_front);
-      reload_tls(options.config, tls_sources);
+      try {
+        Config next = load_config(options.config);
+        reload_auth(system, next, auth_front);
+        reload_tls(next, tls_sources);
+      } catch (const std::exception& e) {
+        spdlog::error("SIGHUP: keeping the auth backend and certificates: {}", e.what());
+      }
     } else if (sig == SIGUSR1) {
       dump_stats(system, stats);
     } else {

@@ -190,11 +190,15 @@ void Engine::emit(Action a) {
 }
 
 void Engine::close_with(int code, const char* status, std::string text) {
+  close_with(reply(code, status, std::move(text)));
+}
+
+void Engine::close_with(const Reply& r) {
   if (txn_.message_open) {
     emit(action::AbortMessage{});
     txn_.message_open = false;
   }
-  send(code, status, std::move(text));
+  send(r);
   emit(action::Close{});
   phase_ = Phase::closed;
   in_.clear();
@@ -276,17 +280,7 @@ Actions Engine::timeout() {
 }
 
 Actions Engine::terminate(const Reply& r) {
-  if (phase_ != Phase::closed) {
-    if (txn_.message_open) {
-      emit(action::AbortMessage{});
-      txn_.message_open = false;
-    }
-    send(r);
-    emit(action::Close{});
-    phase_ = Phase::closed;
-    in_.clear();
-    in_pos_ = 0;
-  }
+  if (phase_ != Phase::closed) close_with(r);
   return finish();
 }
 

@@ -143,6 +143,7 @@ class Engine {
   void send(const Reply& r);
   void send(int code, const char* status, std::string text);
   void emit(Action a);
+  void close_with(const Reply& r);
   void close_with(int code, const char* status, std::string text);
   void reset_transaction();
   void count_error(const Reply& r);

@@ -54,8 +54,7 @@ std::vector<QueueEntry> QueueReader::list(std::optional<MessageState> state, siz
   if (state) sql += " WHERE state = ?1";
   sql += " ORDER BY id";
   if (limit > 0) sql += " LIMIT " + std::to_string(limit);
-  Database& db = const_cast<Database&>(db_);
-  Statement s = db.prepare(sql);
+  Statement s = db_.prepare(sql);
   if (state) s.bind(1, to_string(*state));
   std::vector<QueueEntry> out;
   while (s.step())
@@ -64,8 +63,7 @@ std::vector<QueueEntry> QueueReader::list(std::optional<MessageState> state, siz
 }
 
 std::optional<QueueEntry> QueueReader::get(const std::string& id) const {
-  Database& db = const_cast<Database&>(db_);
-  Statement s = db.prepare(std::string("SELECT ") + kColumns + " FROM messages WHERE id = ?1");
+  Statement s = db_.prepare(std::string("SELECT ") + kColumns + " FROM messages WHERE id = ?1");
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
   return row(s);
@@ -73,8 +71,7 @@ std::optional<QueueEntry> QueueReader::get(const std::string& id) const {
 
 bool QueueReader::content(const std::string& id,
                           const std::function<void(std::string_view)>& sink) const {
-  Database& db = const_cast<Database&>(db_);
-  Statement s = db.prepare("SELECT data FROM message_chunks WHERE message_id = ?1 ORDER BY seq");
+  Statement s = db_.prepare("SELECT data FROM message_chunks WHERE message_id = ?1 ORDER BY seq");
   s.bind(1, id);
   bool any = false;
   while (s.step()) {
@@ -85,9 +82,8 @@ bool QueueReader::content(const std::string& id,
 }
 
 std::vector<std::string> QueueReader::queued_ids(const std::string& after, size_t limit) const {
-  Database& db = const_cast<Database&>(db_);
-  Statement s =
-      db.prepare("SELECT id FROM messages WHERE state = 'queued' AND id > ?1 ORDER BY id LIMIT ?2");
+  Statement s = db_.prepare(
+      "SELECT id FROM messages WHERE state = 'queued' AND id > ?1 ORDER BY id LIMIT ?2");
   s.bind(1, after).bind(2, static_cast<int64_t>(limit));
   std::vector<std::string> out;
   while (s.step())

@@ -36,7 +36,7 @@ class QueueReader {
 
  private:
   QueueEntry row(const Statement& s) const;
-  Database db_;
+  mutable Database db_;  // reads prepare statements on it
 };
 
 std::optional<MessageState> parse_state(std::string_view s);

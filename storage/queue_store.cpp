@@ -101,7 +101,7 @@ QueueStore::Receiving& QueueStore::receiving_entry(const std::string& id, int64_
 void QueueStore::append(const std::string& id, std::string_view bytes, int64_t now) {
   begin();
   Receiving& r = receiving_entry(id, now);
-  touched_.push_back(id);
+  touched_.insert(id);
   insert_chunk_.bind(1, id).bind(2, r.next_seq).bind_blob(3, bytes).run();
   ++r.next_seq;
   r.size += bytes.size();
@@ -137,7 +137,7 @@ uint64_t QueueStore::finish(MessageMeta meta, std::string_view tail) {
       .bind(14, static_cast<int64_t>(size))
       .run();
   if (it != receiving_.end()) {
-    touched_.push_back(meta.id);
+    touched_.insert(meta.id);
     receiving_.erase(it);
   }
   return size;
@@ -188,7 +188,7 @@ void QueueStore::rollback() {
   // Partial content written in this batch is gone: those messages cannot complete.
   for (const auto& id : touched_) {
     receiving_.erase(id);
-    if (lost_.empty() || lost_.back() != id) lost_.push_back(id);
+    lost_.push_back(id);
   }
   touched_.clear();
 }

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "storage/message_meta.hpp"
@@ -66,7 +67,7 @@ class QueueStore {
   Statement mark_delivered_;
   bool in_batch_ = false;
   std::unordered_map<std::string, Receiving> receiving_;
-  std::vector<std::string> touched_;  // receiving ids written in this batch
+  std::unordered_set<std::string> touched_;  // receiving ids written in this batch
   std::vector<std::string> lost_;
 };
 

@@ -106,31 +106,29 @@ class Durability(unittest.TestCase):
         self.assertEqual(srv.proc.wait(30), 0)
         self.assertEqual(srv.rows(), [])
 
-    def test_unusable_spool_is_a_startup_error(self):
+    def assertStartupError(self, path_of, rc=None):
+        """A file where the server wants a directory: it must not start, and must say where."""
         d = tempfile.mkdtemp(prefix="mailactor-bad-")
         try:
             srv = Server(d)
-            with open(srv.spool, "w") as f:
+            path = path_of(srv)
+            with open(path, "w") as f:
                 f.write("a file, not a directory")
             r = subprocess.run([BIN, "serve", "--config", srv.config], capture_output=True, text=True, timeout=30)
-            self.assertNotEqual(r.returncode, 0)
+            if rc is None:
+                self.assertNotEqual(r.returncode, 0)
+            else:
+                self.assertEqual(r.returncode, rc)
             self.assertIn("cannot start", r.stderr)
-            self.assertIn(srv.spool, r.stderr)
+            self.assertIn(path, r.stderr)
         finally:
             shutil.rmtree(d, ignore_errors=True)
 
+    def test_unusable_spool_is_a_startup_error(self):
+        self.assertStartupError(lambda srv: srv.spool)
+
     def test_unusable_maildir_is_a_startup_error(self):
-        d = tempfile.mkdtemp(prefix="mailactor-bad-")
-        try:
-            srv = Server(d)
-            with open(srv.maildir, "w") as f:
-                f.write("a file, not a Maildir")
-            r = subprocess.run([BIN, "serve", "--config", srv.config], capture_output=True, text=True, timeout=30)
-            self.assertEqual(r.returncode, 1)
-            self.assertIn("cannot start", r.stderr)
-            self.assertIn(srv.maildir, r.stderr)
-        finally:
-            shutil.rmtree(d, ignore_errors=True)
+        self.assertStartupError(lambda srv: srv.maildir, rc=1)
 
     def test_locked_queue_gives_451_and_recovers(self):
         with Server(delivery="false") as srv:
