@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "actors/actor_meter.hpp"
 #include "actors/rate_limiter.hpp"
 #include "actors/session.hpp"
 
@@ -31,6 +32,7 @@ using caf::io::connection_handle;
 // scribe's passivation — stream::activate() is a no-op while the pending EPOLL_CTL_DEL has not
 // reset its reader yet — which hung about 2% of reads under concurrency.)
 struct Connection {
+  accept_handle listener;
   std::string peer;
   caf::actor session;
   caf::actor_addr address;
@@ -51,23 +53,35 @@ struct ReadWatch {
   std::chrono::milliseconds backoff;
 };
 
+// One listening socket and the limits that apply to its connections.
+struct Listener {
+  std::string name;
+  std::shared_ptr<const SessionSettings> session;
+  ListenerLimits limits;
+  std::unique_ptr<RateLimiter> connection_rate;
+  std::unordered_map<std::string, size_t> per_ip;
+  size_t active = 0;
+  bool paused = false;
+  uint64_t accepted = 0;
+  uint64_t refused = 0;  // by any limit or pressure
+};
+
 struct BrokerState {
   std::shared_ptr<const BrokerSettings> settings;
-  std::unordered_map<accept_handle, std::shared_ptr<const SessionSettings>> listeners;
+  std::unordered_map<accept_handle, Listener> listeners;
   std::unordered_map<connection_handle, Connection> connections;
-  std::unordered_map<std::string, size_t> per_ip;
   uint64_t refused_per_ip = 0;
   uint64_t refused_pressure = 0;
   uint64_t refused_rate = 0;
-  std::unique_ptr<RateLimiter> connection_rate;
   pressure level = pressure::normal;
-  bool paused = false;
+  bool global_full = false;
   bool draining = false;
   bool stopping = false;
   uint64_t accepted = 0;
   std::vector<ReadWatch> watches;
   bool watch_tick_scheduled = false;
   uint64_t lost_triggers = 0;
+  HandlerMeter meter;
 };
 
 using Self = caf::io::broker;
@@ -82,27 +96,46 @@ Connection* registered(Self* self, BrokerState& st, connection_handle hdl) {
   return &it->second;
 }
 
+// A listener stops accepting (new clients wait in the kernel's backlog) while the server or
+// the listener itself is at its session limit.
 void update_accepting(Self* self, BrokerState& st) {
-  bool full = st.connections.size() >= st.settings->max_sessions;
   if (st.draining) return;
-  if (full && !st.paused) {
-    for (auto& l : st.listeners)
-      self->halt(l.first);
-    st.paused = true;
-    spdlog::warn("max_sessions ({}) reached: not accepting", st.settings->max_sessions);
-  } else if (!full && st.paused) {
-    for (auto& l : st.listeners)
-      self->trigger(l.first);
-    st.paused = false;
-    spdlog::info("accepting again");
+  bool full = st.connections.size() >= st.settings->max_sessions;
+  if (full != st.global_full) {
+    st.global_full = full;
+    if (full) {
+      spdlog::warn("max_sessions ({}) reached: not accepting", st.settings->max_sessions);
+    } else {
+      spdlog::info("below max_sessions: accepting again");
+    }
+  }
+  for (auto& [hdl, l] : st.listeners) {
+    bool own_full = l.limits.max_sessions > 0 && l.active >= l.limits.max_sessions;
+    bool pause = full || own_full;
+    if (pause == l.paused) continue;
+    l.paused = pause;
+    if (pause) {
+      self->halt(hdl);
+      if (own_full)
+        spdlog::warn("listener {}: max_sessions ({}) reached: not accepting", l.name,
+                     l.limits.max_sessions);
+    } else {
+      self->trigger(hdl);
+      if (l.limits.max_sessions > 0) spdlog::info("listener {}: accepting again", l.name);
+    }
   }
 }
 
 void forget(Self* self, BrokerState& st, connection_handle hdl) {
   auto it = st.connections.find(hdl);
   if (it != st.connections.end()) {
-    auto ip = st.per_ip.find(it->second.peer);
-    if (ip != st.per_ip.end() && --ip->second == 0) st.per_ip.erase(ip);
+    auto lit = st.listeners.find(it->second.listener);
+    if (lit != st.listeners.end()) {
+      auto& l = lit->second;
+      --l.active;
+      auto ip = l.per_ip.find(it->second.peer);
+      if (ip != l.per_ip.end() && --ip->second == 0) l.per_ip.erase(ip);
+    }
     st.connections.erase(it);
   }
   update_accepting(self, st);
@@ -190,10 +223,14 @@ caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> 
                               spooler_actor spooler, stats_actor stats, auth_front_actor auth) {
   auto st = std::make_shared<BrokerState>();
   st->settings = settings;
-  st->connection_rate = std::make_unique<RateLimiter>(settings->max_connection_rate_per_ip);
   for (const auto& l : settings->listeners) {
     accept_handle h = self->add_doorman(l.fd);
-    st->listeners.emplace(h, std::make_shared<SessionSettings>(l.session));
+    Listener entry;
+    entry.name = l.name;
+    entry.session = std::make_shared<SessionSettings>(l.session);
+    entry.limits = l.limits;
+    entry.connection_rate = std::make_unique<RateLimiter>(l.limits.max_connection_rate_per_ip);
+    st->listeners.emplace(h, std::move(entry));
     spdlog::info("listening on {}:{} ({}, mode {})", l.host, l.port, l.name,
                  l.session.mode == ListenerMode::mx ? "mx" : "submission");
   }
@@ -210,50 +247,60 @@ caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> 
   });
   return {
       [=](const caf::io::new_connection_msg& msg) {
+        HandlerClock clock{st->meter};
         auto lit = st->listeners.find(msg.source);
         if (st->draining || lit == st->listeners.end()) {
           self->close(msg.handle);
           return;
         }
+        Listener& l = lit->second;
         SessionPeer peer{msg.handle, self->remote_addr(msg.handle), self->remote_port(msg.handle)};
         if (st->level >= pressure::refuse) {
           ++st->refused_pressure;
-          refuse(self, msg.handle, *lit->second,
+          ++l.refused;
+          refuse(self, msg.handle, *l.session,
                  "421 4.3.2 Service temporarily unavailable, try again later\r\n");
           return;
         }
-        if (!st->connection_rate->allow(peer.address)) {
+        if (!l.connection_rate->allow(peer.address)) {
           ++st->refused_rate;
-          refuse(self, msg.handle, *lit->second,
+          ++l.refused;
+          refuse(self, msg.handle, *l.session,
                  "421 4.7.0 Too many connections from your address, slow down\r\n");
           return;
         }
-        if (st->per_ip[peer.address] >= st->settings->max_sessions_per_ip) {
+        size_t& from_ip = l.per_ip[peer.address];
+        if (from_ip >= l.limits.max_sessions_per_ip) {
           // Refused before any session exists; TLS-first listeners get no plaintext reply.
           ++st->refused_per_ip;
-          refuse(self, msg.handle, *lit->second,
+          ++l.refused;
+          refuse(self, msg.handle, *l.session,
                  "421 4.7.0 Too many connections from your address\r\n");
-          if (st->per_ip[peer.address] == 0) st->per_ip.erase(peer.address);
-          spdlog::info("refused {}:{}: {} connections from that address", peer.address, peer.port,
-                       st->settings->max_sessions_per_ip);
+          if (from_ip == 0) l.per_ip.erase(peer.address);
+          spdlog::info("refused {}:{} on {}: {} connections from that address", peer.address,
+                       peer.port, l.name, l.limits.max_sessions_per_ip);
           return;
         }
-        ++st->per_ip[peer.address];
+        ++from_ip;
+        ++l.active;
         auto session = spawn_session(self->system(), caf::actor_cast<caf::actor>(self), peer,
-                                     lit->second, spooler, stats, auth);
+                                     l.session, spooler, stats, auth);
         self->monitor(session);
         Connection c;
+        c.listener = msg.source;
         c.peer = peer.address;
         c.session = session;
         c.address = session.address();
-        c.hold_limit = lit->second->read_chunk;
+        c.hold_limit = l.session->read_chunk;
         st->connections.emplace(msg.handle, std::move(c));
-        self->configure_read(msg.handle, caf::io::receive_policy::at_most(lit->second->read_chunk));
+        self->configure_read(msg.handle, caf::io::receive_policy::at_most(l.session->read_chunk));
         self->trigger(msg.handle);  // continuous reading; see Connection
         ++st->accepted;
+        ++l.accepted;
         update_accepting(self, *st);
       },
       [=](caf::io::new_data_msg& msg) {
+        HandlerClock clock{st->meter};
         auto it = st->connections.find(msg.handle);
         if (it == st->connections.end()) return;
         Connection& c = it->second;
@@ -271,6 +318,7 @@ caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> 
         }
       },
       [=](const caf::io::connection_closed_msg& msg) {
+        HandlerClock clock{st->meter};
         auto it = st->connections.find(msg.handle);
         if (it == st->connections.end()) return;
         // What the client sent before closing still belongs to its session.
@@ -288,11 +336,13 @@ caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> 
         self->halt(msg.handle);
       },
       [=](write_atom, connection_handle hdl, const std::string& bytes) {
+        HandlerClock clock{st->meter};
         if (!registered(self, *st, hdl)) return;
         self->write(hdl, bytes.size(), bytes.data());
         self->flush(hdl);
       },
       [=](read_atom, connection_handle hdl) {
+        HandlerClock clock{st->meter};
         auto* c = registered(self, *st, hdl);
         if (!c) return;
         if (st->level >= pressure::slow) {
@@ -309,6 +359,7 @@ caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> 
       [=](pressure_atom, uint8_t level) { st->level = static_cast<pressure>(level); },
       [=](tick_atom) { check_watches(self, *st); },
       [=](hangup_atom, connection_handle hdl) {
+        HandlerClock clock{st->meter};
         if (!registered(self, *st, hdl)) return;
         self->close(hdl);  // flushes pending writes first
         forget(self, *st, hdl);
@@ -353,7 +404,21 @@ caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> 
         s.counters["refused_pressure"] = st->refused_pressure;
         s.counters["refused_rate"] = st->refused_rate;
         s.counters["lost_triggers_repaired"] = st->lost_triggers;
+        for (const auto& [hdl, l] : st->listeners) {
+          s.counters["listener:" + l.name + ":sessions"] = l.active;
+          s.counters["listener:" + l.name + ":accepted"] = l.accepted;
+          s.counters["listener:" + l.name + ":refused"] = l.refused;
+        }
+        s.handled = st->meter.handled;
+        s.busy_us = st->meter.busy_us;
         return s;
+      },
+      [=](list_atom) {
+        std::vector<caf::actor> sessions;
+        sessions.reserve(st->connections.size());
+        for (const auto& [hdl, c] : st->connections)
+          sessions.push_back(c.session);
+        return sessions;
       },
   };
 }

@@ -7,6 +7,7 @@
 #include <system_error>
 #include <unordered_set>
 
+#include "actors/actor_meter.hpp"
 #include "storage/envelope_json.hpp"
 
 namespace mailactor::actors {
@@ -22,8 +23,11 @@ struct DelivererState {
   std::unordered_set<std::string> known;  // in todo: a notification and a scan may both name it
   bool working = false;
   uint64_t delivered = 0;
-  uint64_t failures = 0;
+  uint64_t failures = 0;   // each is tried again after retry_delay
+  uint64_t recovered = 0;  // queued before this start, picked up by the scan
   uint64_t mailbox_high_water = 0;
+  HandlerMeter meter;
+  LatencyHistogram delivery_latency;  // one Maildir delivery, fsyncs included
 };
 
 using Self = deliverer_actor::stateful_pointer<DelivererState>;
@@ -43,9 +47,11 @@ void deliver_one(Self self, const std::string& id) {
   auto& st = self->state;
   auto entry = st.reader->get(id);
   if (!entry || entry->state != storage::MessageState::queued) return;
+  auto t0 = std::chrono::steady_clock::now();
   st.maildir->deliver(id, storage::envelope_json(entry->meta),
                       [&](const storage::Maildir::Writer& w) { st.reader->content(id, w); });
   ++st.delivered;
+  st.delivery_latency.observe(std::chrono::steady_clock::now() - t0);
   self->send(st.writer, delivered_atom::value, id);
 }
 
@@ -61,11 +67,13 @@ deliverer_actor::behavior_type deliverer_behavior(Self self,
   st.settings = settings;
   return {
       [=](queued_atom, std::vector<std::string>& ids) {
+        HandlerClock clock{self->state.meter};
         auto& s = self->state;
         s.mailbox_high_water = std::max<uint64_t>(s.mailbox_high_water, self->mailbox().size());
         enqueue(self, std::move(ids));
       },
       [=](scan_atom) {
+        HandlerClock clock{self->state.meter};
         // Messages queued before a restart (or a crash between delivery steps).
         std::string after;
         size_t total = 0;
@@ -76,9 +84,11 @@ deliverer_actor::behavior_type deliverer_behavior(Self self,
           total += ids.size();
           enqueue(self, std::move(ids));
         }
+        self->state.recovered += total;
         if (total > 0) spdlog::info("delivering {} messages queued before start", total);
       },
       [=](work_atom) {
+        HandlerClock clock{self->state.meter};
         auto& s = self->state;
         s.working = false;
         if (s.todo.empty()) return;
@@ -102,8 +112,13 @@ deliverer_actor::behavior_type deliverer_behavior(Self self,
         r.name = "deliverer";
         r.mailbox = self->mailbox().size();
         r.mailbox_high_water = s.mailbox_high_water;
-        r.counters = {
-            {"delivered", s.delivered}, {"failures", s.failures}, {"backlog", s.todo.size()}};
+        r.counters = {{"delivered", s.delivered},
+                      {"failures", s.failures},
+                      {"recovered_at_start", s.recovered},
+                      {"backlog", s.todo.size()}};
+        r.handled = s.meter.handled;
+        r.busy_us = s.meter.busy_us;
+        r.histograms.push_back(to_stats("delivery_latency", s.delivery_latency));
         return r;
       },
   };

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/actor_meter.hpp"
 #include "storage/message_meta.hpp"
 
 namespace mailactor::actors {
@@ -60,6 +61,7 @@ using auth_done_atom = caf::atom_constant<caf::atom("authdone")>;
 // Stats.
 using get_stats_atom = caf::atom_constant<caf::atom("getstats")>;
 using count_atom = caf::atom_constant<caf::atom("count")>;
+using list_atom = caf::atom_constant<caf::atom("list")>;  // broker: the live sessions
 
 // A spool operation's answer. ok, or the SMTP reply the session should give.
 struct spool_reply {
@@ -75,18 +77,61 @@ typename Inspector::result_type inspect(Inspector& f, spool_reply& x) {
   return f(caf::meta::type_name("spool_reply"), x.ok, x.size, x.code, x.status, x.text);
 }
 
+// A latency histogram as reported: counts per bucket of kLatencyBoundsUs (actor_meter.hpp).
+struct histogram_stats {
+  std::string name;                           // e.g. "commit_latency"
+  std::map<std::string, std::string> labels;  // e.g. backend=passwd-file
+  std::vector<uint64_t> counts;
+  uint64_t sum_us = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, histogram_stats& x) {
+  return f(caf::meta::type_name("histogram_stats"), x.name, x.labels, x.counts, x.sum_us);
+}
+
+inline histogram_stats to_stats(std::string name, const LatencyHistogram& h,
+                                std::map<std::string, std::string> labels = {}) {
+  return histogram_stats{std::move(name), std::move(labels),
+                         std::vector<uint64_t>(h.counts.begin(), h.counts.end()), h.sum_us};
+}
+
+// One live session as seen when stats are collected.
+struct session_view {
+  std::string client;  // address:port
+  std::string listener;
+  std::string state;  // greeting, command, auth, tls, data
+  uint64_t in_state_ms = 0;
+  uint64_t connected_ms = 0;
+  uint64_t messages = 0;
+  uint64_t mailbox = 0;
+  uint64_t handled = 0;
+  uint64_t busy_us = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_view& x) {
+  return f(caf::meta::type_name("session_view"), x.client, x.listener, x.state, x.in_state_ms,
+           x.connected_ms, x.messages, x.mailbox, x.handled, x.busy_us);
+}
+
 // What an actor reports about itself.
 struct actor_stats {
   std::string name;
   uint64_t mailbox = 0;             // its own mailbox().size() when asked
   uint64_t mailbox_high_water = 0;  // the largest it has seen
+  uint64_t instances = 1;           // sessions: how many are live
+  uint64_t handled = 0;             // messages its handlers processed
+  uint64_t busy_us = 0;             // time spent in its handlers
   std::map<std::string, uint64_t> counters;
+  std::vector<histogram_stats> histograms;
+  std::vector<session_view> slowest;  // sessions only: longest in their current state first
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, actor_stats& x) {
   return f(caf::meta::type_name("actor_stats"), x.name, x.mailbox, x.mailbox_high_water,
-           x.counters);
+           x.instances, x.handled, x.busy_us, x.counters, x.histograms, x.slowest);
 }
 
 using deliverer_actor = caf::typed_actor<caf::reacts_to<queued_atom, std::vector<std::string>>,
@@ -182,7 +227,7 @@ typename Inspector::result_type inspect(Inspector& f, spool_ticket& x) {
 }
 
 using spooler_actor =
-    caf::typed_actor<caf::replies_to<begin_atom, std::string>::with<spool_ticket>,
+    caf::typed_actor<caf::replies_to<begin_atom, std::string, std::string>::with<spool_ticket>,
                      caf::reacts_to<depth_atom, uint64_t, uint64_t>,
                      caf::reacts_to<attach_atom, caf::actor>, caf::reacts_to<probe_atom>,
                      caf::replies_to<get_stats_atom>::with<actor_stats>>;

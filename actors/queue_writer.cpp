@@ -1,5 +1,7 @@
 #include "actors/queue_writer.hpp"
 
+#include "actors/actor_meter.hpp"
+
 #include <spdlog/spdlog.h>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -51,6 +53,8 @@ struct WriterState {
   uint64_t batch_hist[6] = {};  // commits per batch: 1, 2-4, 5-16, 17-64, 65-256, >256
   uint64_t sync_us_total = 0;
   uint64_t last_latency_us = 0;
+  HandlerMeter meter;
+  LatencyHistogram commit_latency;  // per message: commit request in to durable
 };
 
 using Self = queue_writer_actor::stateful_pointer<WriterState>;
@@ -99,7 +103,9 @@ void commit_batch(Self self) {
   st.last_latency_us = latency_us;
   std::vector<std::string> ids;
   ids.reserve(st.pending.size());
+  auto now = std::chrono::steady_clock::now();
   for (auto& p : st.pending) {
+    st.commit_latency.observe(now - p.arrived);
     p.promise.deliver(spool_reply{true, p.size, 250, "2.0.0", "Ok"});
     ids.push_back(std::move(p.id));
   }
@@ -145,6 +151,7 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
   self->state.settings = settings;
   return {
       [=](append_atom, const std::string& id, const std::string& bytes) -> spool_reply {
+        HandlerClock clock{self->state.meter};
         auto& st = self->state;
         spool_reply r;
         if (st.failed.count(id)) {
@@ -163,6 +170,7 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
       },
       [=](commit_atom, storage::MessageMeta& meta,
           const std::string& tail) -> caf::result<spool_reply> {
+        HandlerClock clock{self->state.meter};
         auto& st = self->state;
         if (st.failed.erase(meta.id) > 0) {
           try {
@@ -189,6 +197,7 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
         }
       },
       [=](abort_atom, const std::string& id) {
+        HandlerClock clock{self->state.meter};
         auto& st = self->state;
         bool lost = st.failed.erase(id) > 0;
         try {
@@ -200,6 +209,7 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
         maybe_commit(self);
       },
       [=](delivered_atom, const std::string& id) {
+        HandlerClock clock{self->state.meter};
         auto& st = self->state;
         try {
           st.store->mark_delivered(id, st.settings.keep_content, unix_now());
@@ -210,11 +220,13 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
         maybe_commit(self);
       },
       [=](probe_atom) -> uint64_t {
+        HandlerClock clock{self->state.meter};
         // Answered in mailbox order: the time it takes is the spooler's pressure reading.
         maybe_commit(self);
         return self->mailbox().size();
       },
       [=](flush_atom) {
+        HandlerClock clock{self->state.meter};
         self->state.flush_scheduled = false;
         commit_batch(self);
       },
@@ -241,7 +253,10 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
                       {"batch_size_65_256", st.batch_hist[4]},
                       {"batch_size_gt_256", st.batch_hist[5]},
                       {"receiving", st.store->receiving()},
-                      {"commit_latency_us", st.last_latency_us}};
+                      {"last_commit_latency_us", st.last_latency_us}};
+        s.handled = st.meter.handled;
+        s.busy_us = st.meter.busy_us;
+        s.histograms.push_back(to_stats("commit_latency", st.commit_latency));
         return s;
       },
   };

@@ -110,7 +110,18 @@ void close_session(Self* self) {
     self->send(st.stats, count_atom::value, std::string("messages_queued"), st.messages);
   for (const auto& [code, n] : st.rejections)
     self->send(st.stats, count_atom::value, "reply_" + code, n);
+  self->send(st.stats, count_atom::value, std::string("handled"), st.meter.handled);
+  self->send(st.stats, count_atom::value, std::string("busy_us"), st.meter.busy_us);
   self->quit();
+}
+
+void note_activity(Self* self) {
+  auto& st = self->state;
+  const char* now = st.tls && !st.tls->handshake_done() ? "tls" : st.engine->activity();
+  if (now != st.activity) {
+    st.activity = now;
+    st.activity_since = Clock::now();
+  }
 }
 
 void count(Self* self, std::string name) {
@@ -162,6 +173,7 @@ void perform(Self* self, Actions actions) {
   st.todo.clear();
   st.performing = false;
   if (st.closed) return;
+  note_activity(self);
   if (st.engine->helo() != st.logged_helo) {
     st.logged_helo = st.engine->helo();
     spdlog::info("helo {}:{} {}", st.peer.address, st.peer.port, st.logged_helo);
@@ -200,8 +212,10 @@ caf::behavior session_behavior(Self* self, caf::actor broker, SessionPeer peer,
     st.engine->set_tls_available(st.settings->tls != nullptr);
     perform(self, st.engine->greet());
   }
+  note_activity(self);
   return {
       [=](data_atom, std::vector<char>& bytes) {
+        HandlerClock clock{self->state.meter};
         auto& s = self->state;
         s.read_requested = false;
         spdlog::debug("data {}:{} {} bytes in_flight={}", s.peer.address, s.peer.port, bytes.size(),
@@ -214,6 +228,7 @@ caf::behavior session_behavior(Self* self, caf::actor broker, SessionPeer peer,
         perform(self, s.engine->input(std::string_view(bytes.data(), bytes.size())));
       },
       [=](closed_atom) {
+        HandlerClock clock{self->state.meter};
         auto& s = self->state;
         if (s.message_open || s.engine->in_transaction())
           spdlog::info("lost {}:{} mid-transaction: nothing queued", s.peer.address, s.peer.port);
@@ -228,7 +243,29 @@ caf::behavior session_behavior(Self* self, caf::actor broker, SessionPeer peer,
       [=](stop_atom) {
         if (!self->state.closed) perform(self, self->state.engine->shutdown());
       },
-      [=](tick_atom) { on_tick(self); },
+      [=](tick_atom) {
+        HandlerClock clock{self->state.meter};
+        on_tick(self);
+      },
+      [=](get_stats_atom) {
+        auto& s = self->state;
+        auto now = Clock::now();
+        auto ms = [&](Clock::time_point t) {
+          return static_cast<uint64_t>(
+              std::chrono::duration_cast<std::chrono::milliseconds>(now - t).count());
+        };
+        session_view v;
+        v.client = s.peer.address + ":" + std::to_string(s.peer.port);
+        v.listener = s.settings->listener;
+        v.state = s.activity;
+        v.in_state_ms = ms(s.activity_since);
+        v.connected_ms = ms(s.connected);
+        v.messages = s.messages;
+        v.mailbox = self->mailbox().size();
+        v.handled = s.meter.handled;
+        v.busy_us = s.meter.busy_us;
+        return v;
+      },
   };
 }
 

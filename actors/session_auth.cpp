@@ -40,6 +40,7 @@ void authenticate(Self* self, const action::Authenticate& a) {
   std::string user = a.user;
   std::string mechanism = a.mechanism;
   auto done = [=](const auth_result& r) {
+    HandlerClock clock{self->state.meter};
     auto& s = self->state;
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
     const char* result = r.get() == auth_status::ok        ? "ok"

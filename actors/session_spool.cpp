@@ -65,7 +65,10 @@ void pump(Self* self) {
     spool_answer(self, txn, commit,
                  spool_reply{false, 0, 451, "4.3.0", "Local error in processing"});
   };
-  auto on_reply = [=](const spool_reply& r) { spool_answer(self, txn, commit, r); };
+  auto on_reply = [=](const spool_reply& r) {
+    HandlerClock clock{self->state.meter};
+    spool_answer(self, txn, commit, r);
+  };
   if (commit) {
     st.meta.received_at = unix_now();
     self->request(st.writer, st.settings->spool_timeout, commit_atom::value, st.meta,
@@ -130,9 +133,11 @@ void check_sender(Self* self) {
   ++st.in_flight;
   const uint64_t txn = ++st.txn;
   // The spooler is local and answers at once: no timer per request (each one costs clock work).
-  self->request(st.spooler, caf::infinite, begin_atom::value, st.peer.address)
+  self->request(st.spooler, caf::infinite, begin_atom::value, st.peer.address,
+                st.settings->listener)
       .then(
           [=](const spool_ticket& t) {
+            HandlerClock clock{self->state.meter};
             auto& s = self->state;
             if (s.txn == txn && !s.closed) {
               if (t.accepted) {

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "actors/actor_meter.hpp"
 #include "actors/session.hpp"
 #include "actors/tls/tls_stream.hpp"
 #include "protocol/engine.hpp"
@@ -71,13 +72,19 @@ struct SessionState {
   uint64_t messages = 0;
   uint64_t rejected = 0;
   std::map<std::string, uint64_t> rejections;  // by reply code
+
+  // Monitoring: what the session does now and since when, and its handler time.
+  const char* activity = "greeting";
+  Clock::time_point activity_since = Clock::now();
+  HandlerMeter meter;
 };
 
 using Self = caf::stateful_actor<SessionState>;
 
 // session.cpp
 void perform(Self* self, Actions actions);
-void write(Self* self, std::string bytes);      // replies: encrypted once TLS is up
+void note_activity(Self* self);             // after anything that may change what the session does
+void write(Self* self, std::string bytes);  // replies: encrypted once TLS is up
 void write_raw(Self* self, std::string bytes);  // bytes as they are (TLS records)
 void maybe_read(Self* self);
 void finish_request(Self* self);

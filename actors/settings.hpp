@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,19 +47,25 @@ struct SessionSettings {
   size_t spool_chunk = 64 * 1024;  // content is sent to the spool in pieces of about this size
 };
 
+// Connection limits the broker applies per listener (counted per listener).
+struct ListenerLimits {
+  size_t max_sessions = 0;                // 0: only the server-wide max_sessions
+  size_t max_sessions_per_ip = 50;        // more from one address: 421 4.7.0 and close
+  size_t max_connection_rate_per_ip = 0;  // connections a minute from one address; 0: no limit
+};
+
 struct ListenerSettings {
   std::string name;
   std::string host;
   uint16_t port = 0;
   int fd = -1;  // the listening socket, opened by the app
   SessionSettings session;
+  ListenerLimits limits;
 };
 
 struct BrokerSettings {
   std::vector<ListenerSettings> listeners;
-  size_t max_sessions = 1000;
-  size_t max_sessions_per_ip = 50;        // more from one address: 421 4.7.0 and close
-  size_t max_connection_rate_per_ip = 0;  // connections a minute from one address; 0: no limit
+  size_t max_sessions = 1000;  // server-wide
   std::chrono::seconds shutdown_grace{30};
 };
 
@@ -70,7 +77,8 @@ struct SpoolSettings {
   uint32_t node_id = 0;                       // goes into every queue id
   bool keep_content = false;                  // keep delivered content in the queue
   size_t max_message_rate_per_ip = 0;         // messages a minute from one address; 0: no limit
-  std::chrono::milliseconds slow_commit{0};   // test knob: an artificially slow disk
+  std::map<std::string, size_t> message_rate_per_listener;  // overrides the above by listener
+  std::chrono::milliseconds slow_commit{0};                 // test knob: an artificially slow disk
   // Commit latency (oldest waiting commit to durable) at which the pressure level rises.
   std::chrono::milliseconds slow_latency{250};
   std::chrono::milliseconds shed_latency{1000};

@@ -3,6 +3,9 @@
 #include <spdlog/spdlog.h>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <map>
+
+#include "actors/actor_meter.hpp"
 #include "actors/rate_limiter.hpp"
 #include "storage/queue_id.hpp"
 
@@ -19,13 +22,25 @@ struct SpoolerState {
   pressure level = pressure::normal;
   std::vector<caf::actor> listeners;  // told about every level change (the broker)
   uint64_t level_changes = 0;
-  std::unique_ptr<RateLimiter> message_rate;
+  std::map<std::string, std::unique_ptr<RateLimiter>> message_rate;  // by listener
   uint64_t rate_limited = 0;
   bool probing = false;
   uint64_t tickets = 0;
   uint64_t shed = 0;
   uint64_t mailbox_high_water = 0;
+  HandlerMeter meter;
 };
+
+RateLimiter& message_rate(SpoolerState& s, const std::string& listener) {
+  auto& limiter = s.message_rate[listener];
+  if (!limiter) {
+    auto it = s.settings.message_rate_per_listener.find(listener);
+    limiter = std::make_unique<RateLimiter>(it == s.settings.message_rate_per_listener.end()
+                                                ? s.settings.max_message_rate_per_ip
+                                                : it->second);
+  }
+  return *limiter;
+}
 
 using Self = spooler_actor::stateful_pointer<SpoolerState>;
 
@@ -107,9 +122,9 @@ spooler_actor::behavior_type spooler_behavior(Self self, queue_writer_actor writ
   st.writer = std::move(writer);
   st.settings = settings;
   st.ids = std::make_unique<storage::QueueIdGenerator>(settings.node_id);
-  st.message_rate = std::make_unique<RateLimiter>(settings.max_message_rate_per_ip);
   return {
-      [=](begin_atom, const std::string& client) {
+      [=](begin_atom, const std::string& client, const std::string& listener) {
+        HandlerClock clock{self->state.meter};
         auto& s = self->state;
         s.mailbox_high_water = std::max<uint64_t>(s.mailbox_high_water, self->mailbox().size());
         spool_ticket t;
@@ -117,7 +132,7 @@ spooler_actor::behavior_type spooler_behavior(Self self, queue_writer_actor writ
           ++s.shed;
           return t;
         }
-        if (!s.message_rate->allow(client)) {
+        if (!message_rate(s, listener).allow(client)) {
           ++s.rate_limited;
           t.code = 450;
           t.status = "4.7.1";
@@ -131,6 +146,7 @@ spooler_actor::behavior_type spooler_behavior(Self self, queue_writer_actor writ
         return t;
       },
       [=](depth_atom, uint64_t depth, uint64_t latency_us) {
+        HandlerClock clock{self->state.meter};
         update_pressure(self, depth, latency_us);
       },
       [=](probe_atom) { probe(self); },
@@ -151,6 +167,8 @@ spooler_actor::behavior_type spooler_behavior(Self self, queue_writer_actor writ
                       {"pressure_level", static_cast<uint64_t>(s.level)},
                       {"pressure_changes", s.level_changes},
                       {"commit_latency_us", s.latency_us}};
+        r.handled = s.meter.handled;
+        r.busy_us = s.meter.busy_us;
         return r;
       },
   };

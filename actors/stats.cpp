@@ -4,20 +4,95 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 
 namespace mailactor::actors {
 namespace {
 
 using watch_atom = caf::atom_constant<caf::atom("watch")>;
 
+constexpr size_t kSlowest = 5;  // sessions listed by time in their current state
+constexpr auto kAskTimeout = std::chrono::seconds(2);
+const char* const kStates[] = {"greeting", "command", "auth", "tls", "data"};
+
 struct StatsState {
   static inline const char* name = "stats";
-  std::map<std::string, uint64_t> counters;
+  std::map<std::string, uint64_t> counters;  // pushed by sessions when they end
   std::vector<caf::actor> watched;
+  caf::actor broker;  // lists the live sessions
+  uint64_t session_mailbox_high_water = 0;
 };
 
-using StatsImpl = stats_actor::extend<caf::reacts_to<watch_atom, caf::actor>>;
+using StatsImpl = stats_actor::extend<caf::reacts_to<watch_atom, caf::actor>,
+                                      caf::reacts_to<watch_atom, list_atom, caf::actor>>;
 using Self = StatsImpl::stateful_pointer<StatsState>;
+
+// One get_stats in progress: answers from the watched actors and from every live session.
+struct Collection {
+  caf::typed_response_promise<std::vector<actor_stats>> promise;
+  std::vector<actor_stats> actors;
+  std::vector<session_view> sessions;
+  size_t remaining = 0;
+};
+
+uint64_t take(std::map<std::string, uint64_t>& m, const std::string& key) {
+  auto it = m.find(key);
+  if (it == m.end()) return 0;
+  uint64_t v = it->second;
+  m.erase(it);
+  return v;
+}
+
+// The "sessions" entry: totals of ended sessions plus the live ones, by state, slowest first.
+actor_stats session_summary(StatsState& st, std::vector<session_view>& live) {
+  actor_stats s;
+  s.name = "sessions";
+  s.counters = st.counters;
+  s.handled = take(s.counters, "handled");
+  s.busy_us = take(s.counters, "busy_us");
+  s.instances = live.size();
+  for (const char* state : kStates)
+    s.counters[std::string("state_") + state] = 0;
+  for (const auto& v : live) {
+    ++s.counters["state_" + v.state];
+    s.mailbox += v.mailbox;
+    s.handled += v.handled;
+    s.busy_us += v.busy_us;
+  }
+  st.session_mailbox_high_water = std::max(st.session_mailbox_high_water, s.mailbox);
+  s.mailbox_high_water = st.session_mailbox_high_water;
+  size_t n = std::min(kSlowest, live.size());
+  std::partial_sort(
+      live.begin(), live.begin() + static_cast<std::ptrdiff_t>(n), live.end(),
+      [](const session_view& a, const session_view& b) { return a.in_state_ms > b.in_state_ms; });
+  s.slowest.assign(live.begin(), live.begin() + static_cast<std::ptrdiff_t>(n));
+  return s;
+}
+
+void finish_one(Self self, const std::shared_ptr<Collection>& c) {
+  if (--c->remaining > 0) return;
+  c->actors.insert(c->actors.begin(), session_summary(self->state, c->sessions));
+  c->promise.deliver(std::move(c->actors));
+}
+
+void ask_sessions(Self self, const std::shared_ptr<Collection>& c) {
+  self->request(self->state.broker, kAskTimeout, list_atom::value)
+      .then(
+          [=](std::vector<caf::actor>& sessions) {
+            c->remaining += sessions.size();
+            for (auto& s : sessions) {
+              self->request(s, kAskTimeout, get_stats_atom::value)
+                  .then(
+                      [=](session_view& v) {
+                        c->sessions.push_back(std::move(v));
+                        finish_one(self, c);
+                      },
+                      [=](caf::error&) { finish_one(self, c); });  // it ended meanwhile
+            }
+            finish_one(self, c);
+          },
+          [=](caf::error&) { finish_one(self, c); });
+}
 
 StatsImpl::behavior_type stats_behavior(Self self) {
   // An actor that ended is no longer asked (a request to it would only time out).
@@ -26,6 +101,8 @@ StatsImpl::behavior_type stats_behavior(Self self) {
     w.erase(std::remove_if(w.begin(), w.end(),
                            [&](const caf::actor& a) { return a.address() == dm.source; }),
             w.end());
+    if (self->state.broker && self->state.broker.address() == dm.source)
+      self->state.broker = nullptr;
   });
   return {
       [=](count_atom, const std::string& name, uint64_t delta) {
@@ -35,27 +112,27 @@ StatsImpl::behavior_type stats_behavior(Self self) {
         self->monitor(a);
         self->state.watched.push_back(std::move(a));
       },
+      [=](watch_atom, list_atom, caf::actor broker) {
+        self->monitor(broker);
+        self->state.broker = std::move(broker);
+      },
       [=](get_stats_atom) -> caf::result<std::vector<actor_stats>> {
-        auto rp = self->make_response_promise<std::vector<actor_stats>>();
-        auto collected = std::make_shared<std::vector<actor_stats>>();
-        actor_stats own;
-        own.name = "sessions";
-        own.counters = self->state.counters;
-        collected->push_back(own);
-        auto remaining = std::make_shared<size_t>(self->state.watched.size());
-        if (*remaining == 0) return std::vector<actor_stats>{own};
+        auto c = std::make_shared<Collection>();
+        c->promise = self->make_response_promise<std::vector<actor_stats>>();
+        // One for this actor's own part, released below once every request is out.
+        c->remaining = 1 + self->state.watched.size() + (self->state.broker ? 1 : 0);
         for (auto& a : self->state.watched) {
-          self->request(a, std::chrono::seconds(2), get_stats_atom::value)
+          self->request(a, kAskTimeout, get_stats_atom::value)
               .then(
-                  [=](actor_stats& s) mutable {
-                    collected->push_back(std::move(s));
-                    if (--*remaining == 0) rp.deliver(*collected);
+                  [=](actor_stats& s) {
+                    c->actors.push_back(std::move(s));
+                    finish_one(self, c);
                   },
-                  [=](caf::error&) mutable {
-                    if (--*remaining == 0) rp.deliver(*collected);
-                  });
+                  [=](caf::error&) { finish_one(self, c); });
         }
-        return rp;
+        if (self->state.broker) ask_sessions(self, c);
+        finish_one(self, c);
+        return c->promise;
       },
   };
 }
@@ -68,6 +145,11 @@ stats_actor spawn_stats(caf::actor_system& system) {
 
 void watch(stats_actor stats, caf::actor target) {
   caf::anon_send(caf::actor_cast<caf::actor>(stats), watch_atom::value, std::move(target));
+}
+
+void watch_sessions(stats_actor stats, caf::actor broker) {
+  caf::anon_send(caf::actor_cast<caf::actor>(stats), watch_atom::value, list_atom::value,
+                 std::move(broker));
 }
 
 }  // namespace mailactor::actors

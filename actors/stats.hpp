@@ -16,4 +16,7 @@ stats_actor spawn_stats(caf::actor_system& system);
 // with actor_stats).
 void watch(stats_actor stats, caf::actor target);
 
+// The broker, asked for the live sessions (list_atom), each of which reports a session_view.
+void watch_sessions(stats_actor stats, caf::actor broker);
+
 }  // namespace mailactor::actors

@@ -114,6 +114,24 @@ const toml::table* subtable(TableReader& top, const std::string& key, const std:
   return n->as_table();
 }
 
+// The keys shared by [limits] and [listener.limits]; min_sessions is 0 where 0 means "no
+// listener cap".
+void read_limits(TableReader& r, Limits& l, int64_t min_sessions = 1) {
+  r.integer("max_message_size", l.max_message_size, 1024, int64_t{1} << 40);
+  r.integer("max_recipients", l.max_recipients, 1, 100000);
+  r.integer("max_sessions", l.max_sessions, min_sessions, 1000000);
+  r.integer("max_sessions_per_ip", l.max_sessions_per_ip, 1, 1000000);
+  r.integer("max_connection_rate_per_ip", l.max_connection_rate_per_ip, 0, 100000000);
+  r.integer("max_message_rate_per_ip", l.max_message_rate_per_ip, 0, 100000000);
+  r.integer("max_messages_per_session", l.max_messages_per_session, 0, 100000000);
+  r.integer("max_errors", l.max_errors, 0, 100000);
+  r.seconds("command_timeout", l.command_timeout, 1, 86400);
+  r.seconds("data_timeout", l.data_timeout, 1, 86400);
+  r.choice<protocol::BareNewline>(
+      "bare_newline", l.bare_newline,
+      {{"normalize", protocol::BareNewline::normalize}, {"reject", protocol::BareNewline::reject}});
+}
+
 std::string default_hostname() {
   char buf[256] = {};
   if (gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "localhost";
@@ -178,6 +196,13 @@ Config load_config(const std::string& path) {
     std::transform(d.begin(), d.end(), d.begin(),
                    [](unsigned char ch) { return std::tolower(ch); });
 
+  if (auto* t = subtable(top, "limits", path)) {
+    TableReader r(*t, path, "limits.");
+    read_limits(r, c.limits);
+    r.seconds("shutdown_grace", c.shutdown_grace, 0, 3600);
+    r.finish();
+  }
+
   if (auto* n = top.node("listener")) {
     auto* arr = n->as_array();
     if (!arr || arr->empty() || !arr->is_array_of_tables())
@@ -204,6 +229,13 @@ Config load_config(const std::string& path) {
       r.choice<std::string>("tls_min_version", l.tls_min_version,
                             {{"TLSv1.2", "TLSv1.2"}, {"TLSv1.3", "TLSv1.3"}});
       r.boolean("require_tls", l.require_tls);
+      l.limits = c.limits;
+      l.limits.max_sessions = 0;
+      if (auto* lt = subtable(r, "limits", path)) {
+        TableReader lr(*lt, path, "listener.limits.");
+        read_limits(lr, l.limits, 0);
+        lr.finish();
+      }
       r.finish();
       if (l.tls != actors::TlsMode::none && (l.tls_cert.empty() || l.tls_key.empty()))
         r.fail(e.as_table()->get("tls"), "tls", "needs tls_cert and tls_key");
@@ -249,25 +281,6 @@ Config load_config(const std::string& path) {
       }
       c.auth.options[name] = auth::BackendOptions(path, "auth." + name, std::move(values));
     }
-    r.finish();
-  }
-
-  if (auto* t = subtable(top, "limits", path)) {
-    TableReader r(*t, path, "limits.");
-    r.integer("max_message_size", c.max_message_size, 1024, int64_t{1} << 40);
-    r.integer("max_recipients", c.max_recipients, 1, 100000);
-    r.integer("max_sessions", c.max_sessions, 1, 1000000);
-    r.integer("max_sessions_per_ip", c.max_sessions_per_ip, 1, 1000000);
-    r.integer("max_connection_rate_per_ip", c.max_connection_rate_per_ip, 0, 100000000);
-    r.integer("max_message_rate_per_ip", c.max_message_rate_per_ip, 0, 100000000);
-    r.integer("max_messages_per_session", c.max_messages_per_session, 0, 100000000);
-    r.integer("max_errors", c.max_errors, 0, 100000);
-    r.seconds("command_timeout", c.command_timeout, 1, 86400);
-    r.seconds("data_timeout", c.data_timeout, 1, 86400);
-    r.seconds("shutdown_grace", c.shutdown_grace, 0, 3600);
-    r.choice<protocol::BareNewline>("bare_newline", c.bare_newline,
-                                    {{"normalize", protocol::BareNewline::normalize},
-                                     {"reject", protocol::BareNewline::reject}});
     r.finish();
   }
 

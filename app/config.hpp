@@ -21,6 +21,22 @@ class ConfigError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// [limits], and the same keys in a listener's own [listener.limits] table, which start from the
+// [limits] values (except max_sessions, which per listener is 0: only the server-wide cap).
+struct Limits {
+  uint64_t max_message_size = 25 * 1024 * 1024;
+  size_t max_recipients = 100;
+  size_t max_sessions = 1000;
+  size_t max_sessions_per_ip = 50;
+  size_t max_connection_rate_per_ip = 0;
+  size_t max_message_rate_per_ip = 0;
+  size_t max_messages_per_session = 1000;
+  size_t max_errors = 20;
+  std::chrono::seconds command_timeout{300};
+  std::chrono::seconds data_timeout{180};
+  protocol::BareNewline bare_newline = protocol::BareNewline::normalize;
+};
+
 struct ListenerConfig {
   std::string name = "smtp";
   std::string listen = "127.0.0.1:2525";  // HOST:PORT, [IPv6]:PORT
@@ -32,6 +48,7 @@ struct ListenerConfig {
   std::string tls_key;   // PEM
   std::string tls_min_version = "TLSv1.2";
   bool require_tls = false;  // MAIL before STARTTLS: 530 5.7.0
+  Limits limits;
 };
 
 struct AuthConfig {
@@ -63,18 +80,8 @@ struct Config {
   AuthConfig auth;
 
   // [limits]
-  uint64_t max_message_size = 25 * 1024 * 1024;
-  size_t max_recipients = 100;
-  size_t max_sessions = 1000;
-  size_t max_sessions_per_ip = 50;
-  size_t max_connection_rate_per_ip = 0;
-  size_t max_message_rate_per_ip = 0;
-  size_t max_messages_per_session = 1000;
-  size_t max_errors = 20;
-  std::chrono::seconds command_timeout{300};
-  std::chrono::seconds data_timeout{180};
+  Limits limits;
   std::chrono::seconds shutdown_grace{30};
-  protocol::BareNewline bare_newline = protocol::BareNewline::normalize;
 
   // [spool]
   std::string spool_dir = "./var/spool";

@@ -97,6 +97,60 @@ void batch_histogram(Families& f, const std::map<std::string, uint64_t>& c) {
       .metric.push_back(std::move(m));
 }
 
+// A latency histogram in seconds, Prometheus' base unit, with cumulative buckets.
+void latency_histogram(Families& f, const std::string& actor, const actors::histogram_stats& h) {
+  ClientMetric m;
+  for (const auto& [k, v] : h.labels)
+    m.label.push_back({k, v});
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < h.counts.size(); ++i) {
+    cumulative += h.counts[i];
+    double bound = i < actors::kLatencyBoundsUs.size()
+                       ? static_cast<double>(actors::kLatencyBoundsUs[i]) / 1e6
+                       : std::numeric_limits<double>::infinity();
+    m.histogram.bucket.push_back({cumulative, bound});
+  }
+  m.histogram.sample_count = cumulative;
+  m.histogram.sample_sum = static_cast<double>(h.sum_us) / 1e6;
+  f.get("mailactor_" + sanitize(actor) + "_" + sanitize(h.name) + "_seconds", MetricType::Histogram,
+        actor + " " + h.name)
+      .metric.push_back(std::move(m));
+}
+
+// Sessions: how many are in each state now, and the ones longest in their current state.
+void session_gauges(Families& f, const actors::actor_stats& s) {
+  f.add("mailactor_sessions_active", MetricType::Gauge, "Live sessions",
+        static_cast<double>(s.instances));
+  for (const auto& [key, value] : s.counters) {
+    if (key.rfind("state_", 0) != 0) continue;
+    f.add("mailactor_sessions_in_state", MetricType::Gauge, "Live sessions by what they do now",
+          static_cast<double>(value), {{"state", key.substr(6)}});
+  }
+  int rank = 0;
+  for (const auto& v : s.slowest) {
+    f.add("mailactor_session_slowest_seconds", MetricType::Gauge,
+          "The sessions longest in their current state (rank 1 is the longest)",
+          static_cast<double>(v.in_state_ms) / 1e3,
+          {{"rank", std::to_string(++rank)},
+           {"client", v.client},
+           {"listener", v.listener},
+           {"state", v.state}});
+  }
+}
+
+// "listener:<name>:<what>" broker counters as one family per <what>, labelled by listener.
+void listener_counter(Families& f, const std::string& key, uint64_t value) {
+  size_t a = key.find(':'), b = key.rfind(':');
+  std::string name = key.substr(a + 1, b - a - 1), what = key.substr(b + 1);
+  if (what == "sessions") {
+    f.add("mailactor_listener_sessions", MetricType::Gauge, "Live sessions per listener",
+          static_cast<double>(value), {{"listener", name}});
+  } else {
+    f.add("mailactor_listener_" + sanitize(what) + "_total", MetricType::Counter,
+          "Connections per listener: " + what, static_cast<double>(value), {{"listener", name}});
+  }
+}
+
 class StatsCollectable : public prometheus::Collectable {
  public:
   StatsCollectable(caf::actor_system& system, actors::stats_actor stats)
@@ -122,17 +176,29 @@ std::vector<MetricFamily> to_metric_families(const std::vector<actors::actor_sta
   Families f;
   f.add("mailactor_up", MetricType::Gauge, "1 while mailactor answers scrapes", 1);
   for (const auto& s : stats) {
-    std::vector<ClientMetric::Label> actor{{"actor", s.name}};
-    if (s.name != "sessions") {
-      f.add("mailactor_actor_mailbox_depth", MetricType::Gauge,
-            "Messages waiting in the actor's mailbox", static_cast<double>(s.mailbox), actor);
-      f.add("mailactor_actor_mailbox_high_water", MetricType::Gauge,
-            "Largest mailbox depth the actor has seen", static_cast<double>(s.mailbox_high_water),
-            actor);
-    }
+    // Sessions are many actors of one kind: their figures are sums over the live ones.
+    std::string kind = s.name == "sessions" ? "session" : s.name;
+    std::vector<ClientMetric::Label> actor{{"actor", kind}};
+    f.add("mailactor_actor_instances", MetricType::Gauge, "Live actors of the kind",
+          static_cast<double>(s.instances), actor);
+    f.add("mailactor_actor_mailbox_depth", MetricType::Gauge,
+          "Messages waiting in the actor's mailbox (sessions: all of them together)",
+          static_cast<double>(s.mailbox), actor);
+    f.add("mailactor_actor_mailbox_high_water", MetricType::Gauge,
+          "Largest mailbox depth the actor has seen", static_cast<double>(s.mailbox_high_water),
+          actor);
+    f.add("mailactor_actor_messages_handled_total", MetricType::Counter,
+          "Messages the actor's handlers processed", static_cast<double>(s.handled), actor);
+    f.add("mailactor_actor_busy_seconds_total", MetricType::Counter,
+          "Time spent in the actor's handlers", static_cast<double>(s.busy_us) / 1e6, actor);
+    if (s.name == "sessions") session_gauges(f, s);
+    for (const auto& h : s.histograms)
+      latency_histogram(f, s.name, h);
     for (const auto& [key, value] : s.counters) {
       if (s.name == "sessions") {
-        session_counter(f, key, value);
+        if (key.rfind("state_", 0) != 0) session_counter(f, key, value);
+      } else if (s.name == "broker" && key.rfind("listener:", 0) == 0) {
+        listener_counter(f, key, value);
       } else if (s.name == "queue_writer" && key.rfind("batch_size_", 0) == 0) {
         continue;  // the histogram below
       } else if (s.name == "queue_writer" && key == "sync_us_total") {

@@ -34,15 +34,15 @@ actors::SessionSettings session_settings(const Config& c, const ListenerConfig& 
   s.listener = l.name;
   s.mode = l.mode;
   s.local_domains = c.local_domains;
-  s.command_timeout = c.command_timeout;
-  s.data_timeout = c.data_timeout;
+  s.command_timeout = l.limits.command_timeout;
+  s.data_timeout = l.limits.data_timeout;
   auto& e = s.engine;
   e.hostname = c.hostname;
-  e.max_message_size = c.max_message_size;
-  e.max_recipients = c.max_recipients;
-  e.max_messages = c.max_messages_per_session;
-  e.max_errors = c.max_errors;
-  e.bare_newline = c.bare_newline;
+  e.max_message_size = l.limits.max_message_size;
+  e.max_recipients = l.limits.max_recipients;
+  e.max_messages = l.limits.max_messages_per_session;
+  e.max_errors = l.limits.max_errors;
+  e.bare_newline = l.limits.bare_newline;
   e.auth_required = l.mode == actors::ListenerMode::submission;
   if (c.auth.backend != "none") e.auth_mechanisms = {"PLAIN", "LOGIN"};
   e.allow_plaintext_auth = l.allow_plaintext_auth;
@@ -117,7 +117,9 @@ actors::SpoolSettings spool_settings_of(const Config& c) {
   s.node_id = static_cast<uint32_t>(getpid()) & 0xFFFF;
   s.keep_content = c.keep_content;
   s.slow_commit = c.slow_commit;
-  s.max_message_rate_per_ip = c.max_message_rate_per_ip;
+  s.max_message_rate_per_ip = c.limits.max_message_rate_per_ip;
+  for (const auto& l : c.listeners)
+    s.message_rate_per_listener[l.name] = l.limits.max_message_rate_per_ip;
   s.slow_latency = c.slow_latency;
   s.shed_latency = c.shed_latency;
   s.refuse_latency = c.refuse_latency;
@@ -194,9 +196,7 @@ int serve(const ServeOptions& options) {
       maildir = std::make_shared<storage::Maildir>(cfg.maildir);
       reader = std::make_shared<storage::QueueReader>(cfg.spool_dir);
     }
-    broker_settings->max_sessions = cfg.max_sessions;
-    broker_settings->max_sessions_per_ip = cfg.max_sessions_per_ip;
-    broker_settings->max_connection_rate_per_ip = cfg.max_connection_rate_per_ip;
+    broker_settings->max_sessions = cfg.limits.max_sessions;
     broker_settings->shutdown_grace = cfg.shutdown_grace;
     for (const auto& l : cfg.listeners) {
       auto [host, port] = split_host_port(l.listen);
@@ -207,6 +207,9 @@ int serve(const ServeOptions& options) {
       ls.port = sock.port;
       ls.fd = sock.fd;
       ls.session = session_settings(cfg, l);
+      ls.limits.max_sessions = l.limits.max_sessions;
+      ls.limits.max_sessions_per_ip = l.limits.max_sessions_per_ip;
+      ls.limits.max_connection_rate_per_ip = l.limits.max_connection_rate_per_ip;
       if (l.tls != actors::TlsMode::none) {
         auto source =
             std::make_shared<tls::TlsContextSource>(tls::TlsContext::load(tls_settings(l)));
@@ -234,6 +237,8 @@ int serve(const ServeOptions& options) {
   sys_cfg.add_message_type<actors::spool_reply>("mailactor::spool_reply");
   sys_cfg.add_message_type<actors::spool_ticket>("mailactor::spool_ticket");
   sys_cfg.add_message_type<actors::actor_stats>("mailactor::actor_stats");
+  sys_cfg.add_message_type<actors::histogram_stats>("mailactor::histogram_stats");
+  sys_cfg.add_message_type<actors::session_view>("mailactor::session_view");
   sys_cfg.add_message_type<actors::auth_request>("mailactor::auth_request");
   sys_cfg.add_message_type<actors::auth_result>("mailactor::auth_result");
   caf::actor_system system{sys_cfg};
@@ -278,6 +283,7 @@ int serve(const ServeOptions& options) {
   caf::anon_send(spooler, actors::attach_atom::value, broker);  // pressure levels
   actors::watch(stats, caf::actor_cast<caf::actor>(auth_front));
   actors::watch(stats, broker);
+  actors::watch_sessions(stats, broker);
   spdlog::info("mailactor ready: {} listener(s), spool {} ({}), delivery {}, {} threads",
                cfg.listeners.size(), cfg.spool_dir,
                cfg.durability == storage::Durability::fsync ? "fsync" : "none",

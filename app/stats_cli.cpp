@@ -4,10 +4,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
@@ -74,18 +77,92 @@ struct View {
   }
 };
 
+// Histogram series: "family{labels but le}" -> (le, cumulative count) sorted by le.
+using Series = std::map<std::string, std::vector<std::pair<double, double>>>;
+
+Series histogram_series(const std::map<std::string, double>& m) {
+  Series out;
+  for (const auto& [k, value] : m) {
+    size_t brace = k.find('{');
+    if (brace == std::string::npos || k.compare(brace - 7, 7, "_bucket") != 0) continue;
+    std::string le = label_value(k, "le");
+    std::string labels = k.substr(brace + 1, k.size() - brace - 2);
+    std::string rest;
+    std::istringstream parts(labels);
+    for (std::string part; std::getline(parts, part, ',');)
+      if (part.rfind("le=", 0) != 0) rest += (rest.empty() ? "" : ",") + part;
+    std::string family = k.substr(0, brace - 7);
+    double bound = le == "+Inf" ? std::numeric_limits<double>::infinity() : std::stod(le);
+    out[family + (rest.empty() ? "" : "{" + rest + "}")].push_back({bound, value});
+  }
+  for (auto& [name, b] : out)
+    std::sort(b.begin(), b.end());
+  return out;
+}
+
+// Samples of the last interval when there were any, else everything since the start.
+std::vector<std::pair<double, double>> interval(const std::vector<std::pair<double, double>>& now,
+                                                const Series& before, const std::string& name) {
+  auto it = before.find(name);
+  if (it == before.end() || it->second.size() != now.size()) return now;
+  auto d = now;
+  for (size_t i = 0; i < d.size(); ++i)
+    d[i].second -= it->second[i].second;
+  return d.empty() || d.back().second <= 0 ? now : d;
+}
+
+void print_actors(const View& v) {
+  std::printf("%-14s %6s %8s %10s %11s %7s\n", "actor", "count", "mailbox", "high-water",
+              "messages/s", "busy");
+  for (const auto& [k, value] : v.now) {
+    if (k.rfind("mailactor_actor_mailbox_depth{", 0) != 0) continue;
+    std::string actor = label_value(k, "actor");
+    auto of = [&](const char* family) { return std::string(family) + "{actor=\"" + actor + "\"}"; };
+    std::printf("%-14s %6.0f %8.0f %10.0f %11.1f %6.1f%%\n", actor.c_str(),
+                v.get(of("mailactor_actor_instances")), value,
+                v.get(of("mailactor_actor_mailbox_high_water")),
+                v.rate(of("mailactor_actor_messages_handled_total")),
+                v.rate(of("mailactor_actor_busy_seconds_total")) * 100);
+  }
+}
+
+void print_sessions(const View& v) {
+  std::printf("\nSessions by state:");
+  for (const char* state : {"greeting", "command", "auth", "tls", "data"})
+    std::printf("  %s %.0f", state,
+                v.get(std::string("mailactor_sessions_in_state{state=\"") + state + "\"}"));
+  std::printf("\n");
+  for (const auto& [k, value] : v.now) {
+    if (k.rfind("mailactor_session_slowest_seconds{", 0) != 0) continue;
+    std::printf("  %-2s %-24s %-12s %-9s %8.1f s\n", label_value(k, "rank").c_str(),
+                label_value(k, "client").c_str(), label_value(k, "listener").c_str(),
+                label_value(k, "state").c_str(), value);
+  }
+}
+
+void print_latency(const View& v) {
+  Series now = histogram_series(v.now), before = histogram_series(v.before);
+  std::printf("\n%-58s %9s %9s\n", "latency", "p50 ms", "p99 ms");
+  for (const auto& [name, buckets] : now) {
+    if (name.find("_seconds") == std::string::npos) continue;
+    auto b = interval(buckets, before, name);
+    double p50 = histogram_quantile(b, 0.5), p99 = histogram_quantile(b, 0.99);
+    if (std::isnan(p50)) {
+      std::printf("%-58s %9s %9s\n", name.substr(10).c_str(), "-", "-");
+    } else {
+      std::printf("%-58s %9.2f %9.2f\n", name.substr(10).c_str(), p50 * 1000, p99 * 1000);
+    }
+  }
+}
+
 void print_view(const View& v, const std::string& url) {
   std::time_t t = std::time(nullptr);
   char when[32];
   std::strftime(when, sizeof when, "%H:%M:%S", std::localtime(&t));
   std::printf("mailactor stats  %s  %s\n\n", url.c_str(), when);
-  std::printf("%-14s %9s %11s\n", "actor", "mailbox", "high-water");
-  for (const auto& [k, value] : v.now) {
-    if (k.rfind("mailactor_actor_mailbox_depth{", 0) != 0) continue;
-    std::string actor = label_value(k, "actor");
-    std::printf("%-14s %9.0f %11.0f\n", actor.c_str(), value,
-                v.get("mailactor_actor_mailbox_high_water{actor=\"" + actor + "\"}"));
-  }
+  print_actors(v);
+  print_sessions(v);
+  print_latency(v);
   auto line = [&](const char* label, const std::string& metric) {
     std::printf("  %-22s %12.0f  %9.1f/s\n", label, v.get(metric), v.rate(metric));
   };
@@ -115,6 +192,22 @@ void print_view(const View& v, const std::string& url) {
 }
 
 }  // namespace
+
+double histogram_quantile(const std::vector<std::pair<double, double>>& buckets, double q) {
+  if (buckets.empty() || buckets.back().second <= 0) return std::nan("");
+  double rank = q * buckets.back().second;
+  double lower = 0, below = 0;
+  for (const auto& [le, count] : buckets) {
+    if (count >= rank) {
+      if (std::isinf(le)) return lower;
+      if (count == below) return le;
+      return lower + (le - lower) * (rank - below) / (count - below);
+    }
+    lower = le;
+    below = count;
+  }
+  return lower;
+}
 
 std::map<std::string, double> parse_prometheus_text(const std::string& text) {
   std::map<std::string, double> out;

@@ -48,6 +48,27 @@ Waiting Engine::waiting() const {
   }
 }
 
+const char* Engine::activity() const {
+  switch (phase_) {
+    case Phase::command:
+    case Phase::await_sender:
+    case Phase::await_recipient:
+      return helo_.empty() ? "greeting" : "command";
+    case Phase::auth_response:
+    case Phase::await_auth:
+      return "auth";
+    case Phase::data:
+    case Phase::bdat:
+    case Phase::await_commit:
+      return "data";
+    case Phase::await_tls:
+      return "tls";
+    case Phase::closed:
+      return "closed";
+  }
+  return "command";
+}
+
 Actions Engine::run() {
   std::string line;
   bool too_long = false;

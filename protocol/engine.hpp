@@ -81,6 +81,9 @@ class Engine {
   Actions terminate(const Reply& r);
 
   Waiting waiting() const;
+  // What the session is doing, for monitoring: "greeting" (no HELO/EHLO yet), "command",
+  // "auth", "tls", "data" or "closed". A static string.
+  const char* activity() const;
   bool wants_input() const { return waiting() == Waiting::command || waiting() == Waiting::data; }
   // STARTTLS stays advertised; while unavailable (no usable certificate) it answers 454 4.7.0.
   void set_tls_available(bool available) { tls_available_ = available; }

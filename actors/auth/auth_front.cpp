@@ -4,6 +4,9 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <deque>
+#include <map>
+
+#include "actors/actor_meter.hpp"
 
 namespace mailactor::auth {
 namespace {
@@ -18,6 +21,8 @@ struct FrontState {
   std::deque<auth_actor> retired;
   uint64_t requests = 0, ok = 0, invalid = 0, temporary = 0, timeouts = 0, swaps = 0;
   uint64_t mailbox_high_water = 0;
+  actors::HandlerMeter meter;
+  std::map<std::string, actors::LatencyHistogram> latency;  // by backend name
 };
 
 using Self = auth_front_actor::stateful_pointer<FrontState>;
@@ -29,14 +34,18 @@ auth_front_actor::behavior_type front_behavior(Self self, auth_actor backend, st
   self->state.timeout = timeout;
   return {
       [=](authenticate_atom, auth_request& req) -> caf::result<auth_result> {
+        actors::HandlerClock clock{self->state.meter};
         auto& st = self->state;
         ++st.requests;
+        auto sent = std::chrono::steady_clock::now();
+        std::string backend_name = st.backend_name;
         st.mailbox_high_water = std::max<uint64_t>(st.mailbox_high_water, self->mailbox().size());
         auto rp = self->make_response_promise<auth_result>();
         self->request(st.backend, st.timeout, authenticate_atom::value, std::move(req))
             .then(
                 [=](auth_result& r) mutable {
                   auto& s = self->state;
+                  s.latency[backend_name].observe(std::chrono::steady_clock::now() - sent);
                   switch (r.get()) {
                     case auth_status::ok:
                       ++s.ok;
@@ -52,12 +61,15 @@ auth_front_actor::behavior_type front_behavior(Self self, auth_actor backend, st
                 },
                 [=](caf::error& e) mutable {
                   ++self->state.timeouts;
+                  self->state.latency[backend_name].observe(std::chrono::steady_clock::now() -
+                                                            sent);
                   rp.deliver(auth_result::temporary_failure("backend " + self->state.backend_name +
                                                             ": " + self->system().render(e)));
                 });
         return rp;
       },
       [=](swap_atom, auth_actor next, std::string& name) {
+        actors::HandlerClock clock{self->state.meter};
         auto& st = self->state;
         spdlog::info("auth: backend {} replaced by {}", st.backend_name, name);
         st.retired.push_back(std::move(st.backend));
@@ -82,6 +94,10 @@ auth_front_actor::behavior_type front_behavior(Self self, auth_actor backend, st
         s.counters = {{"requests", st.requests}, {"ok", st.ok},
                       {"invalid", st.invalid},   {"temporary_failure", st.temporary},
                       {"timeouts", st.timeouts}, {"swaps", st.swaps}};
+        s.handled = st.meter.handled;
+        s.busy_us = st.meter.busy_us;
+        for (const auto& [backend, h] : st.latency)
+          s.histograms.push_back(actors::to_stats("backend_latency", h, {{"backend", backend}}));
         return s;
       },
   };

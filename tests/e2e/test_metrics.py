@@ -2,14 +2,19 @@
 `mailactor stats`, and the per-address connection limit."""
 
 import json
+import os
+import re
 import shutil
 import smtplib
 import socket
 import subprocess
+import time
 import unittest
 import urllib.request
 
 from harness import BIN, Client, Server, main
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def free_port():
@@ -71,6 +76,91 @@ class Metrics(unittest.TestCase):
                                timeout=30)
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertRegex(r.stdout, r"messages queued\s+3")
+
+    def test_sessions_by_state_slowest_and_latency(self):
+        port = free_port()
+        with Server(metrics_lines='[metrics]\nlisten = "127.0.0.1:%d"\n' % port) as srv:
+            with smtplib.SMTP("127.0.0.1", srv.port, timeout=30) as s:
+                for i in range(4):
+                    s.sendmail("a@b.example", ["x@example.test"], b"Subject: m\r\n\r\nx\r\n")
+            greeting = Client(srv.port)
+            greeting.reply()
+            command = Client(srv.port)
+            command.reply()
+            command.cmd("EHLO c.example")
+            data = Client(srv.port)
+            data.reply()
+            data.cmd("EHLO d.example")
+            data.cmd("MAIL FROM:<a@b.example>")
+            data.cmd("RCPT TO:<x@example.test>")
+            self.assertRegex(data.cmd("DATA"), r"^354 ")
+            data.send("Subject: half\r\n")
+            data_port = data.sock.getsockname()[1]
+            time.sleep(1.2)
+            v = values(scrape(port))
+            for state, n in (("greeting", 1), ("command", 1), ("data", 1), ("auth", 0), ("tls", 0)):
+                self.assertEqual(v['mailactor_sessions_in_state{state="%s"}' % state], n, state)
+            self.assertEqual(v["mailactor_sessions_active"], 3)
+            self.assertEqual(v['mailactor_actor_instances{actor="session"}'], 3)
+            slowest = {k: val for k, val in v.items() if k.startswith("mailactor_session_slowest_seconds{")}
+            self.assertEqual(len(slowest), 3)
+            ranks = sorted((int(k.split('rank="')[1].split('"')[0]), val) for k, val in slowest.items())
+            self.assertEqual([r for r, _ in ranks], [1, 2, 3])
+            self.assertEqual([val for _, val in ranks], sorted((val for _, val in ranks), reverse=True))
+            self.assertTrue(any('client="127.0.0.1:%d"' % data_port in k and 'state="data"' in k and val >= 1.0
+                                for k, val in slowest.items()), slowest)
+            # Handler time and latency histograms, for every kind of actor.
+            for actor in ("session", "broker", "spooler", "queue_writer", "deliverer"):
+                self.assertGreater(v['mailactor_actor_messages_handled_total{actor="%s"}' % actor], 0, actor)
+                self.assertIn('mailactor_actor_busy_seconds_total{actor="%s"}' % actor, v)
+            self.assertEqual(v["mailactor_queue_writer_commit_latency_seconds_count"], 4)
+            srv.wait_delivered(4)
+            self.assertEqual(values(scrape(port))["mailactor_deliverer_delivery_latency_seconds_count"], 4)
+            r = subprocess.run([BIN, "stats", "--config", srv.config, "--once"], capture_output=True, text=True,
+                               timeout=30)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertRegex(r.stdout, r"greeting 1\s+command 1\s+auth 0\s+tls 0\s+data 1")
+            self.assertRegex(r.stdout, r"[123]\s+127\.0\.0\.1:%d\s+smtp\s+data\s+1\.\d s" % data_port)
+            self.assertRegex(r.stdout, r"queue_writer_commit_latency_seconds\s+[0-9.]+\s+[0-9.]+")
+            self.assertRegex(r.stdout, r"session\s+3\s+\d+")
+            # Every series the shipped Grafana dashboard plots exists (those that need AUTH or TLS
+            # traffic aside).
+            text = scrape(port)
+            dashboard = json.load(open(os.path.join(ROOT, "conf/grafana/mailactor-dashboard.json")))
+            needs_traffic = ("auth_front", "tls_", "rejections", "shed")
+            for panel in dashboard["panels"]:
+                for target in panel["targets"]:
+                    for name in re.findall(r"mailactor_[a-z0-9_]+", target["expr"]):
+                        if not any(t in name for t in needs_traffic):
+                            self.assertRegex(text, r"(?m)^%s[{ ]" % name, panel["title"])
+            for c in (greeting, command, data):
+                c.sock.close()
+
+    def test_limits_per_listener(self):
+        second = '[listener.limits]\nmax_sessions_per_ip = 1\nmax_message_size = 2048\n\n' \
+                 '[[listener]]\nname = "other"\nlisten = "127.0.0.1:0"\n'
+        port = free_port()
+        with Server(tls_lines=second, metrics_lines='[metrics]\nlisten = "127.0.0.1:%d"\n' % port) as srv:
+            other = int(srv.wait_log(r"listening on 127\.0\.0\.1:(\d+) \(other").split(":")[-1].split(" ")[0])
+            a = Client(srv.port)
+            self.assertEqual(a.reply()[0], 220)
+            b = Client(srv.port)
+            self.assertEqual(b.line(), "421 4.7.0 Too many connections from your address")
+            c, d = Client(other), Client(other)
+            self.assertEqual(c.reply()[0], 220)
+            self.assertEqual(d.reply()[0], 220)
+            big = "x" * 3000
+            for client, expect in ((a, "552 5.3.4"), (c, "250 ")):
+                client.cmd("EHLO e.example")
+                client.cmd("MAIL FROM:<a@b.example>")
+                client.cmd("RCPT TO:<x@example.test>")
+                client.cmd("DATA")
+                self.assertTrue(client.cmd(big + "\r\n.").startswith(expect))
+            self.assertEqual(len(srv.rows()), 1)
+            v = values(scrape(port))
+            self.assertEqual(v['mailactor_listener_refused_total{listener="smtp"}'], 1)
+            self.assertEqual(v['mailactor_listener_refused_total{listener="other"}'], 0)
+            self.assertEqual(v['mailactor_listener_sessions{listener="other"}'], 2)
 
     def test_stats_without_metrics_is_a_clear_error(self):
         srv = Server()

@@ -1,0 +1,70 @@
+// [limits] and a listener's own [listener.limits].
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "../storage/temp_dir.hpp"
+#include "app/config.hpp"
+
+namespace mailactor::app {
+namespace {
+
+Config load(const std::string& text) {
+  testing::TempDir dir;
+  std::string path = dir / "mailactor.toml";
+  std::ofstream(path) << text;
+  return load_config(path);
+}
+
+TEST(ConfigLimits, ListenerLimitsStartFromTheGlobalOnes) {
+  Config c = load(R"(
+[limits]
+max_message_size = 2048
+max_sessions = 300
+max_sessions_per_ip = 7
+
+[[listener]]
+name = "mx"
+listen = "127.0.0.1:2525"
+
+[[listener]]
+name = "submission"
+listen = "127.0.0.1:2587"
+mode = "submission"
+[listener.limits]
+max_message_size = 4096
+max_sessions = 20
+max_message_rate_per_ip = 60
+)");
+  ASSERT_EQ(c.listeners.size(), 2u);
+  EXPECT_EQ(c.limits.max_sessions, 300u);
+  const auto& mx = c.listeners[0];
+  EXPECT_EQ(mx.limits.max_message_size, 2048u);
+  EXPECT_EQ(mx.limits.max_sessions_per_ip, 7u);
+  EXPECT_EQ(mx.limits.max_sessions, 0u);  // only the server-wide cap
+  const auto& sub = c.listeners[1];
+  EXPECT_EQ(sub.limits.max_message_size, 4096u);
+  EXPECT_EQ(sub.limits.max_sessions, 20u);
+  EXPECT_EQ(sub.limits.max_sessions_per_ip, 7u);
+  EXPECT_EQ(sub.limits.max_message_rate_per_ip, 60u);
+}
+
+TEST(ConfigLimits, UnknownListenerLimitIsNamed) {
+  try {
+    load(R"(
+[[listener]]
+name = "mx"
+listen = "127.0.0.1:2525"
+[listener.limits]
+max_sesions = 20
+)");
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(":6: listener.limits.max_sesions: unknown key"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace mailactor::app
