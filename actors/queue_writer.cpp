@@ -45,6 +45,7 @@ struct WriterState {
   uint64_t mailbox_high_water = 0;
   uint64_t batches = 0;
   uint64_t commits = 0;
+  uint64_t bytes = 0;  // content of committed messages
   uint64_t appends = 0;
   uint64_t aborts = 0;
   uint64_t errors = 0;
@@ -106,6 +107,7 @@ void commit_batch(Self self) {
   auto now = std::chrono::steady_clock::now();
   for (auto& p : st.pending) {
     st.commit_latency.observe(now - p.arrived);
+    st.bytes += p.size;
     p.promise.deliver(spool_reply{true, p.size, 250, "2.0.0", "Ok"});
     ids.push_back(std::move(p.id));
   }
@@ -240,6 +242,7 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
         s.mailbox_high_water = st.mailbox_high_water;
         s.counters = {{"batches", st.batches},
                       {"commits", st.commits},
+                      {"bytes", st.bytes},
                       {"appends", st.appends},
                       {"aborts", st.aborts},
                       {"errors", st.errors},

@@ -138,7 +138,7 @@ class Metrics(unittest.TestCase):
 
     def test_limits_per_listener(self):
         second = '[listener.limits]\nmax_sessions_per_ip = 1\nmax_message_size = 2048\n\n' \
-                 '[[listener]]\nname = "other"\nlisten = "127.0.0.1:0"\n'
+                 '[[listener]]\nname = "other"\nlisten = "127.0.0.1:0"\n[listener.limits]\nmax_sessions = 2\n'
         port = free_port()
         with Server(tls_lines=second, metrics_lines='[metrics]\nlisten = "127.0.0.1:%d"\n' % port) as srv:
             other = int(srv.wait_log(r"listening on 127\.0\.0\.1:(\d+) \(other").split(":")[-1].split(" ")[0])
@@ -161,6 +161,14 @@ class Metrics(unittest.TestCase):
             self.assertEqual(v['mailactor_listener_refused_total{listener="smtp"}'], 1)
             self.assertEqual(v['mailactor_listener_refused_total{listener="other"}'], 0)
             self.assertEqual(v['mailactor_listener_sessions{listener="other"}'], 2)
+            # "other" is full (2): a third client waits in the backlog until a slot frees.
+            e = Client(other, timeout=1)
+            with self.assertRaises(socket.timeout):
+                e.line()
+            self.assertEqual(Client(srv.port).reply()[0], 421)  # "smtp" (per address 1) still answers
+            c.cmd("QUIT")
+            e.sock.settimeout(10)
+            self.assertEqual(e.reply()[0], 220)
 
     def test_stats_without_metrics_is_a_clear_error(self):
         srv = Server()
