@@ -291,9 +291,9 @@ caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> 
         c.peer = peer.address;
         c.session = session;
         c.address = session.address();
-        c.hold_limit = l.session->read_chunk;
+        c.hold_limit = l.session->command_read;
         st->connections.emplace(msg.handle, std::move(c));
-        self->configure_read(msg.handle, caf::io::receive_policy::at_most(l.session->read_chunk));
+        self->configure_read(msg.handle, caf::io::receive_policy::at_most(l.session->command_read));
         self->trigger(msg.handle);  // continuous reading; see Connection
         ++st->accepted;
         ++l.accepted;
@@ -341,10 +341,14 @@ caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> 
         self->write(hdl, bytes.size(), bytes.data());
         self->flush(hdl);
       },
-      [=](read_atom, connection_handle hdl) {
+      [=](read_atom, connection_handle hdl, uint32_t size) {
         HandlerClock clock{st->meter};
         auto* c = registered(self, *st, hdl);
         if (!c) return;
+        if (size != c->hold_limit && size > 0) {
+          self->configure_read(hdl, caf::io::receive_policy::at_most(size));
+          c->hold_limit = size;
+        }
         if (st->level >= pressure::slow) {
           // Under spool pressure every credit waits a little: clients slow down through TCP.
           self->delayed_send(self, std::chrono::milliseconds(20), resume_atom::value, hdl);

@@ -32,7 +32,7 @@ using closed_atom = caf::atom_constant<caf::atom("closed")>;  // the peer closed
 using drain_atom = caf::atom_constant<caf::atom("drain")>;    // finish the transaction, then 421
 using stop_atom = caf::atom_constant<caf::atom("stop")>;      // grace period over: 421 now
 using write_atom = caf::atom_constant<caf::atom("write")>;    // (write, hdl, std::string)
-using read_atom = caf::atom_constant<caf::atom("read")>;      // (read, hdl): one more chunk
+using read_atom = caf::atom_constant<caf::atom("read")>;  // (read, hdl, max bytes): one more chunk
 using hangup_atom = caf::atom_constant<caf::atom("hangup")>;  // (hangup, hdl): close after writes
 using tick_atom = caf::atom_constant<caf::atom("tick")>;      // the broker's read watch
 

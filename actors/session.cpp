@@ -51,7 +51,11 @@ void maybe_read(Self* self) {
   st.read_requested = true;
   st.waiting_since = Clock::now();
   spdlog::debug("read {}:{}", st.peer.address, st.peer.port);
-  self->send(st.broker, read_atom::value, st.peer.hdl);
+  // Commands are short: small reads keep idle and chatty sessions cheap (CAF allocates and
+  // zero-fills the whole read size for every read). Content comes in big reads.
+  bool content = st.engine->waiting() == protocol::Waiting::data;
+  auto size = static_cast<uint32_t>(content ? st.settings->read_chunk : st.settings->command_read);
+  self->send(st.broker, read_atom::value, st.peer.hdl, size);
 }
 
 std::chrono::seconds current_timeout(const SessionState& st) {

@@ -43,7 +43,8 @@ struct SessionSettings {
   std::chrono::milliseconds auth_timeout{5000};
   size_t max_auth_failures = 3;                 // then 421 4.7.0
   std::chrono::milliseconds auth_tarpit{1000};  // delay before a failure reply, times the count
-  size_t read_chunk = 64 * 1024;                // at most this much is read per credit
+  size_t read_chunk = 64 * 1024;                // at most this much is read per credit of content
+  size_t command_read = 4 * 1024;               // ... and per credit while reading commands
   size_t spool_chunk = 64 * 1024;  // content is sent to the spool in pieces of about this size
 };
 

@@ -189,6 +189,8 @@ Config load_config(const std::string& path) {
                            {"warn", "warn"},
                            {"error", "error"}});
     r.string("log_file", c.log_file);
+    r.string("user", c.user);
+    r.string("group", c.group);
     r.finish();
     if (c.hostname.empty()) r.fail(t->get("hostname"), "hostname", "must not be empty");
   }
@@ -203,6 +205,11 @@ Config load_config(const std::string& path) {
     r.finish();
   }
 
+  // Without [[listener]] tables the default listener takes [limits] as they are.
+  for (auto& l : c.listeners) {
+    l.limits = c.limits;
+    l.limits.max_sessions = 0;
+  }
   if (auto* n = top.node("listener")) {
     auto* arr = n->as_array();
     if (!arr || arr->empty() || !arr->is_array_of_tables())

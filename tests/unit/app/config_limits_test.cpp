@@ -49,6 +49,17 @@ max_message_rate_per_ip = 60
   EXPECT_EQ(sub.limits.max_message_rate_per_ip, 60u);
 }
 
+TEST(ConfigLimits, TheDefaultListenerTakesTheGlobalLimits) {
+  Config c = load(R"(
+[limits]
+max_sessions_per_ip = 2000
+max_messages_per_session = 0
+)");
+  ASSERT_EQ(c.listeners.size(), 1u);
+  EXPECT_EQ(c.listeners[0].limits.max_sessions_per_ip, 2000u);
+  EXPECT_EQ(c.listeners[0].limits.max_messages_per_session, 0u);
+}
+
 TEST(ConfigLimits, UnknownListenerLimitIsNamed) {
   try {
     load(R"(

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Idle scale: N concurrent idle sessions (greeted, then silent) with max_sessions = N. Prints the
+server's RSS per idle session, then checks that client N+1 waits while the server is full and is
+greeted promptly once one slot frees.
+
+    bench/idle_scale.py [--sessions 10000] [--binary build-release/app/mailactor]
+"""
+
+import argparse
+import asyncio
+import os
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+from procstat import memory_mib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+async def open_idle(port, n, batch=500):
+    conns = []
+    for start in range(0, n, batch):
+        opened = await asyncio.gather(*(asyncio.open_connection("127.0.0.1", port)
+                                        for _ in range(min(batch, n - start))))
+        for r, w in opened:
+            line = await r.readline()
+            if not line.startswith(b"220"):
+                raise RuntimeError("no greeting: %r" % line)
+            conns.append((r, w))
+    return conns
+
+
+async def scenario(port, n, pid, result):
+    t0 = time.time()
+    conns = await open_idle(port, n)
+    result["open_s"] = time.time() - t0
+    await asyncio.sleep(2)
+    result["rss_mib"] = memory_mib(pid, "VmRSS")
+    # Client n+1: connected by the kernel's backlog, but not greeted while the server is full.
+    r, w = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        await asyncio.wait_for(r.readline(), 1.0)
+        result["waited"] = False
+    except asyncio.TimeoutError:
+        result["waited"] = True
+    r0, w0 = conns.pop()
+    w0.write(b"QUIT\r\n")
+    await w0.drain()
+    t1 = time.time()
+    line = await asyncio.wait_for(r.readline(), 30)
+    result["served_after_s"] = time.time() - t1
+    result["greeting"] = line.decode().strip()
+    w.close()
+    for _, cw in conns:
+        cw.close()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--binary", default=os.path.join(HERE, "../build-release/app/mailactor"))
+    ap.add_argument("--sessions", type=int, default=10000)
+    a = ap.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    need = a.sessions + 200
+    if hard < need:
+        raise SystemExit("open files limit %d is below %d" % (hard, need))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # the server inherits it
+    d = tempfile.mkdtemp(prefix="mailactor-idle-")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = os.path.join(d, "c.toml")
+    with open(cfg, "w") as f:
+        f.write('[server]\nlocal_domains = ["example.test"]\nlog_level = "warn"\n'
+                '[[listener]]\nlisten = "127.0.0.1:%d"\n'
+                '[limits]\nmax_sessions = %d\nmax_sessions_per_ip = %d\n'
+                '[spool]\ndirectory = "%s/spool"\n[delivery]\nenabled = false\n' % (port, a.sessions, a.sessions, d))
+    proc = subprocess.Popen([a.binary, "serve", "--config", cfg], stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1)
+        idle = memory_mib(proc.pid, "VmRSS")
+        result = {}
+        asyncio.run(scenario(port, a.sessions, proc.pid, result))
+        peak = memory_mib(proc.pid, "VmHWM")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        shutil.rmtree(d, ignore_errors=True)
+    per = (result["rss_mib"] - idle) * 1024 / a.sessions
+    print("%d idle sessions opened in %.1f s: RSS %.0f MiB (idle server %.0f MiB, %.1f KiB per session), peak %.0f MiB"
+          % (a.sessions, result["open_s"], result["rss_mib"], idle, per, peak))
+    print("client %d: %s while full; greeted %.3f s after a slot freed (%s)" % (
+        a.sessions + 1, "waited" if result["waited"] else "was NOT held back", result["served_after_s"],
+        result["greeting"][:40]))
+    ok = result["waited"] and result["served_after_s"] < 2 and result["rss_mib"] <= 200
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
