@@ -74,6 +74,8 @@ struct Config {
   size_t threads = 0;  // scheduler threads; 0: one per core
   std::string log_level = "info";
   std::string log_file;  // empty: stderr
+  std::string user;      // after binding and opening the spool as root, run as this user
+  std::string group;     // default: the user's primary group
 
   std::vector<ListenerConfig> listeners = {ListenerConfig{}};
 

@@ -23,6 +23,7 @@
 #include "app/listen_socket.hpp"
 #include "app/logging.hpp"
 #include "app/metrics.hpp"
+#include "app/privileges.hpp"
 #include "storage/maildir.hpp"
 #include "storage/queue_reader.hpp"
 
@@ -217,6 +218,17 @@ int serve(const ServeOptions& options) {
         tls_sources[l.name] = source;
       }
       broker_settings->listeners.push_back(std::move(ls));
+    }
+    // Ports and files are open: root is not needed any more.
+    if (auto run_as = resolve_run_as(cfg.user, cfg.group)) {
+      std::vector<std::string> owned = {cfg.spool_dir};
+      for (const char* f : {"/queue.db", "/queue.db-wal", "/queue.db-shm"})
+        owned.push_back(cfg.spool_dir + f);
+      if (maildir)
+        for (const auto& d : maildir->directories())
+          owned.push_back(d);
+      drop_privileges(*run_as, owned);
+      spdlog::info("running as user {} (uid {}, gid {})", run_as->user, run_as->uid, run_as->gid);
     }
   } catch (const std::exception& e) {
     spdlog::error("cannot start: {}", e.what());

@@ -71,11 +71,15 @@ Maildir::Maildir(std::string path) : path_(std::move(path)) {
   std::error_code ec;
   std::filesystem::create_directories(path_, ec);
   if (ec) throw std::runtime_error("cannot create Maildir " + path_ + ": " + ec.message());
-  for (const char* sub : {"/tmp", "/new", "/cur", "/envelope"})
-    make_dir(path_ + sub);
+  for (const auto& dir : directories())
+    make_dir(dir);
   if (::access((path_ + "/tmp").c_str(), W_OK) != 0 ||
       ::access((path_ + "/new").c_str(), W_OK) != 0)
     throw std::runtime_error("Maildir " + path_ + " is not writable");
+}
+
+std::vector<std::string> Maildir::directories() const {
+  return {path_, path_ + "/tmp", path_ + "/new", path_ + "/cur", path_ + "/envelope"};
 }
 
 bool Maildir::delivered(const std::string& id) const {

@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mailactor::storage {
 
@@ -22,6 +23,8 @@ class Maildir {
                const std::function<void(const Writer&)>& produce);
 
   const std::string& path() const { return path_; }
+  // The Maildir and the folders it writes into (tmp, new, cur, envelope).
+  std::vector<std::string> directories() const;
   bool delivered(const std::string& id) const;
 
  private:
