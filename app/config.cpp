@@ -1,5 +1,12 @@
 #include "app/config.hpp"
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "app/toml_guard.hpp"
+
 #include <unistd.h>
 
 #include <toml++/toml.h>
@@ -165,8 +172,13 @@ std::pair<std::string, uint16_t> split_host_port(const std::string& s) {
 
 Config load_config(const std::string& path) {
   toml::table root;
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw ConfigError(path + ": cannot read: " + std::strerror(errno));
+  std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  if (auto problem = unsafe_toml_text(text))
+    throw ConfigError(path + ":" + std::to_string(problem->line) + ": " + problem->what);
   try {
-    root = toml::parse_file(path);
+    root = toml::parse(text, path);
   } catch (const toml::parse_error& e) {
     throw ConfigError(path + ":" + std::to_string(e.source().begin.line) + ": " +
                       std::string(e.description()));
