@@ -35,6 +35,7 @@ using write_atom = caf::atom_constant<caf::atom("write")>;    // (write, hdl, st
 using read_atom = caf::atom_constant<caf::atom("read")>;  // (read, hdl, max bytes): one more chunk
 using hangup_atom = caf::atom_constant<caf::atom("hangup")>;  // (hangup, hdl): close after writes
 using tick_atom = caf::atom_constant<caf::atom("tick")>;      // the broker's read watch
+using greet_atom = caf::atom_constant<caf::atom("greet")>;    // greeting_delay over
 
 // Spool.
 using begin_atom = caf::atom_constant<caf::atom("begin")>;

@@ -9,8 +9,9 @@
 
 namespace mailactor::actors {
 
-// mx: local domains (and <Postmaster>) only, 550 5.7.1 otherwise. submission: anything once
-// authenticated (the engine already refused MAIL without AUTH).
+// mx: local domains (and <Postmaster>) only, 550 5.7.1 otherwise, also for local parts holding
+// a route ('%', '!', or a quoted '@'). submission: anything once authenticated (the engine
+// already refused MAIL without AUTH).
 protocol::Verdict check_recipient(const SessionSettings& s, const std::string& address,
                                   bool authenticated);
 

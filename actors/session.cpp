@@ -214,7 +214,15 @@ caf::behavior session_behavior(Self* self, caf::actor broker, SessionPeer peer,
     maybe_read(self);
   } else {
     st.engine->set_tls_available(st.settings->tls != nullptr);
-    perform(self, st.engine->greet());
+    if (st.settings->greeting_delay.count() > 0) {
+      // Listen before greeting: a client that does not wait is an early talker (RFC 5321
+      // §3.1: the client waits for the greeting), typically spam software.
+      st.greeting_pending = true;
+      self->delayed_send(self, st.settings->greeting_delay, greet_atom::value);
+      maybe_read(self);
+    } else {
+      perform(self, st.engine->greet());
+    }
   }
   note_activity(self);
   return {
@@ -225,6 +233,15 @@ caf::behavior session_behavior(Self* self, caf::actor broker, SessionPeer peer,
         spdlog::debug("data {}:{} {} bytes in_flight={}", s.peer.address, s.peer.port, bytes.size(),
                       s.in_flight);
         if (s.closed) return;
+        if (s.greeting_pending) {
+          s.greeting_pending = false;
+          spdlog::info("early talker {}:{}: {} bytes before the greeting", s.peer.address,
+                       s.peer.port, bytes.size());
+          count(self, "early_talkers");
+          perform(self, s.engine->terminate(protocol::reply(
+                            554, "5.5.0", "Protocol error: talking before the greeting")));
+          return;
+        }
         if (s.tls) {
           tls_input(self, std::string_view(bytes.data(), bytes.size()));
           return;
@@ -240,6 +257,12 @@ caf::behavior session_behavior(Self* self, caf::actor broker, SessionPeer peer,
         close_session(self);
       },
       [=](auth_done_atom) { auth_failed(self); },
+      [=](greet_atom) {
+        auto& s = self->state;
+        if (s.closed || !s.greeting_pending) return;
+        s.greeting_pending = false;
+        perform(self, s.engine->greet());
+      },
       [=](drain_atom) {
         self->state.draining = true;
         perform(self, {});

@@ -64,6 +64,7 @@ struct SessionState {
 
   // Connection.
   bool read_requested = false;
+  bool greeting_pending = false;  // greeting_delay running: any input now is early talk
   bool closed = false;
   bool draining = false;
   Clock::time_point waiting_since = Clock::now();

@@ -39,6 +39,8 @@ struct SessionSettings {
   std::chrono::seconds command_timeout{300};
   std::chrono::seconds data_timeout{180};
   std::chrono::seconds spool_timeout{60};
+  // Wait this long before the greeting; a client that talks first gets 554 5.5.0. 0: greet now.
+  std::chrono::milliseconds greeting_delay{0};
   bool sender_login_match = false;  // MAIL FROM must belong to the authenticated user
   std::chrono::milliseconds auth_timeout{5000};
   size_t max_auth_failures = 3;                 // then 421 4.7.0

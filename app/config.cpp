@@ -134,6 +134,9 @@ void read_limits(TableReader& r, Limits& l, int64_t min_sessions = 1) {
   r.integer("max_errors", l.max_errors, 0, 100000);
   r.seconds("command_timeout", l.command_timeout, 1, 86400);
   r.seconds("data_timeout", l.data_timeout, 1, 86400);
+  int64_t delay = l.greeting_delay.count();
+  r.integer("greeting_delay_ms", delay, 0, 60000);
+  l.greeting_delay = std::chrono::milliseconds(delay);
   r.choice<protocol::BareNewline>(
       "bare_newline", l.bare_newline,
       {{"normalize", protocol::BareNewline::normalize}, {"reject", protocol::BareNewline::reject}});

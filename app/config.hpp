@@ -35,6 +35,7 @@ struct Limits {
   std::chrono::seconds command_timeout{300};
   std::chrono::seconds data_timeout{180};
   protocol::BareNewline bare_newline = protocol::BareNewline::normalize;
+  std::chrono::milliseconds greeting_delay{0};
 };
 
 struct ListenerConfig {

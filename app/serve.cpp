@@ -37,6 +37,7 @@ actors::SessionSettings session_settings(const Config& c, const ListenerConfig& 
   s.local_domains = c.local_domains;
   s.command_timeout = l.limits.command_timeout;
   s.data_timeout = l.limits.data_timeout;
+  s.greeting_delay = l.limits.greeting_delay;
   auto& e = s.engine;
   e.hostname = c.hostname;
   e.max_message_size = l.limits.max_message_size;

@@ -196,7 +196,12 @@ bool is_ehlo_argument(std::string_view s) {
   // nothing that could not be a host name at all.
   for (unsigned char c : s)
     if (!is_alpha(c) && !is_digit(c) && c != '-' && c != '.' && c != '_') return false;
-  return s.find("..") == std::string_view::npos && s.front() != '.';
+  if (s.find("..") != std::string_view::npos || s.front() == '.') return false;
+  // No label starts or ends with a hyphen (RFC 1123 §2.1).
+  for (size_t i = 0; i < s.size(); ++i)
+    if (s[i] == '-' && (i == 0 || s[i - 1] == '.' || i + 1 == s.size() || s[i + 1] == '.'))
+      return false;
+  return true;
 }
 
 std::string Path::address() const {

@@ -103,6 +103,12 @@ TEST(EhloArgument, Accepts) {
   EXPECT_FALSE(is_ehlo_argument("a..b"));
   EXPECT_FALSE(is_ehlo_argument("[1.2.3.4"));
   EXPECT_FALSE(is_ehlo_argument("host<script>"));
+  EXPECT_TRUE(is_ehlo_argument("my_pc.local."));  // what Windows clients send
+  EXPECT_TRUE(is_ehlo_argument("a-b.example"));
+  EXPECT_FALSE(is_ehlo_argument("-x.example"));
+  EXPECT_FALSE(is_ehlo_argument("x-.example"));
+  EXPECT_FALSE(is_ehlo_argument("a.-b.example"));
+  EXPECT_FALSE(is_ehlo_argument("a.example-"));
 }
 
 TEST(SplitPathArgument, Parameters) {
