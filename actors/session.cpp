@@ -49,7 +49,11 @@ void maybe_read(Self* self) {
   bool handshaking = st.tls && !st.tls->handshake_done();
   if (!st.engine->wants_input() && !handshaking) return;
   st.read_requested = true;
-  st.waiting_since = Clock::now();
+  // A command must arrive whole within command_timeout: a client trickling a byte at a time
+  // (slowloris) does not restart the clock. Content restarts it on every read (RFC 5321
+  // §4.5.3.2.6: the DATA block timeout is between reads).
+  if (st.engine->buffered_bytes() == 0 || st.engine->waiting() == protocol::Waiting::data)
+    st.waiting_since = Clock::now();
   spdlog::debug("read {}:{}", st.peer.address, st.peer.port);
   // Commands are short: small reads keep idle and chatty sessions cheap (CAF allocates and
   // zero-fills the whole read size for every read). Content comes in big reads.
