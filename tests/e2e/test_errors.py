@@ -142,6 +142,19 @@ class Errors(unittest.TestCase):
             self.assertGreaterEqual(time.time() - t0, 0.9)
             self.assertTrue(c.closed())
 
+    def test_trickled_command_times_out(self):
+        # Slowloris: 25 bytes at one per 0.3 s take 7.5 s; the 2 s command timeout counts from
+        # the command's first byte, not from the latest one.
+        with Server(command_timeout=2) as srv:
+            c = self.session(srv)
+            t0 = time.time()
+            with self.assertRaises(OSError):
+                for b in b"MAIL FROM:<a@b.example>\r\n":
+                    c.send(bytes([b]))
+                    time.sleep(0.3)
+            self.assertEqual(c.line(), "421 4.4.2 mx.example.test Error: timeout exceeded")
+            self.assertLess(time.time() - t0, 4.5)
+
     def test_data_timeout_stores_nothing(self):
         with Server(data_timeout=1) as srv:
             c = self.session(srv)
