@@ -95,7 +95,12 @@ class Server:
         self.proc = subprocess.Popen([BIN, "serve", "--config", self.config, *extra_args],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         threading.Thread(target=self._read_log, daemon=True).start()
-        line = self.wait_log(r"listening on 127\.0\.0\.1:(\d+)", timeout=15)
+        try:
+            line = self.wait_log(r"listening on 127\.0\.0\.1:(\d+)", timeout=15)
+        except AssertionError:
+            self.proc.kill()  # a test that fails here must not leave a server behind
+            self.proc.wait(10)
+            raise
         self.port = int(re.search(r"listening on 127\.0\.0\.1:(\d+)", line).group(1))
         return self
 
