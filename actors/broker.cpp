@@ -192,12 +192,12 @@ void check_watches(Self* self, BrokerState& st) {
 // Turns a connection away before any session exists. TLS-first listeners get no plaintext.
 void refuse(Self* self, connection_handle hdl, const SessionSettings& listener,
             const std::string& reply) {
-  if (listener.tls_mode != TlsMode::implicit) {
-    // A scribe flushes only once launched, which configure_read does.
-    self->configure_read(hdl, caf::io::receive_policy::at_most(64));
-    self->write(hdl, reply.size(), reply.data());
-    self->flush(hdl);
-  }
+  // Written straight to the new socket (a few bytes always fit its empty send buffer): a
+  // scribe launched only to carry this reply and closed at once is never freed by CAF 0.17.6
+  // (LeakSanitizer: ~470 bytes per refused connection, a leak an attacker could drive).
+  if (listener.tls_mode != TlsMode::implicit)
+    (void)::send(static_cast<int>(hdl.id()), reply.data(), reply.size(),
+                 MSG_NOSIGNAL | MSG_DONTWAIT);
   self->close(hdl);
 }
 

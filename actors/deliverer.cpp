@@ -95,8 +95,16 @@ deliverer_actor::behavior_type deliverer_behavior(Self self,
         std::string id = std::move(s.todo.front());
         s.todo.pop_front();
         s.known.erase(id);
+        auto t0 = std::chrono::steady_clock::now();
         try {
           deliver_one(self, id);
+          if (s.settings.cpu_share < 1.0 && !s.todo.empty()) {
+            auto rest = std::chrono::duration_cast<std::chrono::microseconds>(
+                (std::chrono::steady_clock::now() - t0) * (1.0 / s.settings.cpu_share - 1.0));
+            s.working = true;
+            self->delayed_send(self, rest, work_atom::value);
+            return;
+          }
         } catch (const std::exception& e) {
           ++s.failures;
           spdlog::error("delivery of {} failed, retrying in {}s: {}", id,

@@ -91,6 +91,9 @@ struct SpoolSettings {
 struct DeliverySettings {
   bool enabled = true;
   std::chrono::seconds retry_delay{30};
+  // Share of one core the deliverer may use: after a delivery that took t it rests
+  // t * (1 / share - 1), so a backlog never starves the SMTP path. 1: no limit.
+  double cpu_share = 1.0;
 };
 
 }  // namespace mailactor::actors

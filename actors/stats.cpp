@@ -11,7 +11,6 @@ namespace {
 
 using watch_atom = caf::atom_constant<caf::atom("watch")>;
 
-constexpr size_t kSlowest = 5;  // sessions listed by time in their current state
 constexpr auto kAskTimeout = std::chrono::seconds(2);
 const char* const kStates[] = {"greeting", "command", "auth", "tls", "data"};
 
@@ -21,6 +20,7 @@ struct StatsState {
   std::vector<caf::actor> watched;
   caf::actor broker;  // lists the live sessions
   uint64_t session_mailbox_high_water = 0;
+  size_t slowest = 5;  // sessions listed by time in their current state
 };
 
 using StatsImpl = stats_actor::extend<caf::reacts_to<watch_atom, caf::actor>,
@@ -61,7 +61,7 @@ actor_stats session_summary(StatsState& st, std::vector<session_view>& live) {
   }
   st.session_mailbox_high_water = std::max(st.session_mailbox_high_water, s.mailbox);
   s.mailbox_high_water = st.session_mailbox_high_water;
-  size_t n = std::min(kSlowest, live.size());
+  size_t n = std::min(st.slowest, live.size());
   std::partial_sort(
       live.begin(), live.begin() + static_cast<std::ptrdiff_t>(n), live.end(),
       [](const session_view& a, const session_view& b) { return a.in_state_ms > b.in_state_ms; });
@@ -94,7 +94,8 @@ void ask_sessions(Self self, const std::shared_ptr<Collection>& c) {
           [=](caf::error&) { finish_one(self, c); });
 }
 
-StatsImpl::behavior_type stats_behavior(Self self) {
+StatsImpl::behavior_type stats_behavior(Self self, size_t slowest) {
+  self->state.slowest = slowest;
   // An actor that ended is no longer asked (a request to it would only time out).
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& w = self->state.watched;
@@ -140,7 +141,8 @@ StatsImpl::behavior_type stats_behavior(Self self) {
 }  // namespace
 
 stats_actor spawn_stats(caf::actor_system& system) {
-  return caf::actor_cast<stats_actor>(system.spawn(stats_behavior));
+  // (An argument also keeps clear of CAF 0.17.6's null tuple for argument-less spawns.)
+  return caf::actor_cast<stats_actor>(system.spawn(stats_behavior, size_t{5}));
 }
 
 void watch(stats_actor stats, caf::actor target) {

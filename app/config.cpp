@@ -349,6 +349,9 @@ Config load_config(const std::string& path) {
     r.boolean("enabled", c.delivery);
     r.string("maildir", c.maildir);
     r.boolean("keep_content", c.keep_content);
+    int64_t percent = static_cast<int64_t>(c.delivery_cpu_share * 100 + 0.5);
+    r.integer("cpu_percent", percent, 1, 100);
+    c.delivery_cpu_share = static_cast<double>(percent) / 100.0;
     r.finish();
   }
   top.finish();

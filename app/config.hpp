@@ -103,6 +103,7 @@ struct Config {
   bool delivery = true;
   std::string maildir = "./var/mail";
   bool keep_content = false;
+  double delivery_cpu_share = 1.0;  // cpu_percent / 100
 };
 
 // Throws ConfigError.

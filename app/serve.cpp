@@ -102,11 +102,15 @@ auth::auth_actor make_auth_backend(caf::actor_system& system, const Config& cfg)
       throw auth::AuthConfigError(cfg.source + ": [auth." + name + "]: no backend of that name");
   }
   if (cfg.auth.backend == "none") {
-    return system.spawn([]() -> auth::auth_actor::behavior_type {
-      return {[](actors::authenticate_atom, const actors::auth_request&) {
-        return actors::auth_result::temporary_failure("no auth backend configured");
-      }};
-    });
+    // The reason is an argument: CAF 0.17.6 dereferences a null argument tuple for spawns
+    // without arguments (UBSan reports it).
+    return system.spawn(
+        [](std::string reason) -> auth::auth_actor::behavior_type {
+          return {[=](actors::authenticate_atom, const actors::auth_request&) {
+            return actors::auth_result::temporary_failure(reason);
+          }};
+        },
+        std::string("no auth backend configured"));
   }
   auto options = cfg.auth.options_for(cfg.auth.backend);
   return auth::make_backend(cfg.auth.backend, ctx, options);
@@ -275,6 +279,7 @@ int serve(const ServeOptions& options) {
   actors::deliverer_actor deliverer;
   if (cfg.delivery) {
     actors::DeliverySettings ds;
+    ds.cpu_share = cfg.delivery_cpu_share;
     deliverer = actors::spawn_deliverer(system, reader, maildir, writer, ds);
     caf::anon_send(deliverer, actors::scan_atom::value);
     actors::watch(stats, caf::actor_cast<caf::actor>(deliverer));

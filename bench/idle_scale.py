@@ -10,13 +10,9 @@ import argparse
 import asyncio
 import os
 import resource
-import shutil
-import signal
-import socket
-import subprocess
-import tempfile
 import time
 
+from benchserver import BenchServer
 from procstat import memory_mib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -70,30 +66,14 @@ def main():
     if hard < need:
         raise SystemExit("open files limit %d is below %d" % (hard, need))
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # the server inherits it
-    d = tempfile.mkdtemp(prefix="mailactor-idle-")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    cfg = os.path.join(d, "c.toml")
-    with open(cfg, "w") as f:
-        f.write('[server]\nlocal_domains = ["example.test"]\nlog_level = "warn"\n'
-                '[[listener]]\nlisten = "127.0.0.1:%d"\n'
-                '[limits]\nmax_sessions = %d\nmax_sessions_per_ip = %d\n'
-                '[spool]\ndirectory = "%s/spool"\n[delivery]\nenabled = false\n' % (port, a.sessions, a.sessions, d))
-    proc = subprocess.Popen([a.binary, "serve", "--config", cfg], stderr=subprocess.DEVNULL)
-    try:
+    srv = BenchServer(a.binary, limits="max_sessions = %d\nmax_sessions_per_ip = %d" % (a.sessions, a.sessions),
+                      prefix="mailactor-idle-")
+    with srv:
         time.sleep(1)
-        idle = memory_mib(proc.pid, "VmRSS")
+        idle = memory_mib(srv.proc.pid, "VmRSS")
         result = {}
-        asyncio.run(scenario(port, a.sessions, proc.pid, result))
-        peak = memory_mib(proc.pid, "VmHWM")
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        shutil.rmtree(d, ignore_errors=True)
+        asyncio.run(scenario(srv.port, a.sessions, srv.proc.pid, result))
+        peak = memory_mib(srv.proc.pid, "VmHWM")
     per = (result["rss_mib"] - idle) * 1024 / a.sessions
     print("%d idle sessions opened in %.1f s: RSS %.0f MiB (idle server %.0f MiB, %.1f KiB per session), peak %.0f MiB"
           % (a.sessions, result["open_s"], result["rss_mib"], idle, per, peak))

@@ -9,16 +9,12 @@ bound it should stay under: fixed + sessions x per-session buffers.
 import argparse
 import asyncio
 import os
-import re
-import shutil
 import signal
-import socket
 import sqlite3
-import subprocess
-import tempfile
 import threading
 import time
 
+from benchserver import BenchServer
 from procstat import memory_mib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -69,41 +65,34 @@ def main():
     ap.add_argument("--mib", type=int, default=10)
     ap.add_argument("--slow-commit-ms", type=int, default=50)
     a = ap.parse_args()
-    d = tempfile.mkdtemp(prefix="mailactor-mem-")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    cfg = os.path.join(d, "c.toml")
-    with open(cfg, "w") as f:
-        f.write('[server]\nlocal_domains = ["example.test"]\nlog_level = "warn"\n[[listener]]\nlisten = "127.0.0.1:%d"\n'
-                '[limits]\nmax_sessions = 5000\nmax_sessions_per_ip = 5000\nmax_message_size = %d\n'
-                '[spool]\ndirectory = "%s/spool"\ndurability = "none"\nslow_commit_ms = %d\n[delivery]\nenabled = false\n'
-                % (port, (a.mib + 1) << 20, d, a.slow_commit_ms))
-    proc = subprocess.Popen([a.binary, "serve", "--config", cfg], stderr=subprocess.DEVNULL)
-    time.sleep(1)
-    base = memory_mib(proc.pid, "VmRSS")
-    samples = []
-    stop = threading.Event()
-
-    def sample():
-        while not stop.is_set():
-            samples.append((time.time(), memory_mib(proc.pid, "VmRSS")))
-            time.sleep(0.25)
-
-    threading.Thread(target=sample, daemon=True).start()
-    t0 = time.time()
     import resource
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    results = asyncio.run(load(port, a.sessions, a.mib))
-    elapsed = time.time() - t0
-    stop.set()
-    peak = memory_mib(proc.pid, "VmHWM")
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(120)
-    stored = sqlite3.connect(os.path.join(d, "spool", "queue.db")).execute(
-        "select count(*), coalesce(sum(size), 0) from messages where state = 'queued'").fetchone()
-    shutil.rmtree(d, ignore_errors=True)
+    srv = BenchServer(a.binary, limits="max_sessions = 5000\nmax_sessions_per_ip = 5000\nmax_message_size = %d"
+                      % ((a.mib + 1) << 20), spool='durability = "none"\nslow_commit_ms = %d' % a.slow_commit_ms,
+                      prefix="mailactor-mem-")
+    with srv:
+        pid = srv.proc.pid
+        time.sleep(1)
+        base = memory_mib(pid, "VmRSS")
+        samples = []
+        stop = threading.Event()
+
+        def sample():
+            while not stop.is_set():
+                samples.append((time.time(), memory_mib(pid, "VmRSS")))
+                time.sleep(0.25)
+
+        threading.Thread(target=sample, daemon=True).start()
+        t0 = time.time()
+        results = asyncio.run(load(srv.port, a.sessions, a.mib))
+        elapsed = time.time() - t0
+        stop.set()
+        peak = memory_mib(pid, "VmHWM")
+        srv.proc.send_signal(signal.SIGTERM)
+        srv.proc.wait(120)
+        stored = sqlite3.connect(os.path.join(srv.spool, "queue.db")).execute(
+            "select count(*), coalesce(sum(size), 0) from messages where state = 'queued'").fetchone()
     codes = {}
     for r in results:
         codes[r] = codes.get(r, 0) + 1

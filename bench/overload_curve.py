@@ -12,13 +12,11 @@ import argparse
 import asyncio
 import os
 import re
-import shutil
 import signal
-import socket
 import sqlite3
-import subprocess
-import tempfile
 import time
+
+from benchserver import BenchServer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # Pressure marks low enough that the steps cross them (production defaults: 250/1000/5000 ms).
@@ -94,34 +92,24 @@ async def accepts_mail(port):
 
 
 def step(binary, slow_ms, clients, seconds):
-    d = tempfile.mkdtemp(prefix="mailactor-overload-")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    cfg = os.path.join(d, "c.toml")
-    with open(cfg, "w") as f:
-        f.write('[server]\nlocal_domains = ["example.test"]\nlog_level = "warn"\n[[listener]]\nlisten = "127.0.0.1:%d"\n'
-                '[limits]\nmax_sessions_per_ip = 5000\n[spool]\ndirectory = "%s/spool"\nslow_commit_ms = %d\n%s'
-                '[delivery]\nenabled = false\n' % (port, d, slow_ms, MARKS))
-    proc = subprocess.Popen([binary, "serve", "--config", cfg], stderr=subprocess.DEVNULL)
-    try:
+    srv = BenchServer(binary, limits="max_sessions_per_ip = 5000",
+                      spool="slow_commit_ms = %d\n%s" % (slow_ms, MARKS), prefix="mailactor-overload-")
+    with srv:
         deadline = time.time() + 10
-        while not asyncio.run(accepts_mail(port)):
+        while not asyncio.run(accepts_mail(srv.port)):
             if time.time() > deadline:
-                raise RuntimeError("server did not start")
+                raise RuntimeError("server does not accept mail")
             time.sleep(0.1)
-        out = asyncio.run(load(port, clients, seconds))
+        out = asyncio.run(load(srv.port, clients, seconds))
         t0 = time.time()
-        while not asyncio.run(accepts_mail(port)) and time.time() - t0 < 60:
+        while not asyncio.run(accepts_mail(srv.port)) and time.time() - t0 < 60:
             time.sleep(0.05)
         out["recovery"] = time.time() - t0
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(60)
-    db = sqlite3.connect(os.path.join(d, "spool", "queue.db"))
-    stored = {row[0] for row in db.execute("select id from messages where state = 'queued'")}
-    db.close()
-    shutil.rmtree(d, ignore_errors=True)
+        srv.proc.send_signal(signal.SIGTERM)
+        srv.proc.wait(60)
+        db = sqlite3.connect(os.path.join(srv.spool, "queue.db"))
+        stored = {row[0] for row in db.execute("select id from messages where state = 'queued'")}
+        db.close()
     out["exact"] = stored == out["acked"]
     return out
 

@@ -82,9 +82,17 @@ auth_actor make_allow_all(BackendContext& ctx, BackendOptions& o) {
                           " (set force = true if you really mean it)");
   }
   spdlog::warn("auth: allow-all accepts ANY credentials: for capture and test setups only");
-  return ctx.system->spawn([]() -> auth_actor::behavior_type {
-    return {[](authenticate_atom, const auth_request& r) { return auth_result::ok(r.user); }};
-  });
+  // The note is an argument because CAF 0.17.6 dereferences a null argument tuple when an
+  // actor is spawned without arguments (UBSan reports it).
+  return ctx.system->spawn(
+      [](std::string note) -> auth_actor::behavior_type {
+        return {[=](authenticate_atom, const auth_request& r) {
+          auto ok = auth_result::ok(r.user);
+          ok.reason = note;
+          return ok;
+        }};
+      },
+      std::string("allow-all"));
 }
 
 }  // namespace

@@ -84,6 +84,14 @@ class Server:
         self.log_lines = []
         self._log_cond = threading.Condition()
 
+    def edit_config(self, old, new):
+        """Replaces the first `old` in the written config with `new` (for keys the template lacks)."""
+        with open(self.config) as f:
+            text = f.read()
+        assert old in text, old
+        with open(self.config, "w") as f:
+            f.write(text.replace(old, new, 1))
+
     def write_config(self, **changes):
         self.settings.update(changes)
         with open(self.config + ".new", "w") as f:
@@ -233,6 +241,16 @@ class Client:
 
     def close(self):
         self.sock.close()
+
+
+def read_reply(f):
+    """The last line of one (possibly multi-line) reply from a socket's binary file object."""
+    while True:
+        line = f.readline()
+        if not line:
+            raise ConnectionError("closed")
+        if line[3:4] != b"-":
+            return line.decode(errors="replace").rstrip()
 
 
 def queue_id(reply_line):

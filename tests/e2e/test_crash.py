@@ -14,19 +14,10 @@ import threading
 import time
 import unittest
 
-from harness import Server, main, queue_id
+from harness import Server, main, queue_id, read_reply as reply
 
 KILLS = int(os.environ.get("KILLS", "20"))
 CLIENTS = 6
-
-
-def reply(sock_file):
-    while True:
-        line = sock_file.readline()
-        if not line:
-            raise ConnectionError("closed")
-        if line[3:4] != b"-":
-            return line.decode(errors="replace").rstrip()
 
 
 class Load:

@@ -145,10 +145,7 @@ class Hostile(unittest.TestCase):
 
     def test_early_talker(self):
         srv = Server()
-        with open(srv.config) as f:
-            text = f.read().replace("[limits]\n", "[limits]\ngreeting_delay_ms = 400\n", 1)
-        with open(srv.config, "w") as f:
-            f.write(text)
+        srv.edit_config("[limits]\n", "[limits]\ngreeting_delay_ms = 400\n")
         with srv:
             early = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
             early.sendall(b"EHLO early.example\r\nMAIL FROM:<a@b.example>\r\n")

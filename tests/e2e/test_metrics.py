@@ -23,6 +23,16 @@ def free_port():
         return s.getsockname()[1]
 
 
+def with_metrics(port):
+    return '[metrics]\nlisten = "127.0.0.1:%d"\n' % port
+
+
+def send_plain(port, n):
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as s:
+        for i in range(n):
+            s.sendmail("a@b.example", ["x@example.test"], b"Subject: m\r\n\r\nx\r\n")
+
+
 def scrape(port):
     with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as r:
         return r.read().decode()
@@ -40,7 +50,7 @@ def values(text):
 class Metrics(unittest.TestCase):
     def test_metrics_reflect_traffic(self):
         port = free_port()
-        with Server(metrics_lines='[metrics]\nlisten = "127.0.0.1:%d"\n' % port) as srv:
+        with Server(metrics_lines=with_metrics(port)) as srv:
             with smtplib.SMTP("127.0.0.1", srv.port, timeout=30) as s:
                 for i in range(3):
                     s.sendmail("a@b.example", ["x@example.test"], b"Subject: m\r\n\r\nx\r\n")
@@ -79,10 +89,8 @@ class Metrics(unittest.TestCase):
 
     def test_sessions_by_state_slowest_and_latency(self):
         port = free_port()
-        with Server(metrics_lines='[metrics]\nlisten = "127.0.0.1:%d"\n' % port) as srv:
-            with smtplib.SMTP("127.0.0.1", srv.port, timeout=30) as s:
-                for i in range(4):
-                    s.sendmail("a@b.example", ["x@example.test"], b"Subject: m\r\n\r\nx\r\n")
+        with Server(metrics_lines=with_metrics(port)) as srv:
+            send_plain(srv.port, 4)
             greeting = Client(srv.port)
             greeting.reply()
             command = Client(srv.port)
@@ -140,7 +148,7 @@ class Metrics(unittest.TestCase):
         second = '[listener.limits]\nmax_sessions_per_ip = 1\nmax_message_size = 2048\n\n' \
                  '[[listener]]\nname = "other"\nlisten = "127.0.0.1:0"\n[listener.limits]\nmax_sessions = 2\n'
         port = free_port()
-        with Server(tls_lines=second, metrics_lines='[metrics]\nlisten = "127.0.0.1:%d"\n' % port) as srv:
+        with Server(tls_lines=second, metrics_lines=with_metrics(port)) as srv:
             other = int(srv.wait_log(r"listening on 127\.0\.0\.1:(\d+) \(other").split(":")[-1].split(" ")[0])
             a = Client(srv.port)
             self.assertEqual(a.reply()[0], 220)

@@ -39,12 +39,8 @@ class DropPrivileges(unittest.TestCase):
         port = free_privileged_port()
         srv = Server(tls_lines="", log_level="info")
         os.chmod(srv.dir, 0o755)  # the user must pass through it to reach the Maildir
-        with open(srv.config) as f:
-            text = f.read()
-        text = text.replace('[server]\n', '[server]\nuser = "nobody"\n', 1)
-        text = text.replace('listen = "127.0.0.1:0"', 'listen = "127.0.0.1:%d"' % port, 1)
-        with open(srv.config, "w") as f:
-            f.write(text)
+        srv.edit_config('[server]\n', '[server]\nuser = "nobody"\n')
+        srv.edit_config('listen = "127.0.0.1:0"', 'listen = "127.0.0.1:%d"' % port)
         with srv:
             self.assertEqual(srv.port, port)
             srv.wait_log(r"running as user nobody")
@@ -61,10 +57,7 @@ class DropPrivileges(unittest.TestCase):
 
     def test_unknown_user_stops_the_start(self):
         srv = Server()
-        with open(srv.config) as f:
-            text = f.read().replace('[server]\n', '[server]\nuser = "no-such-user-x"\n', 1)
-        with open(srv.config, "w") as f:
-            f.write(text)
+        srv.edit_config('[server]\n', '[server]\nuser = "no-such-user-x"\n')
         from harness import BIN
         r = subprocess.run([BIN, "serve", "--config", srv.config], capture_output=True, text=True, timeout=30)
         self.assertEqual(r.returncode, 1)

@@ -60,6 +60,26 @@ max_messages_per_session = 0
   EXPECT_EQ(c.listeners[0].limits.max_messages_per_session, 0u);
 }
 
+TEST(ConfigLimits, DeliveryCpuShare) {
+  EXPECT_DOUBLE_EQ(load("").delivery_cpu_share, 1.0);
+  EXPECT_DOUBLE_EQ(load("[delivery]\ncpu_percent = 25\n").delivery_cpu_share, 0.25);
+  EXPECT_THROW(load("[delivery]\ncpu_percent = 0\n"), ConfigError);
+}
+
+TEST(ConfigLimits, GreetingDelayPerListener) {
+  Config c = load(R"(
+[limits]
+greeting_delay_ms = 800
+[[listener]]
+name = "submission"
+listen = "127.0.0.1:2587"
+[listener.limits]
+greeting_delay_ms = 0
+)");
+  EXPECT_EQ(c.limits.greeting_delay.count(), 800);
+  EXPECT_EQ(c.listeners[0].limits.greeting_delay.count(), 0);
+}
+
 TEST(ConfigLimits, UnknownListenerLimitIsNamed) {
   try {
     load(R"(
