@@ -255,27 +255,24 @@ caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> 
         }
         Listener& l = lit->second;
         SessionPeer peer{msg.handle, self->remote_addr(msg.handle), self->remote_port(msg.handle)};
-        if (st->level >= pressure::refuse) {
-          ++st->refused_pressure;
+        auto turn_away = [&](uint64_t& reason_count, const std::string& reply) {
+          ++reason_count;
           ++l.refused;
-          refuse(self, msg.handle, *l.session,
-                 "421 4.3.2 Service temporarily unavailable, try again later\r\n");
+          refuse(self, msg.handle, *l.session, reply);
+        };
+        if (st->level >= pressure::refuse) {
+          turn_away(st->refused_pressure,
+                    "421 4.3.2 Service temporarily unavailable, try again later\r\n");
           return;
         }
         if (!l.connection_rate->allow(peer.address)) {
-          ++st->refused_rate;
-          ++l.refused;
-          refuse(self, msg.handle, *l.session,
-                 "421 4.7.0 Too many connections from your address, slow down\r\n");
+          turn_away(st->refused_rate,
+                    "421 4.7.0 Too many connections from your address, slow down\r\n");
           return;
         }
         size_t& from_ip = l.per_ip[peer.address];
         if (from_ip >= l.limits.max_sessions_per_ip) {
-          // Refused before any session exists; TLS-first listeners get no plaintext reply.
-          ++st->refused_per_ip;
-          ++l.refused;
-          refuse(self, msg.handle, *l.session,
-                 "421 4.7.0 Too many connections from your address\r\n");
+          turn_away(st->refused_per_ip, "421 4.7.0 Too many connections from your address\r\n");
           if (from_ip == 0) l.per_ip.erase(peer.address);
           spdlog::info("refused {}:{} on {}: {} connections from that address", peer.address,
                        peer.port, l.name, l.limits.max_sessions_per_ip);

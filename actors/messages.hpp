@@ -235,6 +235,7 @@ using spooler_actor =
 
 using stats_actor =
     caf::typed_actor<caf::reacts_to<count_atom, std::string, uint64_t>,
+                     caf::reacts_to<count_atom, std::map<std::string, uint64_t>>,
                      caf::replies_to<get_stats_atom>::with<std::vector<actor_stats>>>;
 
 }  // namespace mailactor::actors

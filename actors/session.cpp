@@ -20,7 +20,6 @@ void log_rejections(Self* self, std::string_view bytes) {
     if (end == std::string_view::npos) end = bytes.size();
     std::string_view line = bytes.substr(pos, end - pos);
     if (line.size() > 3 && (line[0] == '4' || line[0] == '5') && line[3] == ' ') {
-      ++st.rejected;
       ++st.rejections[std::string(line.substr(0, 3))];
       spdlog::info("reject {}:{} {}", st.peer.address, st.peer.port, line);
     }
@@ -67,7 +66,11 @@ std::chrono::seconds current_timeout(const SessionState& st) {
                                                          : st.settings->command_timeout;
 }
 
-std::chrono::milliseconds tick_interval(const SessionSettings& s);
+std::chrono::milliseconds tick_interval(const SessionSettings& s) {
+  auto shortest = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::min(s.command_timeout, s.data_timeout));
+  return std::clamp(shortest / 4, std::chrono::milliseconds(100), std::chrono::milliseconds(1000));
+}
 
 // A short periodic tick checks the RFC 5321 timeouts. A pending delayed_send keeps its (finished)
 // session alive in CAF's clock until it fires — about 2 KB a session — so one long timer per
@@ -88,12 +91,6 @@ void on_tick(Self* self) {
   }
 }
 
-std::chrono::milliseconds tick_interval(const SessionSettings& s) {
-  auto shortest = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::min(s.command_timeout, s.data_timeout));
-  return std::clamp(shortest / 4, std::chrono::milliseconds(100), std::chrono::milliseconds(1000));
-}
-
 void finish_request(Self* self) {
   --self->state.in_flight;
   maybe_read(self);
@@ -110,16 +107,18 @@ void close_session(Self* self) {
   }
   self->send(st.broker, hangup_atom::value, st.peer.hdl);
   auto secs = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - st.connected);
+  // Totals go to the stats actor in one message per session, not one per event.
+  std::map<std::string, uint64_t> totals = {
+      {"sessions_closed", 1}, {"handled", st.meter.handled}, {"busy_us", st.meter.busy_us}};
+  if (st.messages) totals["messages_queued"] = st.messages;
+  uint64_t rejected = 0;
+  for (const auto& [code, n] : st.rejections) {
+    totals["reply_" + code] = n;
+    rejected += n;
+  }
   spdlog::info("disconnect {}:{} messages={} rejected={} ms={}", st.peer.address, st.peer.port,
-               st.messages, st.rejected, secs.count());
-  // Totals go to the stats actor once per session, not per event.
-  count(self, "sessions_closed");
-  if (st.messages)
-    self->send(st.stats, count_atom::value, std::string("messages_queued"), st.messages);
-  for (const auto& [code, n] : st.rejections)
-    self->send(st.stats, count_atom::value, "reply_" + code, n);
-  self->send(st.stats, count_atom::value, std::string("handled"), st.meter.handled);
-  self->send(st.stats, count_atom::value, std::string("busy_us"), st.meter.busy_us);
+               st.messages, rejected, secs.count());
+  self->send(st.stats, count_atom::value, std::move(totals));
   self->quit();
 }
 

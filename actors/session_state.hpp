@@ -71,7 +71,6 @@ struct SessionState {
   Clock::time_point connected = Clock::now();
   std::string logged_helo;
   uint64_t messages = 0;
-  uint64_t rejected = 0;
   std::map<std::string, uint64_t> rejections;  // by reply code
 
   // Monitoring: what the session does now and since when, and its handler time.

@@ -109,6 +109,10 @@ StatsImpl::behavior_type stats_behavior(Self self, size_t slowest) {
       [=](count_atom, const std::string& name, uint64_t delta) {
         self->state.counters[name] += delta;
       },
+      [=](count_atom, const std::map<std::string, uint64_t>& deltas) {
+        for (const auto& [name, delta] : deltas)
+          self->state.counters[name] += delta;
+      },
       [=](watch_atom, caf::actor a) {
         self->monitor(a);
         self->state.watched.push_back(std::move(a));

@@ -220,11 +220,14 @@ Config load_config(const std::string& path) {
     r.finish();
   }
 
-  // Without [[listener]] tables the default listener takes [limits] as they are.
-  for (auto& l : c.listeners) {
-    l.limits = c.limits;
-    l.limits.max_sessions = 0;
-  }
+  // A listener starts from [limits], except max_sessions: the server-wide cap stays there.
+  auto listener_limits = [&c] {
+    Limits l = c.limits;
+    l.max_sessions = 0;
+    return l;
+  };
+  for (auto& l : c.listeners)  // the default listener, when there are no [[listener]] tables
+    l.limits = listener_limits();
   if (auto* n = top.node("listener")) {
     auto* arr = n->as_array();
     if (!arr || arr->empty() || !arr->is_array_of_tables())
@@ -251,8 +254,7 @@ Config load_config(const std::string& path) {
       r.choice<std::string>("tls_min_version", l.tls_min_version,
                             {{"TLSv1.2", "TLSv1.2"}, {"TLSv1.3", "TLSv1.3"}});
       r.boolean("require_tls", l.require_tls);
-      l.limits = c.limits;
-      l.limits.max_sessions = 0;
+      l.limits = listener_limits();
       if (auto* lt = subtable(r, "limits", path)) {
         TableReader lr(*lt, path, "listener.limits.");
         read_limits(lr, l.limits, 0);
