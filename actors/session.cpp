@@ -212,6 +212,7 @@ caf::behavior session_behavior(Self* self, caf::actor broker, SessionPeer peer,
   st.auth = std::move(auth);
   spdlog::info("connect {}:{} listener={}", st.peer.address, st.peer.port, st.settings->listener);
   self->delayed_send(self, tick_interval(*st.settings), tick_atom::value);
+  self->set_down_handler([=](caf::down_msg& dm) { writer_down(self, dm.source); });
   if (st.settings->tls_mode == TlsMode::implicit) {
     start_tls(self);  // the greeting follows the handshake
     maybe_read(self);

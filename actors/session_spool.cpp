@@ -12,7 +12,15 @@ protocol::Reply reply_of(const spool_reply& r) {
   return protocol::reply(r.code, r.status, r.text);
 }
 
-void reset_transaction(SessionState& st) {
+spool_reply link_lost_reply() {
+  return spool_reply{false, 0, 451, "4.3.0", "Queue temporarily unavailable, try again later"};
+}
+
+void reset_transaction(Self* self) {
+  auto& st = self->state;
+  if (st.writer_remote) self->demonitor(st.writer.address());
+  st.writer_remote = false;
+  st.writer_lost = false;
   st.queue_id.clear();
   st.writer = nullptr;
   st.message_open = false;
@@ -23,8 +31,8 @@ void reset_transaction(SessionState& st) {
 }
 
 // The writer's answer to an append or commit of transaction `txn`; a stale answer (the
-// transaction was aborted meanwhile) only releases the request.
-void spool_answer(Self* self, uint64_t txn, bool commit, const spool_reply& r) {
+// transaction was aborted meanwhile) is ignored.
+void spool_result(Self* self, uint64_t txn, bool commit, const spool_reply& r) {
   auto& s = self->state;
   if (s.txn == txn) {
     s.txn_busy = false;
@@ -40,15 +48,31 @@ void spool_answer(Self* self, uint64_t txn, bool commit, const spool_reply& r) {
                    s.meta.tls_protocol.empty() ? "" : " tls=" + s.meta.tls_protocol,
                    s.meta.auth_user.empty() ? "" : " auth=" + s.meta.auth_user);
       std::string id = s.queue_id;
-      reset_transaction(s);
+      reset_transaction(self);
       perform(self, s.engine->queued(id));
     } else {
       spdlog::warn("spool refused {}: {} {}", s.queue_id, r.code, r.text);
-      if (commit) reset_transaction(s);
+      if (commit) reset_transaction(self);
       perform(self, s.engine->spool_failed(reply_of(r)));
     }
   }
+}
+
+void spool_answer(Self* self, uint64_t txn, bool commit, const spool_reply& r) {
+  spool_result(self, txn, commit, r);
   finish_request(self);
+}
+
+// A remote writer's node went away (the link to the spool node is lost): the transaction fails
+// now with 451 instead of when its request times out; the late answer is then stale.
+void writer_down(Self* self, const caf::actor_addr& who) {
+  auto& s = self->state;
+  if (!s.writer_remote || s.writer.address() != who) return;
+  spdlog::warn("spool node of {} lost mid-transaction: 451", s.queue_id);
+  s.writer_lost = true;
+  if (!s.txn_busy) return;  // the next append or the commit fails at once (pump)
+  spool_result(self, s.txn, s.ending, link_lost_reply());
+  ++s.txn;  // the request's own late answer (its timeout) is stale now
 }
 
 // Sends buffered content on to the writer when enough has gathered, or commits at the end.
@@ -60,6 +84,10 @@ void pump(Self* self) {
   const bool commit = st.ending;
   st.txn_busy = true;
   ++st.in_flight;
+  if (st.writer_lost) {
+    spool_answer(self, txn, commit, link_lost_reply());
+    return;
+  }
   auto on_error = [=](caf::error& e) {
     spdlog::warn("spool request for {} failed: {}", self->state.queue_id, self->system().render(e));
     spool_answer(self, txn, commit,
@@ -85,8 +113,9 @@ void pump(Self* self) {
 
 void abort_message(Self* self) {
   auto& st = self->state;
-  if (st.written && st.writer) self->send(st.writer, abort_atom::value, st.queue_id);
-  reset_transaction(st);
+  if (st.written && st.writer && !st.writer_lost)
+    self->send(st.writer, abort_atom::value, st.queue_id);
+  reset_transaction(self);
 }
 
 void begin_message(Self* self, const action::BeginMessage& b) {
@@ -143,6 +172,11 @@ void check_sender(Self* self) {
               if (t.accepted) {
                 s.queue_id = t.id;
                 s.writer = t.writer;
+                // A spool node's writer: its link can be lost mid-transaction.
+                if (s.writer && s.writer->node() != self->node()) {
+                  s.writer_remote = true;
+                  self->monitor(s.writer);
+                }
                 perform(self, s.engine->sender_checked(protocol::Verdict::accept()));
               } else {
                 perform(self, s.engine->sender_checked(protocol::Verdict::reject(

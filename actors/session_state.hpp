@@ -58,6 +58,8 @@ struct SessionState {
   bool ending = false;    // EndMessage seen: commit once the pipe is clear
   bool txn_busy = false;  // an append or commit of this transaction is in flight
   bool written = false;   // something was appended: an abort must reach the writer
+  bool writer_remote = false;  // on a spool node: monitored while the transaction lasts
+  bool writer_lost = false;    // ... and its link went down: the transaction gets 451
   std::string content;    // not yet sent to the writer
   storage::MessageMeta meta;
   Clock::time_point message_started;
@@ -96,6 +98,7 @@ void check_sender(Self* self);
 void begin_message(Self* self, const action::BeginMessage& b);
 void pump(Self* self);
 void abort_message(Self* self);
+void writer_down(Self* self, const caf::actor_addr& who);
 
 // session_auth.cpp
 bool sender_allowed(Self* self, const std::string& address);

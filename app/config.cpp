@@ -329,9 +329,42 @@ Config load_config(const std::string& path) {
     c.slow_latency = std::chrono::milliseconds(pace);
     c.shed_latency = std::chrono::milliseconds(shed);
     c.refuse_latency = std::chrono::milliseconds(refuse);
+    r.strings("remote", c.spool_remote);
+    for (const auto& hp : c.spool_remote) {
+      try {
+        split_host_port(hp);
+      } catch (const ConfigError& err) {
+        r.fail(t->get("remote"), "remote", err.what());
+      }
+    }
+    int64_t remote_timeout = c.remote_timeout.count();
+    r.integer("remote_timeout_ms", remote_timeout, 100, 600000);
+    c.remote_timeout = std::chrono::milliseconds(remote_timeout);
     r.finish();
     if (c.spool_dir.empty()) r.fail(t->get("directory"), "directory", "must not be empty");
   }
+
+  if (auto* t = subtable(top, "node", path)) {
+    TableReader r(*t, path, "node.");
+    r.string("listen", c.node_listen);
+    r.integer("id", c.node_id, 1, 65535);
+    r.string("ca", c.node_ca);
+    r.string("cert", c.node_cert);
+    r.string("key", c.node_key);
+    r.finish();
+    if (!c.node_listen.empty()) {
+      try {
+        split_host_port(c.node_listen);
+      } catch (const ConfigError& err) {
+        r.fail(t->get("listen"), "listen", err.what());
+      }
+    }
+    // Mutual TLS is all or nothing: a half-configured link must not fall back to plaintext.
+    if (c.node_ca.empty() || c.node_cert.empty() || c.node_key.empty())
+      r.fail(t, "ca", "ca, cert and key are all needed (the node link is mutual TLS)");
+  }
+  if (!c.spool_remote.empty() && !c.node_tls())
+    throw ConfigError(path + ": spool.remote: needs [node] ca, cert and key (mutual TLS)");
 
   if (auto* t = subtable(top, "metrics", path)) {
     TableReader r(*t, path, "metrics.");

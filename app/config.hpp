@@ -95,6 +95,18 @@ struct Config {
   std::chrono::milliseconds slow_latency{250};
   std::chrono::milliseconds shed_latency{1000};
   std::chrono::milliseconds refuse_latency{5000};
+  // Edge role: stream every transaction to one of these spool nodes (`mailactor spoold`)
+  // instead of the local queue; HOST:PORT each.
+  std::vector<std::string> spool_remote;
+  std::chrono::milliseconds remote_timeout{10000};  // per request to a spool node
+
+  // [node]: the link between edges and spool nodes (CAF remote actors over mutual TLS).
+  std::string node_listen;  // spoold: publish the spooler here (HOST:PORT)
+  uint32_t node_id = 0;     // spoold: in every queue id, unique per spool node; 0: not set
+  std::string node_ca;      // PEM: the CA that signed every node's certificate
+  std::string node_cert;    // PEM: this node's certificate
+  std::string node_key;     // PEM: its key
+  bool node_tls() const { return !node_ca.empty(); }
 
   // [metrics]
   std::string metrics_listen;  // HOST:PORT for Prometheus /metrics; empty: off

@@ -10,6 +10,7 @@
 #include "app/queue_cli.hpp"
 #include "app/send.hpp"
 #include "app/serve.hpp"
+#include "app/spoold.hpp"
 #include "app/stats_cli.hpp"
 
 namespace {
@@ -45,6 +46,13 @@ int main(int argc, char** argv) {
                         "Listen on HOST:PORT instead of the configured listeners");
   serve_cmd->add_option("--spool", serve_opts.spool, "Spool directory (holds queue.db)");
   serve_cmd->add_option("--maildir", serve_opts.maildir, "Maildir to deliver to");
+
+  std::string spoold_config = kDefaultConfig;
+  auto* spoold_cmd = app.add_subcommand(
+      "spoold",
+      "Run a spool node: the queue and delivery of the config, with the spooler published at\n"
+      "[node] listen over mutual TLS for edges (`serve` with [spool] remote) to spool to.");
+  spoold_cmd->add_option("--config,-c", spoold_config, "Configuration file")->capture_default_str();
 
   std::string check_config = kDefaultConfig;
   auto* check_cmd = app.add_subcommand(
@@ -150,6 +158,7 @@ int main(int argc, char** argv) {
   if (*passwd_cmd) return print_password_hash(scheme);
 
   if (*serve_cmd) return serve(serve_opts);
+  if (*spoold_cmd) return spoold(spoold_config);
   if (*send_cmd) return send_message(send_opts);
   if (*check_cmd) {
     try {

@@ -14,18 +14,17 @@
 
 #include "actors/auth/auth_front.hpp"
 #include "actors/broker.hpp"
-#include "actors/deliverer.hpp"
-#include "actors/queue_writer.hpp"
-#include "actors/spooler.hpp"
+#include "actors/remote_spool.hpp"
 #include "actors/stats.hpp"
 #include "actors/tls/tls_context.hpp"
+#include "app/actor_system_setup.hpp"
 #include "app/config.hpp"
 #include "app/listen_socket.hpp"
 #include "app/logging.hpp"
 #include "app/metrics.hpp"
 #include "app/privileges.hpp"
-#include "storage/maildir.hpp"
-#include "storage/queue_reader.hpp"
+#include "app/signals.hpp"
+#include "app/spool_stack.hpp"
 
 namespace mailactor::app {
 namespace {
@@ -56,38 +55,11 @@ actors::SessionSettings session_settings(const Config& c, const ListenerConfig& 
   s.auth_timeout = c.auth.timeout;
   s.max_auth_failures = c.auth.max_failures;
   s.auth_tarpit = c.auth.tarpit;
+  // A spool node answers within remote_timeout or the transaction gets 451.
+  if (!c.spool_remote.empty())
+    s.spool_timeout = std::chrono::duration_cast<std::chrono::seconds>(c.remote_timeout +
+                                                                       std::chrono::milliseconds(999));
   return s;
-}
-
-void log_stats(const std::vector<actors::actor_stats>& all) {
-  for (const auto& s : all) {
-    std::string line;
-    for (const auto& [k, v] : s.counters)
-      line += " " + k + "=" + std::to_string(v);
-    spdlog::info("stats {} mailbox={} high_water={}{}", s.name, s.mailbox, s.mailbox_high_water,
-                 line);
-    if (s.name == "queue_writer") {
-      auto batches = s.counters.count("batches") ? s.counters.at("batches") : 0;
-      auto commits = s.counters.count("commits") ? s.counters.at("commits") : 0;
-      if (batches > 0)
-        spdlog::info("queue writer: {} commits in {} group commits, {:.1f} messages per sync",
-                     commits, batches, static_cast<double>(commits) / static_cast<double>(batches));
-    }
-  }
-}
-
-void dump_stats(caf::actor_system& system, const actors::stats_actor& stats) {
-  caf::scoped_actor self{system};
-  self->request(stats, std::chrono::seconds(5), actors::get_stats_atom::value)
-      .receive([](std::vector<actors::actor_stats>& all) { log_stats(all); },
-               [](caf::error&) { spdlog::warn("stats did not answer"); });
-}
-
-void stop_actor(caf::scoped_actor& self, const caf::actor& a, std::chrono::seconds wait) {
-  self->monitor(a);
-  self->send_exit(a, caf::exit_reason::user_shutdown);
-  self->receive([](caf::down_msg&) {},
-                caf::after(wait) >> [] { spdlog::warn("an actor did not stop in time"); });
 }
 
 // The backend the config names ("none": one that never says yes; AUTH is not offered then).
@@ -116,19 +88,13 @@ auth::auth_actor make_auth_backend(caf::actor_system& system, const Config& cfg)
   return auth::make_backend(cfg.auth.backend, ctx, options);
 }
 
-actors::SpoolSettings spool_settings_of(const Config& c) {
-  actors::SpoolSettings s;
-  s.max_pending = c.max_pending;
-  s.max_batch = c.max_batch;
-  s.node_id = static_cast<uint32_t>(getpid()) & 0xFFFF;
-  s.keep_content = c.keep_content;
-  s.slow_commit = c.slow_commit;
-  s.max_message_rate_per_ip = c.limits.max_message_rate_per_ip;
-  for (const auto& l : c.listeners)
-    s.message_rate_per_listener[l.name] = l.limits.max_message_rate_per_ip;
-  s.slow_latency = c.slow_latency;
-  s.shed_latency = c.shed_latency;
-  s.refuse_latency = c.refuse_latency;
+actors::RemoteSpoolSettings remote_spool_settings(const Config& c) {
+  actors::RemoteSpoolSettings s;
+  for (const auto& hp : c.spool_remote) {
+    auto [host, port] = split_host_port(hp);
+    s.nodes.push_back({host, port});
+  }
+  s.timeout = c.remote_timeout;
   return s;
 }
 
@@ -181,27 +147,14 @@ int serve(const ServeOptions& options) {
     return 2;
   }
 
-  // Signals are taken by sigwait() below; every thread started from here inherits the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGUSR1})
-    sigaddset(&signals, s);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  const sigset_t signals = block_server_signals();
+  const bool edge = !cfg.spool_remote.empty();
 
-  std::shared_ptr<storage::QueueStore> store;
-  std::shared_ptr<storage::QueueReader> reader;
-  std::shared_ptr<storage::Maildir> maildir;
+  SpoolFiles files;
   auto broker_settings = std::make_shared<actors::BrokerSettings>();
   std::map<std::string, std::shared_ptr<tls::TlsContextSource>> tls_sources;
   try {
-    store = std::make_shared<storage::QueueStore>(cfg.spool_dir, cfg.durability);
-    if (size_t n = store->remove_incomplete())
-      spdlog::info("removed {} incomplete messages left by an earlier run", n);
-    if (cfg.delivery) {
-      maildir = std::make_shared<storage::Maildir>(cfg.maildir);
-      reader = std::make_shared<storage::QueueReader>(cfg.spool_dir);
-    }
+    if (!edge) files = open_spool_files(cfg);
     broker_settings->max_sessions = cfg.limits.max_sessions;
     broker_settings->shutdown_grace = cfg.shutdown_grace;
     for (const auto& l : cfg.listeners) {
@@ -226,13 +179,7 @@ int serve(const ServeOptions& options) {
     }
     // Ports and files are open: root is not needed any more.
     if (auto run_as = resolve_run_as(cfg.user, cfg.group)) {
-      std::vector<std::string> owned = {cfg.spool_dir};
-      for (const char* f : {"/queue.db", "/queue.db-wal", "/queue.db-shm"})
-        owned.push_back(cfg.spool_dir + f);
-      if (maildir)
-        for (const auto& d : maildir->directories())
-          owned.push_back(d);
-      drop_privileges(*run_as, owned);
+      drop_privileges(*run_as, edge ? std::vector<std::string>{} : files.owned_paths(cfg.spool_dir));
       spdlog::info("running as user {} (uid {}, gid {})", run_as->user, run_as->uid, run_as->gid);
     }
   } catch (const std::exception& e) {
@@ -243,21 +190,7 @@ int serve(const ServeOptions& options) {
     spdlog::warn("durability = none: acknowledged mail can be lost on power failure or OS crash");
 
   caf::actor_system_config sys_cfg;
-  sys_cfg.load<caf::io::middleman>();
-  size_t threads = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
-  sys_cfg.set("scheduler.max-threads", threads);
-  // A scribe reads up to this many times per readiness event before the broker's halt() takes
-  // effect (CAF's default of 50 let one halted connection pull in 3 MiB): one read per event
-  // keeps a connection without credit at two chunks.
-  sys_cfg.set("middleman.max-consecutive-reads", size_t{1});
-  sys_cfg.add_message_type<storage::MessageMeta>("mailactor::MessageMeta");
-  sys_cfg.add_message_type<actors::spool_reply>("mailactor::spool_reply");
-  sys_cfg.add_message_type<actors::spool_ticket>("mailactor::spool_ticket");
-  sys_cfg.add_message_type<actors::actor_stats>("mailactor::actor_stats");
-  sys_cfg.add_message_type<actors::histogram_stats>("mailactor::histogram_stats");
-  sys_cfg.add_message_type<actors::session_view>("mailactor::session_view");
-  sys_cfg.add_message_type<actors::auth_request>("mailactor::auth_request");
-  sys_cfg.add_message_type<actors::auth_result>("mailactor::auth_result");
+  const size_t threads = configure_actor_system(sys_cfg, cfg);
   caf::actor_system system{sys_cfg};
 
   auth::register_builtin_backends();
@@ -270,23 +203,14 @@ int serve(const ServeOptions& options) {
     return 1;
   }
 
-  actors::SpoolSettings spool_settings = spool_settings_of(cfg);
-  if (cfg.slow_commit.count() > 0)
-    spdlog::warn("slow_commit_ms = {}: every group commit waits on purpose (testing only)",
-                 cfg.slow_commit.count());
   auto stats = actors::spawn_stats(system);
-  auto writer = actors::spawn_queue_writer(system, store, spool_settings);
-  actors::deliverer_actor deliverer;
-  if (cfg.delivery) {
-    actors::DeliverySettings ds;
-    ds.cpu_share = cfg.delivery_cpu_share;
-    deliverer = actors::spawn_deliverer(system, reader, maildir, writer, ds);
-    caf::anon_send(deliverer, actors::scan_atom::value);
-    actors::watch(stats, caf::actor_cast<caf::actor>(deliverer));
+  SpoolStack spool;
+  if (edge) {
+    spool.spooler = actors::spawn_remote_spool(system, remote_spool_settings(cfg));
+    actors::watch(stats, caf::actor_cast<caf::actor>(spool.spooler));
+  } else {
+    spool = start_spool_stack(system, cfg, files, stats);
   }
-  auto spooler = actors::spawn_spooler(system, writer, spool_settings);
-  actors::watch(stats, caf::actor_cast<caf::actor>(spooler));
-  actors::watch(stats, caf::actor_cast<caf::actor>(writer));
   std::unique_ptr<MetricsExporter> metrics;
   if (!cfg.metrics_listen.empty()) {
     try {
@@ -297,19 +221,22 @@ int serve(const ServeOptions& options) {
       return 1;
     }
   }
-  auto broker = actors::spawn_broker(system, broker_settings, spooler, stats, auth_front);
-  caf::anon_send(spooler, actors::attach_atom::value, broker);  // pressure levels
+  auto broker = actors::spawn_broker(system, broker_settings, spool.spooler, stats, auth_front);
+  caf::anon_send(spool.spooler, actors::attach_atom::value, broker);  // pressure levels
   actors::watch(stats, caf::actor_cast<caf::actor>(auth_front));
   actors::watch(stats, broker);
   actors::watch_sessions(stats, broker);
-  spdlog::info("mailactor ready: {} listener(s), spool {} ({}), delivery {}, {} threads",
-               cfg.listeners.size(), cfg.spool_dir,
-               cfg.durability == storage::Durability::fsync ? "fsync" : "none",
-               cfg.delivery ? "to " + cfg.maildir : std::string("off"), threads);
+  if (edge)
+    spdlog::info("mailactor ready: {} listener(s), spooling to {} spool node(s), {} threads",
+                 cfg.listeners.size(), cfg.spool_remote.size(), threads);
+  else
+    spdlog::info("mailactor ready: {} listener(s), spool {} ({}), delivery {}, {} threads",
+                 cfg.listeners.size(), cfg.spool_dir,
+                 cfg.durability == storage::Durability::fsync ? "fsync" : "none",
+                 cfg.delivery ? "to " + cfg.maildir : std::string("off"), threads);
 
   while (true) {
-    int sig = 0;
-    sigwait(&signals, &sig);
+    const int sig = wait_for_signal(signals);
     if (sig == SIGHUP) {
       spdlog::info("SIGHUP: re-reading {} (auth backend, certificates)", options.config);
       try {
@@ -333,12 +260,12 @@ int serve(const ServeOptions& options) {
   self->receive([](caf::down_msg&) {},
                 caf::after(cfg.shutdown_grace + std::chrono::seconds(15)) >>
                     [] { spdlog::warn("connections did not close in time"); });
-  if (deliverer) stop_actor(self, caf::actor_cast<caf::actor>(deliverer), std::chrono::seconds(30));
-  // Commit what is still open (delivered marks), then report.
-  self->send(writer, actors::flush_atom::value);
-  dump_stats(system, stats);
-  stop_actor(self, caf::actor_cast<caf::actor>(spooler), std::chrono::seconds(5));
-  stop_actor(self, caf::actor_cast<caf::actor>(writer), std::chrono::seconds(30));
+  if (edge) {
+    dump_stats(system, stats);
+    stop_actor(self, caf::actor_cast<caf::actor>(spool.spooler), std::chrono::seconds(5));
+  } else {
+    stop_spool_stack(self, spool, stats);
+  }
   metrics.reset();  // no scrape may ask a stopped stats actor
   stop_actor(self, caf::actor_cast<caf::actor>(stats), std::chrono::seconds(5));
   stop_actor(self, caf::actor_cast<caf::actor>(auth_front), std::chrono::seconds(5));

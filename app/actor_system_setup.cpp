@@ -1,0 +1,43 @@
+#include "app/actor_system_setup.hpp"
+
+#include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
+
+#include <algorithm>
+#include <thread>
+
+#include "actors/messages.hpp"
+
+namespace mailactor::app {
+
+size_t configure_actor_system(caf::actor_system_config& sys_cfg, const Config& cfg) {
+  sys_cfg.load<caf::io::middleman>();
+  if (cfg.node_tls()) {
+    // Peers must present a certificate signed by this CA (CAF requires it as soon as a CA is
+    // set); without [node] the openssl module is not loaded and nothing is published.
+    sys_cfg.load<caf::openssl::manager>();
+    sys_cfg.openssl_cafile = cfg.node_ca;
+    sys_cfg.openssl_certificate = cfg.node_cert;
+    sys_cfg.openssl_key = cfg.node_key;
+  }
+  size_t threads = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
+  sys_cfg.set("scheduler.max-threads", threads);
+  // A scribe reads up to this many times per readiness event before the broker's halt() takes
+  // effect (CAF's default of 50 let one halted connection pull in 3 MiB): one read per event
+  // keeps a connection without credit at two chunks.
+  sys_cfg.set("middleman.max-consecutive-reads", size_t{1});
+  // Everything the spooler, queue writer and stats exchange; the same names on both ends of a
+  // node link, so an edge and a spool node of the same version understand each other.
+  sys_cfg.add_message_type<storage::MessageMeta>("mailactor::MessageMeta");
+  sys_cfg.add_message_type<actors::spool_reply>("mailactor::spool_reply");
+  sys_cfg.add_message_type<actors::spool_ticket>("mailactor::spool_ticket");
+  sys_cfg.add_message_type<actors::actor_stats>("mailactor::actor_stats");
+  sys_cfg.add_message_type<actors::histogram_stats>("mailactor::histogram_stats");
+  sys_cfg.add_message_type<actors::session_view>("mailactor::session_view");
+  sys_cfg.add_message_type<actors::auth_request>("mailactor::auth_request");
+  sys_cfg.add_message_type<actors::auth_result>("mailactor::auth_result");
+  sys_cfg.add_message_type<actors::queue_writer_actor>("mailactor::queue_writer_actor");
+  return threads;
+}
+
+}  // namespace mailactor::app

@@ -1,0 +1,117 @@
+#include "app/spool_stack.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "actors/deliverer.hpp"
+#include "actors/queue_writer.hpp"
+#include "actors/spooler.hpp"
+#include "actors/stats.hpp"
+
+namespace mailactor::app {
+
+std::vector<std::string> SpoolFiles::owned_paths(const std::string& spool_dir) const {
+  std::vector<std::string> owned = {spool_dir};
+  for (const char* f : {"/queue.db", "/queue.db-wal", "/queue.db-shm"})
+    owned.push_back(spool_dir + f);
+  if (maildir)
+    for (const auto& d : maildir->directories())
+      owned.push_back(d);
+  return owned;
+}
+
+SpoolFiles open_spool_files(const Config& cfg) {
+  SpoolFiles f;
+  f.store = std::make_shared<storage::QueueStore>(cfg.spool_dir, cfg.durability);
+  if (size_t n = f.store->remove_incomplete())
+    spdlog::info("removed {} incomplete messages left by an earlier run", n);
+  if (cfg.delivery) {
+    f.maildir = std::make_shared<storage::Maildir>(cfg.maildir);
+    f.reader = std::make_shared<storage::QueueReader>(cfg.spool_dir);
+  }
+  return f;
+}
+
+actors::SpoolSettings spool_settings_of(const Config& c) {
+  actors::SpoolSettings s;
+  s.max_pending = c.max_pending;
+  s.max_batch = c.max_batch;
+  s.node_id = c.node_id ? c.node_id : static_cast<uint32_t>(getpid()) & 0xFFFF;
+  s.keep_content = c.keep_content;
+  s.slow_commit = c.slow_commit;
+  s.max_message_rate_per_ip = c.limits.max_message_rate_per_ip;
+  for (const auto& l : c.listeners)
+    s.message_rate_per_listener[l.name] = l.limits.max_message_rate_per_ip;
+  s.slow_latency = c.slow_latency;
+  s.shed_latency = c.shed_latency;
+  s.refuse_latency = c.refuse_latency;
+  return s;
+}
+
+SpoolStack start_spool_stack(caf::actor_system& system, const Config& cfg, const SpoolFiles& files,
+                             const actors::stats_actor& stats) {
+  actors::SpoolSettings spool_settings = spool_settings_of(cfg);
+  if (cfg.slow_commit.count() > 0)
+    spdlog::warn("slow_commit_ms = {}: every group commit waits on purpose (testing only)",
+                 cfg.slow_commit.count());
+  SpoolStack s;
+  s.writer = actors::spawn_queue_writer(system, files.store, spool_settings);
+  if (cfg.delivery) {
+    actors::DeliverySettings ds;
+    ds.cpu_share = cfg.delivery_cpu_share;
+    s.deliverer = actors::spawn_deliverer(system, files.reader, files.maildir, s.writer, ds);
+    caf::anon_send(s.deliverer, actors::scan_atom::value);
+    actors::watch(stats, caf::actor_cast<caf::actor>(s.deliverer));
+  }
+  s.spooler = actors::spawn_spooler(system, s.writer, spool_settings);
+  actors::watch(stats, caf::actor_cast<caf::actor>(s.spooler));
+  actors::watch(stats, caf::actor_cast<caf::actor>(s.writer));
+  return s;
+}
+
+void stop_spool_stack(caf::scoped_actor& self, const SpoolStack& s,
+                      const actors::stats_actor& stats) {
+  if (s.deliverer) stop_actor(self, caf::actor_cast<caf::actor>(s.deliverer), std::chrono::seconds(30));
+  // Commit what is still open (delivered marks), then report.
+  self->send(s.writer, actors::flush_atom::value);
+  dump_stats(self->system(), stats);
+  stop_actor(self, caf::actor_cast<caf::actor>(s.spooler), std::chrono::seconds(5));
+  stop_actor(self, caf::actor_cast<caf::actor>(s.writer), std::chrono::seconds(30));
+}
+
+void stop_actor(caf::scoped_actor& self, const caf::actor& a, std::chrono::seconds wait) {
+  self->monitor(a);
+  self->send_exit(a, caf::exit_reason::user_shutdown);
+  self->receive([](caf::down_msg&) {},
+                caf::after(wait) >> [] { spdlog::warn("an actor did not stop in time"); });
+}
+
+namespace {
+
+void log_stats(const std::vector<actors::actor_stats>& all) {
+  for (const auto& s : all) {
+    std::string line;
+    for (const auto& [k, v] : s.counters)
+      line += " " + k + "=" + std::to_string(v);
+    spdlog::info("stats {} mailbox={} high_water={}{}", s.name, s.mailbox, s.mailbox_high_water,
+                 line);
+    if (s.name == "queue_writer") {
+      auto batches = s.counters.count("batches") ? s.counters.at("batches") : 0;
+      auto commits = s.counters.count("commits") ? s.counters.at("commits") : 0;
+      if (batches > 0)
+        spdlog::info("queue writer: {} commits in {} group commits, {:.1f} messages per sync",
+                     commits, batches, static_cast<double>(commits) / static_cast<double>(batches));
+    }
+  }
+}
+
+}  // namespace
+
+void dump_stats(caf::actor_system& system, const actors::stats_actor& stats) {
+  caf::scoped_actor self{system};
+  self->request(stats, std::chrono::seconds(5), actors::get_stats_atom::value)
+      .receive([](std::vector<actors::actor_stats>& all) { log_stats(all); },
+               [](caf::error&) { spdlog::warn("stats did not answer"); });
+}
+
+}  // namespace mailactor::app

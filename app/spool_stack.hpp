@@ -1,0 +1,54 @@
+// The spool side of a node: queue files, queue writer, deliverer and spooler. `serve` runs it in
+// the same process as the SMTP listeners; `spoold` runs it alone and publishes the spooler.
+#pragma once
+
+#include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/messages.hpp"
+#include "app/config.hpp"
+#include "storage/maildir.hpp"
+#include "storage/queue_reader.hpp"
+#include "storage/queue_store.hpp"
+
+namespace mailactor::app {
+
+// Opened before privileges are dropped (they may need root).
+struct SpoolFiles {
+  std::shared_ptr<storage::QueueStore> store;
+  std::shared_ptr<storage::QueueReader> reader;  // delivery only
+  std::shared_ptr<storage::Maildir> maildir;     // delivery only
+  // What the unprivileged user must own afterwards.
+  std::vector<std::string> owned_paths(const std::string& spool_dir) const;
+};
+
+// Throws std::exception with a message for the operator.
+SpoolFiles open_spool_files(const Config& cfg);
+
+struct SpoolStack {
+  actors::queue_writer_actor writer;
+  actors::deliverer_actor deliverer;  // null when delivery is off
+  actors::spooler_actor spooler;
+};
+
+actors::SpoolSettings spool_settings_of(const Config& cfg);
+
+// Spawns the actors and registers them with `stats`.
+SpoolStack start_spool_stack(caf::actor_system& system, const Config& cfg, const SpoolFiles& files,
+                             const actors::stats_actor& stats);
+
+// Deliveries finish, open delivered marks are committed, then the spooler and writer stop.
+void stop_spool_stack(caf::scoped_actor& self, const SpoolStack& stack,
+                      const actors::stats_actor& stats);
+
+// Sends an exit and waits up to `wait` for the actor to be gone.
+void stop_actor(caf::scoped_actor& self, const caf::actor& a, std::chrono::seconds wait);
+
+// Asks the stats actor and logs every actor's figures (SIGUSR1, and at shutdown).
+void dump_stats(caf::actor_system& system, const actors::stats_actor& stats);
+
+}  // namespace mailactor::app

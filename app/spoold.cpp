@@ -1,0 +1,114 @@
+#include "app/spoold.hpp"
+
+#include <spdlog/spdlog.h>
+#include <caf/actor_system.hpp>
+#include <caf/openssl/publish.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "actors/stats.hpp"
+#include "app/actor_system_setup.hpp"
+#include "app/config.hpp"
+#include "app/logging.hpp"
+#include "app/metrics.hpp"
+#include "app/privileges.hpp"
+#include "app/signals.hpp"
+#include "app/spool_stack.hpp"
+
+namespace mailactor::app {
+namespace {
+
+// What a spool node needs beyond a plain config; throws ConfigError.
+void check_spool_node_config(const Config& cfg) {
+  const std::string where = cfg.source + ": ";
+  if (cfg.node_listen.empty())
+    throw ConfigError(where + "node.listen: a spool node needs the address to publish on");
+  if (!cfg.node_tls())
+    throw ConfigError(where + "[node]: ca, cert and key are needed (the node link is mutual TLS)");
+  if (cfg.node_id == 0)
+    throw ConfigError(where +
+                      "node.id: a spool node needs its own id (1-65535, unique among the spool "
+                      "nodes: it goes into every queue id)");
+  if (!cfg.spool_remote.empty())
+    throw ConfigError(where + "spool.remote: a spool node writes its own spool; remove it");
+}
+
+}  // namespace
+
+int spoold(const std::string& config) {
+  Config cfg;
+  try {
+    cfg = load_config(config);
+    check_spool_node_config(cfg);
+    setup_logging(cfg.log_level, cfg.log_file);
+  } catch (const std::exception& e) {
+    fprintf(stderr, "mailactor: %s\n", e.what());
+    return 2;
+  }
+  const sigset_t signals = block_server_signals();
+  SpoolFiles files;
+  try {
+    files = open_spool_files(cfg);
+    if (auto run_as = resolve_run_as(cfg.user, cfg.group)) {
+      drop_privileges(*run_as, files.owned_paths(cfg.spool_dir));
+      spdlog::info("running as user {} (uid {}, gid {})", run_as->user, run_as->uid, run_as->gid);
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("cannot start: {}", e.what());
+    return 1;
+  }
+  if (cfg.durability == storage::Durability::none)
+    spdlog::warn("durability = none: acknowledged mail can be lost on power failure or OS crash");
+
+  caf::actor_system_config sys_cfg;
+  const size_t threads = configure_actor_system(sys_cfg, cfg);
+  caf::actor_system system{sys_cfg};
+  auto stats = actors::spawn_stats(system);
+  SpoolStack spool = start_spool_stack(system, cfg, files, stats);
+  std::unique_ptr<MetricsExporter> metrics;
+  caf::scoped_actor self{system};
+  auto stop = [&](int rc) {
+    stop_spool_stack(self, spool, stats);
+    metrics.reset();
+    stop_actor(self, caf::actor_cast<caf::actor>(stats), std::chrono::seconds(5));
+    return rc;
+  };
+  try {
+    if (!cfg.metrics_listen.empty()) {
+      metrics = std::make_unique<MetricsExporter>(system, stats, cfg.metrics_listen);
+      spdlog::info("metrics on http://{}/metrics", cfg.metrics_listen);
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("cannot start: {}", e.what());
+    return stop(1);
+  }
+  auto [host, port] = split_host_port(cfg.node_listen);
+  auto published = caf::openssl::publish(spool.spooler, port, host.c_str(), true);
+  if (!published) {
+    spdlog::error("cannot start: cannot publish the spooler on {}: {}", cfg.node_listen,
+                  system.render(published.error()));
+    return stop(1);
+  }
+  spdlog::info(
+      "mailactor spool node {} ready: spooler on {}:{} (mutual TLS, CA {}), spool {} ({}), "
+      "delivery {}, {} threads",
+      cfg.node_id, host, *published, cfg.node_ca, cfg.spool_dir,
+      cfg.durability == storage::Durability::fsync ? "fsync" : "none",
+      cfg.delivery ? "to " + cfg.maildir : std::string("off"), threads);
+
+  while (true) {
+    const int sig = wait_for_signal(signals);
+    if (sig == SIGUSR1) {
+      dump_stats(system, stats);
+    } else if (sig == SIGHUP) {
+      spdlog::info("SIGHUP: a spool node has nothing to reload (restart it for a new config)");
+    } else {
+      spdlog::info("{} received: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      break;
+    }
+  }
+  stop(0);
+  spdlog::info("mailactor spool node stopped");
+  return 0;
+}
+
+}  // namespace mailactor::app
