@@ -23,6 +23,7 @@ struct Node {
   spooler_actor spooler;      // null while the link is down
   queue_writer_actor writer;  // learnt from its tickets, asked for its figures
   bool connecting = false;
+  Clock::time_point linked_at;
   Clock::time_point avoid_until;  // a request failed: skip the node until then
   std::chrono::milliseconds backoff{0};
   uint64_t tickets = 0;
@@ -76,9 +77,11 @@ void connect(Self self, size_t i) {
             }
             n.spooler = caf::actor_cast<spooler_actor>(std::move(ptr));
             n.avoid_until = Clock::time_point{};
-            n.backoff = std::chrono::milliseconds(0);
+            n.linked_at = Clock::now();
             ++n.connects;
             self->monitor(n.spooler);
+            // The backoff is reset by the first ticket, not here: a node that is shutting down
+            // still links (its spooler already gone) and must not be retried in a tight loop.
             spdlog::info("spool node {} linked (mutual TLS)", n.name);
           },
           [=](caf::error& e) {
@@ -96,7 +99,8 @@ void link_lost(Self self, const caf::actor_addr& who) {
   for (size_t i = 0; i < self->state.nodes.size(); ++i) {
     auto& n = self->state.nodes[i];
     if (!n.spooler || n.spooler.address() != who) continue;
-    spdlog::warn("spool node {}: link lost; its open transactions get 451", n.name);
+    if (Clock::now() - n.linked_at > std::chrono::seconds(1))
+      spdlog::warn("spool node {}: link lost; its open transactions get 451", n.name);
     n.spooler = nullptr;
     n.writer = nullptr;
     ++n.link_losses;
@@ -144,6 +148,10 @@ void begin_on_next(Self self, caf::typed_response_promise<spool_ticket> rp, std:
               return;
             }
             if (t.accepted) {
+              if (n.backoff.count() != 0) {
+                spdlog::info("spool node {} takes transactions again", n.name);
+                n.backoff = std::chrono::milliseconds(0);
+              }
               ++n.tickets;
               ++self->state.tickets;
               n.writer = t.writer;

@@ -17,8 +17,9 @@ using prometheus::MetricFamily;
 using prometheus::MetricType;
 
 // Counters that are levels, not running totals.
-const std::set<std::string> kGauges = {"sessions",       "writer_depth", "backlog",
-                                       "pressure_level", "receiving",    "largest_batch"};
+const std::set<std::string> kGauges = {"sessions",      "writer_depth", "backlog",
+                                       "pressure_level", "receiving",   "largest_batch",
+                                       "up",             "nodes",       "nodes_up"};
 
 std::string sanitize(std::string s) {
   for (auto& c : s)
@@ -151,6 +152,24 @@ void listener_counter(Families& f, const std::string& key, uint64_t value) {
   }
 }
 
+// "node:<host:port>:<what>" figures of the edge's remote spool, one family per <what>, labelled
+// by spool node; `up` is the link state, the rest partly the node's own figures.
+void node_figure(Families& f, const std::string& key, uint64_t value) {
+  size_t b = key.rfind(':');
+  std::string node = key.substr(5, b - 5), what = key.substr(b + 1);
+  std::vector<ClientMetric::Label> label{{"node", node}};
+  const std::string help = "Per spool node, as the edge sees it: " + what;
+  if (what.size() > 3 && what.compare(what.size() - 3, 3, "_us") == 0)
+    f.add("mailactor_remote_spool_" + what.substr(0, what.size() - 3) + "_seconds",
+          MetricType::Gauge, help, static_cast<double>(value) / 1e6, label);
+  else if (kGauges.count(what))
+    f.add("mailactor_remote_spool_" + sanitize(what), MetricType::Gauge, help,
+          static_cast<double>(value), label);
+  else
+    f.add("mailactor_remote_spool_" + sanitize(what) + "_total", MetricType::Counter, help,
+          static_cast<double>(value), label);
+}
+
 class StatsCollectable : public prometheus::Collectable {
  public:
   StatsCollectable(caf::actor_system& system, actors::stats_actor stats)
@@ -199,6 +218,8 @@ std::vector<MetricFamily> to_metric_families(const std::vector<actors::actor_sta
         if (key.rfind("state_", 0) != 0) session_counter(f, key, value);
       } else if (s.name == "broker" && key.rfind("listener:", 0) == 0) {
         listener_counter(f, key, value);
+      } else if (s.name == "remote_spool" && key.rfind("node:", 0) == 0) {
+        node_figure(f, key, value);
       } else if (s.name == "queue_writer" && key.rfind("batch_size_", 0) == 0) {
         continue;  // the histogram below
       } else if (s.name == "queue_writer" && key == "sync_us_total") {
