@@ -30,7 +30,7 @@ struct Node {
   uint64_t failures = 0;
   uint64_t connects = 0;
   uint64_t link_losses = 0;
-  std::map<std::string, uint64_t> remote;  // the node's spooler counters, as last asked
+  std::map<std::string, uint64_t> remote;   // the node's spooler counters, as last asked
   std::vector<histogram_stats> histograms;  // its queue writer's, labelled node=<name>
 
   bool healthy(Clock::time_point now) const { return spooler && now >= avoid_until; }
@@ -71,7 +71,8 @@ void connect(Self self, size_t i) {
             n.connecting = false;
             if (!ptr || !self->system().assignable<spooler_actor>(ifs)) {
               if (n.backoff <= self->state.settings.first_backoff)
-                spdlog::error("spool node {} publishes no mailactor spooler of this version", n.name);
+                spdlog::error("spool node {} publishes no mailactor spooler of this version",
+                              n.name);
               retry_later(self, i);
               return;
             }
@@ -207,8 +208,8 @@ void collect(Self self, caf::typed_response_promise<actor_stats> rp) {
   auto done = [=]() mutable {
     if (--*pending == 0) rp.deliver(figures(self));
   };
-  const auto ask = std::min<std::chrono::milliseconds>(st.settings.timeout,
-                                                       std::chrono::milliseconds(1000));
+  const auto ask =
+      std::min<std::chrono::milliseconds>(st.settings.timeout, std::chrono::milliseconds(1000));
   for (size_t i = 0; i < st.nodes.size(); ++i) {
     auto& n = st.nodes[i];
     if (!n.spooler) continue;

@@ -55,12 +55,12 @@ struct SessionState {
   queue_writer_actor writer;
   uint64_t txn = 0;  // generation: answers for an older transaction are ignored
   bool message_open = false;
-  bool ending = false;    // EndMessage seen: commit once the pipe is clear
-  bool txn_busy = false;  // an append or commit of this transaction is in flight
-  bool written = false;   // something was appended: an abort must reach the writer
+  bool ending = false;         // EndMessage seen: commit once the pipe is clear
+  bool txn_busy = false;       // an append or commit of this transaction is in flight
+  bool written = false;        // something was appended: an abort must reach the writer
   bool writer_remote = false;  // on a spool node: monitored while the transaction lasts
   bool writer_lost = false;    // ... and its link went down: the transaction gets 451
-  std::string content;    // not yet sent to the writer
+  std::string content;         // not yet sent to the writer
   storage::MessageMeta meta;
   Clock::time_point message_started;
 

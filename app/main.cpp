@@ -114,6 +114,15 @@ int main(int argc, char** argv) {
   selfsigned_cmd->add_option("--hostname", tls_host, "Name in the certificate")
       ->capture_default_str();
 
+  std::string node_out = "conf/node-tls";
+  std::vector<std::string> node_names;
+  auto* node_certs_cmd = tls_cmd->add_subcommand(
+      "node-certs",
+      "Write a private CA (ca.pem, ca.key; reused when present) and a certificate pair\n"
+      "NAME.pem/NAME.key per node, for the mutual TLS between edges and spool nodes");
+  node_certs_cmd->add_option("--out", node_out, "Directory")->capture_default_str();
+  node_certs_cmd->add_option("NAME", node_names, "Node names, e.g. spool1 edge1")->required();
+
   std::string stats_config = kDefaultConfig;
   std::string stats_url;
   bool stats_once = false, stats_json = false;
@@ -155,6 +164,19 @@ int main(int argc, char** argv) {
     }
   }
 
+  if (*node_certs_cmd) {
+    try {
+      mailactor::tls::write_node_certs(node_out, node_names);
+      std::cout << node_out << "/ca.pem\n";
+      for (const auto& n : node_names)
+        std::cout << node_out << "/" << n << ".pem\n" << node_out << "/" << n << ".key\n";
+      return 0;
+    } catch (const std::exception& e) {
+      std::cerr << "mailactor tls node-certs: " << e.what() << "\n";
+      return 1;
+    }
+  }
+
   if (*passwd_cmd) return print_password_hash(scheme);
 
   if (*serve_cmd) return serve(serve_opts);
@@ -175,11 +197,22 @@ int main(int argc, char** argv) {
                   << (l.mode == mailactor::actors::ListenerMode::mx ? "mx" : "submission") << tls
                   << ")\n";
       }
-      std::cout << "  auth backend " << c.auth.backend << "\n  spool " << c.spool_dir
-                << " (durability "
-                << (c.durability == mailactor::storage::Durability::fsync ? "fsync" : "none")
-                << ")\n  delivery " << (c.delivery ? "to Maildir " + c.maildir : std::string("off"))
-                << "\n";
+      std::cout << "  auth backend " << c.auth.backend << "\n";
+      if (!c.spool_remote.empty()) {
+        std::cout << "  spool: remote (edge), round-robin over";
+        for (auto& r : c.spool_remote)
+          std::cout << " " << r;
+        std::cout << "\n";
+      } else {
+        std::cout << "  spool " << c.spool_dir << " (durability "
+                  << (c.durability == mailactor::storage::Durability::fsync ? "fsync" : "none")
+                  << ")\n  delivery "
+                  << (c.delivery ? "to Maildir " + c.maildir : std::string("off")) << "\n";
+      }
+      if (c.node_tls())
+        std::cout << "  node link: mutual TLS, CA " << c.node_ca << ", cert " << c.node_cert
+                  << (c.node_listen.empty() ? "" : ", spoold publishes on " + c.node_listen)
+                  << "\n";
       return 0;
     } catch (const std::exception& e) {
       std::cerr << "mailactor: " << e.what() << "\n";

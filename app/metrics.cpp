@@ -17,9 +17,9 @@ using prometheus::MetricFamily;
 using prometheus::MetricType;
 
 // Counters that are levels, not running totals.
-const std::set<std::string> kGauges = {"sessions",      "writer_depth", "backlog",
-                                       "pressure_level", "receiving",   "largest_batch",
-                                       "up",             "nodes",       "nodes_up"};
+const std::set<std::string> kGauges = {"sessions",  "writer_depth",  "backlog", "pressure_level",
+                                       "receiving", "largest_batch", "up",      "nodes",
+                                       "nodes_up"};
 
 std::string sanitize(std::string s) {
   for (auto& c : s)

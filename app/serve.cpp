@@ -57,8 +57,8 @@ actors::SessionSettings session_settings(const Config& c, const ListenerConfig& 
   s.auth_tarpit = c.auth.tarpit;
   // A spool node answers within remote_timeout or the transaction gets 451.
   if (!c.spool_remote.empty())
-    s.spool_timeout = std::chrono::duration_cast<std::chrono::seconds>(c.remote_timeout +
-                                                                       std::chrono::milliseconds(999));
+    s.spool_timeout = std::chrono::duration_cast<std::chrono::seconds>(
+        c.remote_timeout + std::chrono::milliseconds(999));
   return s;
 }
 
@@ -179,7 +179,8 @@ int serve(const ServeOptions& options) {
     }
     // Ports and files are open: root is not needed any more.
     if (auto run_as = resolve_run_as(cfg.user, cfg.group)) {
-      drop_privileges(*run_as, edge ? std::vector<std::string>{} : files.owned_paths(cfg.spool_dir));
+      drop_privileges(*run_as,
+                      edge ? std::vector<std::string>{} : files.owned_paths(cfg.spool_dir));
       spdlog::info("running as user {} (uid {}, gid {})", run_as->user, run_as->uid, run_as->gid);
     }
   } catch (const std::exception& e) {

@@ -71,7 +71,8 @@ SpoolStack start_spool_stack(caf::actor_system& system, const Config& cfg, const
 
 void stop_spool_stack(caf::scoped_actor& self, const SpoolStack& s,
                       const actors::stats_actor& stats) {
-  if (s.deliverer) stop_actor(self, caf::actor_cast<caf::actor>(s.deliverer), std::chrono::seconds(30));
+  if (s.deliverer)
+    stop_actor(self, caf::actor_cast<caf::actor>(s.deliverer), std::chrono::seconds(30));
   // Commit what is still open (delivered marks), then report.
   self->send(s.writer, actors::flush_atom::value);
   dump_stats(self->system(), stats);

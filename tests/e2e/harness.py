@@ -59,18 +59,31 @@ durability = "{durability}"
 enabled = {delivery}
 maildir = "{maildir}"
 keep_content = {keep_content}
+{node_lines}
 """
 
-DEFAULTS = dict(tls_lines="", metrics_lines="", spool_lines="", max_sessions_per_ip=1000, max_connection_rate_per_ip=0, max_message_rate_per_ip=0, mode="mx", allow_plaintext_auth="false", sender_login_match="false", auth_backend="none",
+DEFAULTS = dict(tls_lines="", metrics_lines="", spool_lines="", node_lines="", max_sessions_per_ip=1000, max_connection_rate_per_ip=0, max_message_rate_per_ip=0, mode="mx", allow_plaintext_auth="false", sender_login_match="false", auth_backend="none",
                 tarpit_ms=0, max_auth_failures=3, auth_timeout=5, auth_options="", max_message_size=1048576, max_recipients=100, max_sessions=1000, max_errors=20,
                 command_timeout=300, data_timeout=180, shutdown_grace=10, bare_newline="normalize",
                 durability="fsync", log_level="info", delivery="true", keep_content="true")
 
 
+def free_port():
+    """A loopback port nobody listens on now (for configs that need one up front)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class Server:
     """One mailactor process. Use as a context manager; stop() checks a clean exit."""
 
-    def __init__(self, workdir=None, **settings):
+    # What the log says once the process serves: SMTP for `serve`, the published spooler for
+    # `spoold`; its group is the bound port.
+    READY = {"serve": r"listening on 127\.0\.0\.1:(\d+)", "spoold": r"spooler on 127\.0\.0\.1:(\d+)"}
+
+    def __init__(self, workdir=None, command="serve", **settings):
+        self.command = command
         self.own_dir = workdir is None
         self.dir = workdir or tempfile.mkdtemp(prefix="mailactor-e2e-")
         self.spool = os.path.join(self.dir, "spool")
@@ -100,16 +113,17 @@ class Server:
 
     def start(self, extra_args=()):
         self.log_lines = []
-        self.proc = subprocess.Popen([BIN, "serve", "--config", self.config, *extra_args],
+        self.proc = subprocess.Popen([BIN, self.command, "--config", self.config, *extra_args],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         threading.Thread(target=self._read_log, daemon=True).start()
+        ready = self.READY[self.command]
         try:
-            line = self.wait_log(r"listening on 127\.0\.0\.1:(\d+)", timeout=15)
+            line = self.wait_log(ready, timeout=15)
         except AssertionError:
             self.proc.kill()  # a test that fails here must not leave a server behind
             self.proc.wait(10)
             raise
-        self.port = int(re.search(r"listening on 127\.0\.0\.1:(\d+)", line).group(1))
+        self.port = int(re.search(ready, line).group(1))
         return self
 
     def _read_log(self):

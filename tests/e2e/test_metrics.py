@@ -12,15 +12,9 @@ import time
 import unittest
 import urllib.request
 
-from harness import BIN, Client, Server, main
+from harness import BIN, Client, Server, free_port, main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def with_metrics(port):

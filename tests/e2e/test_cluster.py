@@ -1,0 +1,250 @@
+"""Scale-out: SMTP edges (`serve` with [spool] remote) spooling into spool nodes (`spoold`) over
+CAF remote actors with mutual TLS. Two edges and two spool nodes under continuous load, one spool
+node killed with SIGKILL mid-run and restarted: every acknowledged message is stored exactly once
+across the spool nodes, affected transactions get 451 4.3.0, the edges recover by themselves.
+An edge whose certificate is not signed by the node CA gets nowhere."""
+
+import os
+import re
+import shutil
+import smtplib
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+import urllib.request
+
+from harness import BIN, Server, free_port, main
+
+MESSAGE = "From: a@example.org\r\nTo: u@example.test\r\nSubject: cluster\r\nX-Test-Id: {id}\r\n\r\nbody {id}\r\n"
+
+
+def node_certs(directory, *names):
+    subprocess.run([BIN, "tls", "node-certs", "--out", directory, *names], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def node_lines(certs, name, listen=None, node_id=None):
+    lines = ["[node]", 'ca = "%s/ca.pem"' % certs, 'cert = "%s/%s.pem"' % (certs, name),
+             'key = "%s/%s.key"' % (certs, name)]
+    if listen:
+        lines.append('listen = "%s"' % listen)
+    if node_id:
+        lines.append("id = %d" % node_id)
+    return "\n".join(lines)
+
+
+def spool_node(certs, name, node_id, port=0, **settings):
+    return Server(command="spoold", node_lines=node_lines(certs, name, "127.0.0.1:%d" % port, node_id),
+                  **settings)
+
+
+def edge(certs, name, nodes, timeout_ms=3000, **settings):
+    remote = ", ".join('"127.0.0.1:%d"' % n.port for n in nodes)
+    return Server(node_lines=node_lines(certs, name),
+                  spool_lines="remote = [%s]\nremote_timeout_ms = %d" % (remote, timeout_ms), **settings)
+
+
+def stored_ids(node):
+    """X-Test-Id of every committed message on a spool node (a list: duplicates show)."""
+    ids = []
+    for row in node.rows("state <> 'receiving'"):
+        m = re.search(rb"X-Test-Id: (\S+)", node.content(row["id"]))
+        ids.append(m.group(1).decode() if m else None)
+    return ids
+
+
+def send(port, test_id, timeout=20):
+    """One message on a fresh connection: ('ok', qid) or (code, text) of the refusal, or ('cut', ...)."""
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=timeout) as s:
+            s.ehlo("client.example")
+            code, text = s.mail("a@example.org")
+            if code != 250:
+                return (code, text.decode())
+            s.rcpt("u@example.test")
+            code, text = s.data(MESSAGE.format(id=test_id))
+            if code == 250:
+                return ("ok", text.decode().split()[-1])
+            return (code, text.decode())
+    except smtplib.SMTPResponseException as e:
+        return (e.smtp_code, e.smtp_error.decode())
+    except (OSError, smtplib.SMTPException) as e:
+        return ("cut", str(e))
+
+
+def open_to_data(port, test_id):
+    """A session holding a ticket, in DATA with part of the content sent."""
+    s = smtplib.SMTP("127.0.0.1", port, timeout=20)
+    s.ehlo("client.example")
+    s.mail("a@example.org")
+    s.rcpt("u@example.test")
+    s.putcmd("data")
+    assert s.getreply()[0] == 354
+    s.send(("Subject: held\r\nX-Test-Id: %s\r\n\r\npart one\r\n" % test_id).encode())
+    return s
+
+
+def finish(s):
+    s.send(b".\r\n")
+    code, text = s.getreply()
+    s.close()
+    return code, text.decode()
+
+
+class ClusterTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="mailactor-cluster-")
+        self.certs = os.path.join(self.dir, "certs")
+        node_certs(self.certs, "spool1", "spool2", "edge1", "edge2")
+        self.servers = []
+
+    def tearDown(self):
+        for s in self.servers:
+            if s.proc and s.proc.poll() is None:
+                s.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def started(self, server):
+        self.servers.append(server)
+        return server.start()
+
+    def test_two_edges_two_spool_nodes_survive_a_killed_spool_node(self):
+        a = self.started(spool_node(self.certs, "spool1", 1, delivery="false"))
+        b = self.started(spool_node(self.certs, "spool2", 2, delivery="false"))
+        b_port = b.port
+        e1 = self.started(edge(self.certs, "edge1", [a, b], metrics_lines="[metrics]\nlisten = \"127.0.0.1:%d\"" % free_port()))
+        e2 = self.started(edge(self.certs, "edge2", [a, b]))
+        for e in (e1, e2):
+            e.wait_log(r"spool node 127\.0\.0\.1:%d linked" % a.port)
+            e.wait_log(r"spool node 127\.0\.0\.1:%d linked" % b.port)
+
+        results, lock, stop = [], threading.Lock(), threading.Event()
+        counter = iter(range(1_000_000))
+
+        def client(k):
+            while not stop.is_set():
+                with lock:
+                    n = next(counter)
+                port = (e1 if (n + k) % 2 == 0 else e2).port
+                r = send(port, "m%d" % n)
+                with lock:
+                    results.append(("m%d" % n, r))
+
+        threads = [threading.Thread(target=client, args=(k,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        try:
+            time.sleep(1.5)
+            # Two transactions on one edge in DATA: round-robin puts them on different nodes.
+            held = [open_to_data(e1.port, "held0"), open_to_data(e1.port, "held1")]
+            b.kill()
+            t_kill = time.time()
+            held_replies = [finish(s) for s in held]
+            held_seconds = time.time() - t_kill
+            time.sleep(2)
+            stored_on_b_before = len(stored_ids(b))
+            b.write_config()  # same port: the edges reconnect to it
+            b.edit_config('listen = "127.0.0.1:0"\nid', 'listen = "127.0.0.1:%d"\nid' % b_port)
+            b.start()
+            for e in (e1, e2):
+                e.wait_log(r"spool node 127\.0\.0\.1:%d takes transactions again" % b_port, timeout=20)
+            time.sleep(1.5)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(60)
+
+        # The held pair: the one on the killed node got 451 4.3.0 at once, the other 250.
+        codes = sorted(code for code, _ in held_replies)
+        self.assertEqual(codes, [250, 451], held_replies)
+        self.assertIn("4.3.0", [t for c, t in held_replies if c == 451][0])
+        self.assertLess(held_seconds, 2.0, "451 came only with the request timeout")
+
+        acked = [tid for tid, r in results if r[0] == "ok"]
+        acked += ["held%d" % i for i, (code, _) in enumerate(held_replies) if code == 250]
+        refused = [(tid, r) for tid, r in results if r[0] != "ok"]
+        self.assertGreater(len(acked), 100, results[-5:])
+        for tid, r in refused:  # the only acceptable refusal: the spool node was lost
+            self.assertEqual(r[0], 451, (tid, r))
+            self.assertIn("4.3.0", r[1], (tid, r))
+
+        stored_a, stored_b = stored_ids(a), stored_ids(b)
+        everything = stored_a + stored_b
+        print("\n%d acknowledged, %d refused (451 4.3.0), stored: node 1 %d, node 2 %d (%d of them "
+              "after its restart), committed without 250: %d" % (
+                  len(acked), len(refused), len(stored_a), len(stored_b),
+                  len(stored_b) - stored_on_b_before, len(set(everything) - set(acked))))
+        for tid in acked:
+            self.assertEqual(everything.count(tid), 1, "%s stored %d times" % (tid, everything.count(tid)))
+        self.assertEqual(len(everything), len(set(everything)), "a message stored twice")
+        # Committed but not acknowledged (the node died between commit and reply) is allowed;
+        # a refused message must not be stored.
+        for tid, r in refused:
+            if r[0] == 451 and "4.3.0" in r[1]:
+                continue
+            self.assertNotIn(tid, everything)
+        self.assertGreater(len(stored_b), stored_on_b_before, "no message reached the restarted node")
+        self.assertEqual(b.rows("state = 'receiving'"), [])
+
+        # One scrape of the edge shows the path: link state and the nodes' commit latency.
+        metrics = urllib.request.urlopen("http://%s/metrics" % e1.settings["metrics_lines"].split('"')[1],
+                                         timeout=10).read().decode()
+        self.assertIn('mailactor_remote_spool_up{node="127.0.0.1:%d"} 1' % a.port, metrics)
+        self.assertIn('mailactor_remote_spool_up{node="127.0.0.1:%d"} 1' % b_port, metrics)
+        self.assertRegex(metrics, r'mailactor_remote_spool_link_losses_total\{node="127\.0\.0\.1:%d"\} 1' % b_port)
+        self.assertRegex(metrics, r'mailactor_remote_spool_commit_latency_seconds_count\{node="127\.0\.0\.1:%d"\} [1-9]' % a.port)
+
+        for s in (e1, e2, a, b):
+            self.assertEqual(s.stop(), 0, s.log())
+
+    def test_edge_with_a_certificate_from_another_ca_is_refused(self):
+        node = self.started(spool_node(self.certs, "spool1", 1))
+        rogue_certs = os.path.join(self.dir, "rogue")
+        node_certs(rogue_certs, "edge1")
+        rogue = self.started(edge(rogue_certs, "edge1", [node]))
+        rogue.wait_log(r"spool node 127\.0\.0\.1:%d unreachable" % node.port)
+        self.assertEqual(send(rogue.port, "rogue")[:1], (451,))
+        code, text = send(rogue.port, "rogue2")
+        self.assertEqual((code, text[:5]), (451, "4.3.0"))
+        self.assertEqual(node.stored_count(), 0)
+        # Nor does a TLS client without any certificate get past the handshake.
+        out = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % node.port,
+                              "-CAfile", os.path.join(self.certs, "ca.pem")],
+                             input="", capture_output=True, text=True, timeout=20)
+        self.assertRegex(out.stdout + out.stderr, r"alert|errno|error", out.stdout + out.stderr)
+        # The right certificate works against the same node.
+        good = self.started(edge(self.certs, "edge1", [node]))
+        good.wait_log(r"spool node 127\.0\.0\.1:%d linked" % node.port)
+        self.assertEqual(send(good.port, "good")[0], "ok")
+        self.assertEqual(stored_ids(node), ["good"])
+        for s in (good, rogue, node):
+            self.assertEqual(s.stop(), 0, s.log())
+
+    def test_edge_without_a_reachable_spool_node_says_451_and_recovers(self):
+        port = free_port()
+        e = self.started(edge(self.certs, "edge1", [type("N", (), {"port": port})()]))
+        self.assertEqual(send(e.port, "early")[:2], (451, "4.3.0 Queue temporarily unavailable, try again later"))
+        node = self.started(spool_node(self.certs, "spool1", 1, port=port))
+        e.wait_log(r"spool node 127\.0\.0\.1:%d linked" % port, timeout=20)
+        self.assertEqual(send(e.port, "late")[0], "ok")
+        self.assertEqual(stored_ids(node), ["late"])
+        node.wait_delivered(1)
+        for s in (e, node):
+            self.assertEqual(s.stop(), 0, s.log())
+
+    def test_spoold_refuses_a_config_without_what_a_spool_node_needs(self):
+        s = Server(command="spoold")
+        out = subprocess.run([BIN, "spoold", "--config", s.config], capture_output=True, text=True, timeout=20)
+        self.assertEqual(out.returncode, 2)
+        self.assertIn("node.listen", out.stderr)
+        s.write_config(node_lines='[node]\nlisten = "127.0.0.1:0"\nca = "x"\ncert = "y"\nkey = "z"')
+        out = subprocess.run([BIN, "spoold", "--config", s.config], capture_output=True, text=True, timeout=20)
+        self.assertEqual(out.returncode, 2)
+        self.assertIn("node.id", out.stderr)
+
+
+if __name__ == "__main__":
+    main()
