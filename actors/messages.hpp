@@ -146,8 +146,9 @@ using queue_writer_actor = caf::typed_actor<
     caf::replies_to<append_atom, std::string, std::string>::with<spool_reply>,
     caf::replies_to<commit_atom, storage::MessageMeta, std::string>::with<spool_reply>,
     caf::reacts_to<abort_atom, std::string>, caf::reacts_to<delivered_atom, std::string>,
-    caf::reacts_to<flush_atom>, caf::reacts_to<attach_atom, deliverer_actor>,
-    caf::reacts_to<attach_atom, depth_listener_actor>, caf::replies_to<probe_atom>::with<uint64_t>,
+    caf::reacts_to<flush_atom>, caf::reacts_to<scan_atom>,
+    caf::reacts_to<attach_atom, deliverer_actor>, caf::reacts_to<attach_atom, depth_listener_actor>,
+    caf::replies_to<probe_atom>::with<uint64_t>,
     caf::replies_to<get_stats_atom>::with<actor_stats>>;
 
 // One credential check. The secret is never logged.

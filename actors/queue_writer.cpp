@@ -5,8 +5,11 @@
 #include <spdlog/spdlog.h>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <deque>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace mailactor::actors {
@@ -39,6 +42,11 @@ struct WriterState {
   depth_listener_actor spooler;
   std::vector<PendingCommit> pending;
   std::unordered_set<std::string> failed;  // partial content lost in a rolled-back batch
+  // Messages with content but no commit yet, by when content last came. A sender that vanished
+  // without an abort (an edge node killed mid-DATA) leaves one behind; the sweep drops it.
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> receiving;
+  std::deque<std::pair<std::string, std::chrono::steady_clock::time_point>> abandoned;
+  uint64_t abandoned_total = 0;
   uint64_t batch_bytes = 0;
   bool flush_scheduled = false;
   // stats
@@ -146,11 +154,47 @@ spool_reply operation_failed(Self self, const storage::SqliteError& e, const std
   return r;
 }
 
+std::chrono::milliseconds sweep_interval(const SpoolSettings& s) {
+  return std::clamp<std::chrono::milliseconds>(s.abandon_after / 4, std::chrono::milliseconds(100),
+                                               std::chrono::minutes(1));
+}
+
+// Drops messages whose content stopped coming abandon_after ago; a commit that still arrives
+// for one gets 451 (its content is gone). Their ids are forgotten after another abandon_after.
+void sweep_abandoned(Self self) {
+  auto& st = self->state;
+  const auto now = std::chrono::steady_clock::now();
+  while (!st.abandoned.empty() && now - st.abandoned.front().second > st.settings.abandon_after) {
+    st.failed.erase(st.abandoned.front().first);
+    st.abandoned.pop_front();
+  }
+  for (auto it = st.receiving.begin(); it != st.receiving.end();) {
+    if (now - it->second < st.settings.abandon_after) {
+      ++it;
+      continue;
+    }
+    spdlog::warn(
+        "queue: dropping {}: no content for {} s and no commit (its sender went away)", it->first,
+        std::chrono::duration_cast<std::chrono::seconds>(st.settings.abandon_after).count());
+    try {
+      st.store->abort(it->first, true);
+      st.failed.insert(it->first);
+      st.abandoned.emplace_back(it->first, now);
+      ++st.abandoned_total;
+    } catch (const storage::SqliteError& e) {
+      operation_failed(self, e, "abort");
+    }
+    it = st.receiving.erase(it);
+  }
+  maybe_commit(self);
+}
+
 queue_writer_actor::behavior_type writer_behavior(Self self,
                                                   std::shared_ptr<storage::QueueStore> store,
                                                   SpoolSettings settings) {
   self->state.store = std::move(store);
   self->state.settings = settings;
+  self->delayed_send(self, sweep_interval(settings), scan_atom::value);
   return {
       [=](append_atom, const std::string& id, const std::string& bytes) -> spool_reply {
         HandlerClock clock{self->state.meter};
@@ -161,6 +205,7 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
         } else {
           try {
             st.store->append(id, bytes, unix_now());
+            st.receiving[id] = std::chrono::steady_clock::now();
             ++st.appends;
             st.batch_bytes += bytes.size();
           } catch (const storage::SqliteError& e) {
@@ -174,6 +219,7 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
           const std::string& tail) -> caf::result<spool_reply> {
         HandlerClock clock{self->state.meter};
         auto& st = self->state;
+        st.receiving.erase(meta.id);
         if (st.failed.erase(meta.id) > 0) {
           try {
             st.store->abort(meta.id, true);
@@ -202,6 +248,7 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
         HandlerClock clock{self->state.meter};
         auto& st = self->state;
         bool lost = st.failed.erase(id) > 0;
+        st.receiving.erase(id);
         try {
           st.store->abort(id, lost);
           ++st.aborts;
@@ -232,6 +279,11 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
         self->state.flush_scheduled = false;
         commit_batch(self);
       },
+      [=](scan_atom) {
+        HandlerClock clock{self->state.meter};
+        sweep_abandoned(self);
+        self->delayed_send(self, sweep_interval(self->state.settings), scan_atom::value);
+      },
       [=](attach_atom, deliverer_actor d) { self->state.deliverer = std::move(d); },
       [=](attach_atom, depth_listener_actor spooler) { self->state.spooler = std::move(spooler); },
       [=](get_stats_atom) {
@@ -256,6 +308,7 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
                       {"batch_size_65_256", st.batch_hist[4]},
                       {"batch_size_gt_256", st.batch_hist[5]},
                       {"receiving", st.store->receiving()},
+                      {"abandoned", st.abandoned_total},
                       {"last_commit_latency_us", st.last_latency_us}};
         s.handled = st.meter.handled;
         s.busy_us = st.meter.busy_us;

@@ -82,6 +82,8 @@ struct SpoolSettings {
   size_t max_message_rate_per_ip = 0;         // messages a minute from one address; 0: no limit
   std::map<std::string, size_t> message_rate_per_listener;  // overrides the above by listener
   std::chrono::milliseconds slow_commit{0};                 // test knob: an artificially slow disk
+  // Content without a commit for this long is dropped (its sender is gone without an abort).
+  std::chrono::milliseconds abandon_after{std::chrono::hours(1)};
   // Commit latency (oldest waiting commit to durable) at which the pressure level rises.
   std::chrono::milliseconds slow_latency{250};
   std::chrono::milliseconds shed_latency{1000};

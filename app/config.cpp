@@ -337,6 +337,7 @@ Config load_config(const std::string& path) {
         r.fail(t->get("remote"), "remote", err.what());
       }
     }
+    r.seconds("abandon_after", c.abandon_after, 1, 7 * 24 * 3600);
     int64_t remote_timeout = c.remote_timeout.count();
     r.integer("remote_timeout_ms", remote_timeout, 100, 600000);
     c.remote_timeout = std::chrono::milliseconds(remote_timeout);

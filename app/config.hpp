@@ -99,6 +99,7 @@ struct Config {
   // instead of the local queue; HOST:PORT each.
   std::vector<std::string> spool_remote;
   std::chrono::milliseconds remote_timeout{10000};  // per request to a spool node
+  std::chrono::seconds abandon_after{3600};         // content without commit this long: dropped
 
   // [node]: the link between edges and spool nodes (CAF remote actors over mutual TLS).
   std::string node_listen;  // spoold: publish the spooler here (HOST:PORT)

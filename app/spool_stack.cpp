@@ -45,6 +45,7 @@ actors::SpoolSettings spool_settings_of(const Config& c) {
   s.slow_latency = c.slow_latency;
   s.shed_latency = c.shed_latency;
   s.refuse_latency = c.refuse_latency;
+  s.abandon_after = c.abandon_after;
   return s;
 }
 

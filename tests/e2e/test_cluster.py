@@ -235,6 +235,25 @@ class ClusterTest(unittest.TestCase):
         for s in (e, node):
             self.assertEqual(s.stop(), 0, s.log())
 
+    def test_spool_node_drops_what_a_killed_edge_left_half_sent(self):
+        node = self.started(spool_node(self.certs, "spool1", 1, spool_lines="abandon_after = 1"))
+        e = self.started(edge(self.certs, "edge1", [node]))
+        e.wait_log(r"spool node 127\.0\.0\.1:%d linked" % node.port)
+        s = open_to_data(e.port, "half")
+        s.send(b"x" * 300_000)  # several chunks: content reaches the spool node before the dot
+        deadline = time.time() + 10
+        while not node.rows("state = 'receiving'") and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(len(node.rows("state = 'receiving'")), 1)
+        e.kill()  # no abort will ever come
+        s.close()
+        node.wait_log(r"dropping \S+: no content for 1 s and no commit", timeout=10)
+        deadline = time.time() + 5  # the drop is committed with the writer's next batch
+        while node.rows() and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(node.rows(), [])
+        self.assertEqual(node.stop(), 0, node.log())
+
     def test_spoold_refuses_a_config_without_what_a_spool_node_needs(self):
         s = Server(command="spoold")
         out = subprocess.run([BIN, "spoold", "--config", s.config], capture_output=True, text=True, timeout=20)
