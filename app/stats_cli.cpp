@@ -155,6 +155,29 @@ void print_latency(const View& v) {
   }
 }
 
+// An edge: the spool nodes it streams to, as it sees them.
+void print_spool_nodes(const View& v) {
+  bool header = false;
+  for (const auto& [k, up] : v.now) {
+    if (k.rfind("mailactor_remote_spool_up{", 0) != 0) continue;
+    if (!header) {
+      std::printf("\nSpool nodes%-16s %6s %10s %12s %9s %11s\n", "", "link", "tickets/s",
+                  "writer depth", "pressure", "link losses");
+      header = true;
+    }
+    std::string node = label_value(k, "node");
+    auto of = [&](const char* family) { return std::string(family) + "{node=\"" + node + "\"}"; };
+    std::printf("  %-25s %6s %10.1f %12.0f %9.0f %11.0f\n", node.c_str(), up > 0 ? "up" : "DOWN",
+                v.rate(of("mailactor_remote_spool_tickets_total")),
+                v.get(of("mailactor_remote_spool_writer_depth")),
+                v.get(of("mailactor_remote_spool_pressure_level")),
+                v.get(of("mailactor_remote_spool_link_losses_total")));
+  }
+  if (header)
+    std::printf("  %-25s %12.0f\n", "MAIL with no node (451)",
+                v.get("mailactor_remote_spool_unavailable_total"));
+}
+
 void print_view(const View& v, const std::string& url) {
   std::time_t t = std::time(nullptr);
   char when[32];
@@ -169,13 +192,14 @@ void print_view(const View& v, const std::string& url) {
   std::printf("\nSMTP\n");
   line("connections", "mailactor_broker_accepted_total");
   std::printf("  %-22s %12.0f\n", "active sessions", v.get("mailactor_broker_sessions"));
-  line("messages queued", "mailactor_queue_writer_commits_total");
+  line("messages queued", "mailactor_sessions_messages_queued_total");
   line("delivered", "mailactor_deliverer_delivered_total");
   std::printf("  %-22s %12.0f\n", "delivery backlog", v.get("mailactor_deliverer_backlog"));
   line("shed (451 4.3.2)", "mailactor_spooler_shed_total");
   for (const auto& [k, value] : v.now)
     if (k.rfind("mailactor_smtp_rejections_total{", 0) == 0)
       line(("rejected " + label_value(k, "code")).c_str(), k);
+  print_spool_nodes(v);
   std::printf("\nQueue writer\n");
   double batches = v.get("mailactor_queue_writer_batches_total");
   double commits = v.get("mailactor_queue_writer_commits_total");

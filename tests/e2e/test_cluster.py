@@ -254,6 +254,14 @@ class ClusterTest(unittest.TestCase):
         self.assertEqual(node.rows(), [])
         self.assertEqual(node.stop(), 0, node.log())
 
+    def test_shipped_cluster_examples_are_valid(self):
+        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../..")
+        for name in ("spool1.toml", "edge1.toml"):
+            out = subprocess.run([BIN, "check-config", "--config", os.path.join(root, "conf/cluster", name)],
+                                 capture_output=True, text=True, timeout=20)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.assertIn("node link: mutual TLS", out.stdout)
+
     def test_spoold_refuses_a_config_without_what_a_spool_node_needs(self):
         s = Server(command="spoold")
         out = subprocess.run([BIN, "spoold", "--config", s.config], capture_output=True, text=True, timeout=20)
