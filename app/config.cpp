@@ -197,6 +197,8 @@ Config load_config(const std::string& path) {
     r.string("hostname", c.hostname);
     r.strings("local_domains", c.local_domains);
     r.integer("threads", c.threads, 0, 256);
+    r.choice<WorkerWait>("worker_wait", c.worker_wait,
+                         {{"block", WorkerWait::block}, {"poll", WorkerWait::poll}});
     r.choice<std::string>("log_level", c.log_level,
                           {{"trace", "trace"},
                            {"debug", "debug"},

@@ -66,6 +66,12 @@ struct AuthConfig {
   }
 };
 
+// How idle scheduler threads wait for work.
+enum class WorkerWait {
+  block,  // on a condition variable, woken per job: lowest latency, no idle polling
+  poll,   // CAF's default: 25 ms of 50 us sleeps first
+};
+
 struct Config {
   std::string source = "(defaults)";  // the file it came from
 
@@ -73,6 +79,7 @@ struct Config {
   std::string hostname;  // default: the machine's host name
   std::vector<std::string> local_domains = {"localhost"};
   size_t threads = 0;  // scheduler threads; 0: one per core
+  WorkerWait worker_wait = WorkerWait::block;
   std::string log_level = "info";
   std::string log_file;  // empty: stderr
   std::string user;      // after binding and opening the spool as root, run as this user
