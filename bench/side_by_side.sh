@@ -65,5 +65,5 @@ EOF
   CUSTOM_NAME="mailactor-$d" CUSTOM_FSYNC="$fsync" \
   CUSTOM_CMD="$BIN serve --config $cfg --listen 127.0.0.1:{port} --spool {dir}/spool" \
   CUSTOM_STORED="sqlite3 {dir}/spool/queue.db 'select count(*) from messages'" \
-    "$ANCHORS" | tee "$ROOT/bench/results/side_by_side-$d.md"
+    "$ANCHORS" | grep -v -e "^Get:" -e "^Fetched " | tee "$ROOT/bench/results/side_by_side-$d.md"
 done
