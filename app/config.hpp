@@ -78,7 +78,7 @@ struct Config {
   // [server]
   std::string hostname;  // default: the machine's host name
   std::vector<std::string> local_domains = {"localhost"};
-  size_t threads = 0;  // scheduler threads; 0: one per core
+  size_t threads = 0;  // scheduler threads; 0: one per core but one
   WorkerWait worker_wait = WorkerWait::block;
   std::string log_level = "info";
   std::string log_file;  // empty: stderr

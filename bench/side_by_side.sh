@@ -8,7 +8,7 @@
 #   CELLS=W2 REPS=1 sudo bench/side_by_side.sh
 #
 # Knobs: CELLS (W1,W2,W3,W4), REPS (1), SERVERS (peers beside mailactor: smtp-sink,postfix),
-# DURABILITY (fsync,none), THREADS (scheduler threads; 0 = one per core), ANCHORS (path of
+# DURABILITY (fsync,none), THREADS (scheduler threads; 0 = one per core but one), ANCHORS (path of
 # anchors.sh). The table is printed and kept in
 # bench/results/side_by_side-<durability>.md.
 set -euo pipefail
