@@ -96,6 +96,15 @@ class TableReader {
     }
   }
 
+  // `value` (read from `key`) must be HOST:PORT.
+  void check_host_port(const std::string& key, const std::string& value) const {
+    try {
+      split_host_port(value);
+    } catch (const ConfigError& err) {
+      fail(t_.get(key), key, err.what());
+    }
+  }
+
   // Every key of the table must have been read.
   void finish() const {
     for (auto& [k, v] : t_) {
@@ -267,11 +276,7 @@ Config load_config(const std::string& path) {
         r.fail(e.as_table()->get("tls"), "tls", "needs tls_cert and tls_key");
       if (l.require_tls && l.tls != actors::TlsMode::starttls)
         r.fail(e.as_table()->get("require_tls"), "require_tls", "needs tls = \"starttls\"");
-      try {
-        split_host_port(l.listen);
-      } catch (const ConfigError& err) {
-        r.fail(e.as_table()->get("listen"), "listen", err.what());
-      }
+      r.check_host_port("listen", l.listen);
       if (!names.insert(l.name).second) r.fail(&e, "name", "\"" + l.name + "\" used twice");
       c.listeners.push_back(l);
     }
@@ -332,13 +337,8 @@ Config load_config(const std::string& path) {
     c.shed_latency = std::chrono::milliseconds(shed);
     c.refuse_latency = std::chrono::milliseconds(refuse);
     r.strings("remote", c.spool_remote);
-    for (const auto& hp : c.spool_remote) {
-      try {
-        split_host_port(hp);
-      } catch (const ConfigError& err) {
-        r.fail(t->get("remote"), "remote", err.what());
-      }
-    }
+    for (const auto& hp : c.spool_remote)
+      r.check_host_port("remote", hp);
     r.seconds("abandon_after", c.abandon_after, 1, 7 * 24 * 3600);
     int64_t remote_timeout = c.remote_timeout.count();
     r.integer("remote_timeout_ms", remote_timeout, 100, 600000);
@@ -355,13 +355,7 @@ Config load_config(const std::string& path) {
     r.string("cert", c.node_cert);
     r.string("key", c.node_key);
     r.finish();
-    if (!c.node_listen.empty()) {
-      try {
-        split_host_port(c.node_listen);
-      } catch (const ConfigError& err) {
-        r.fail(t->get("listen"), "listen", err.what());
-      }
-    }
+    if (!c.node_listen.empty()) r.check_host_port("listen", c.node_listen);
     // Mutual TLS is all or nothing: a half-configured link must not fall back to plaintext.
     if (c.node_ca.empty() || c.node_cert.empty() || c.node_key.empty())
       r.fail(t, "ca", "ca, cert and key are all needed (the node link is mutual TLS)");
@@ -373,13 +367,7 @@ Config load_config(const std::string& path) {
     TableReader r(*t, path, "metrics.");
     r.string("listen", c.metrics_listen);
     r.finish();
-    if (!c.metrics_listen.empty()) {
-      try {
-        split_host_port(c.metrics_listen);
-      } catch (const ConfigError& err) {
-        r.fail(t->get("listen"), "listen", err.what());
-      }
-    }
+    if (!c.metrics_listen.empty()) r.check_host_port("listen", c.metrics_listen);
   }
 
   if (auto* t = subtable(top, "delivery", path)) {

@@ -1,5 +1,7 @@
 #include "app/privileges.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <grp.h>
 #include <pwd.h>
 #include <unistd.h>
@@ -51,6 +53,14 @@ void drop_privileges(const RunAs& to, const std::vector<std::string>& paths) {
   if (::setuid(to.uid) != 0) throw sys_error("setuid " + to.user);
   if (to.uid != 0 && (::setuid(0) == 0 || ::seteuid(0) == 0))
     throw std::runtime_error("root could be regained after switching to " + to.user);
+}
+
+void run_as_configured_user(const std::string& user, const std::string& group,
+                            const std::vector<std::string>& paths) {
+  if (auto run_as = resolve_run_as(user, group)) {
+    drop_privileges(*run_as, paths);
+    spdlog::info("running as user {} (uid {}, gid {})", run_as->user, run_as->uid, run_as->gid);
+  }
 }
 
 }  // namespace mailactor::app

@@ -26,4 +26,8 @@ std::optional<RunAs> resolve_run_as(const std::string& user, const std::string& 
 // Verifies root cannot be regained. Throws std::runtime_error.
 void drop_privileges(const RunAs& to, const std::vector<std::string>& paths);
 
+// Both steps for [server] user/group (nothing when user is empty), logging the outcome.
+void run_as_configured_user(const std::string& user, const std::string& group,
+                            const std::vector<std::string>& paths);
+
 }  // namespace mailactor::app

@@ -178,11 +178,8 @@ int serve(const ServeOptions& options) {
       broker_settings->listeners.push_back(std::move(ls));
     }
     // Ports and files are open: root is not needed any more.
-    if (auto run_as = resolve_run_as(cfg.user, cfg.group)) {
-      drop_privileges(*run_as,
-                      edge ? std::vector<std::string>{} : files.owned_paths(cfg.spool_dir));
-      spdlog::info("running as user {} (uid {}, gid {})", run_as->user, run_as->uid, run_as->gid);
-    }
+    run_as_configured_user(cfg.user, cfg.group,
+                           edge ? std::vector<std::string>{} : files.owned_paths(cfg.spool_dir));
   } catch (const std::exception& e) {
     spdlog::error("cannot start: {}", e.what());
     return 1;

@@ -48,10 +48,7 @@ int spoold(const std::string& config) {
   SpoolFiles files;
   try {
     files = open_spool_files(cfg);
-    if (auto run_as = resolve_run_as(cfg.user, cfg.group)) {
-      drop_privileges(*run_as, files.owned_paths(cfg.spool_dir));
-      spdlog::info("running as user {} (uid {}, gid {})", run_as->user, run_as->uid, run_as->gid);
-    }
+    run_as_configured_user(cfg.user, cfg.group, files.owned_paths(cfg.spool_dir));
   } catch (const std::exception& e) {
     spdlog::error("cannot start: {}", e.what());
     return 1;

@@ -1,19 +1,13 @@
 // [limits] and a listener's own [listener.limits].
 #include <gtest/gtest.h>
 
-#include <fstream>
-
-#include "../storage/temp_dir.hpp"
-#include "app/config.hpp"
+#include "config_text.hpp"
 
 namespace mailactor::app {
 namespace {
 
 Config load(const std::string& text) {
-  testing::TempDir dir;
-  std::string path = dir / "mailactor.toml";
-  std::ofstream(path) << text;
-  return load_config(path);
+  return load_config_text(text);
 }
 
 TEST(ConfigLimits, ListenerLimitsStartFromTheGlobalOnes) {
