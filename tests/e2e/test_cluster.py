@@ -118,7 +118,9 @@ class ClusterTest(unittest.TestCase):
         b_port = b.port
         e1 = self.started(edge(self.certs, "edge1", [a, b], metrics_lines="[metrics]\nlisten = \"127.0.0.1:%d\"" % free_port()))
         e2 = self.started(edge(self.certs, "edge2", [a, b]))
-        for e in (e1, e2):
+        # An edge without load for two held transactions: round-robin puts one on each node.
+        e3 = self.started(edge(self.certs, "edge2", [a, b]))
+        for e in (e1, e2, e3):
             e.wait_log(r"spool node 127\.0\.0\.1:%d linked" % a.port)
             e.wait_log(r"spool node 127\.0\.0\.1:%d linked" % b.port)
 
@@ -139,8 +141,7 @@ class ClusterTest(unittest.TestCase):
             t.start()
         try:
             time.sleep(1.5)
-            # Two transactions on one edge in DATA: round-robin puts them on different nodes.
-            held = [open_to_data(e1.port, "held0"), open_to_data(e1.port, "held1")]
+            held = [open_to_data(e3.port, "held0"), open_to_data(e3.port, "held1")]
             b.kill()
             t_kill = time.time()
             held_replies = [finish(s) for s in held]
@@ -198,7 +199,7 @@ class ClusterTest(unittest.TestCase):
         self.assertRegex(metrics, r'mailactor_remote_spool_link_losses_total\{node="127\.0\.0\.1:%d"\} 1' % b_port)
         self.assertRegex(metrics, r'mailactor_remote_spool_commit_latency_seconds_count\{node="127\.0\.0\.1:%d"\} [1-9]' % a.port)
 
-        for s in (e1, e2, a, b):
+        for s in (e1, e2, e3, a, b):
             self.assertEqual(s.stop(), 0, s.log())
 
     def test_edge_with_a_certificate_from_another_ca_is_refused(self):
