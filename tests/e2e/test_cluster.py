@@ -4,6 +4,7 @@ node killed with SIGKILL mid-run and restarted: every acknowledged message is st
 across the spool nodes, affected transactions get 451 4.3.0, the edges recover by themselves.
 An edge whose certificate is not signed by the node CA gets nowhere."""
 
+import json
 import os
 import re
 import shutil
@@ -198,6 +199,14 @@ class ClusterTest(unittest.TestCase):
         self.assertIn('mailactor_remote_spool_up{node="127.0.0.1:%d"} 1' % b_port, metrics)
         self.assertRegex(metrics, r'mailactor_remote_spool_link_losses_total\{node="127\.0\.0\.1:%d"\} 1' % b_port)
         self.assertRegex(metrics, r'mailactor_remote_spool_commit_latency_seconds_count\{node="127\.0\.0\.1:%d"\} [1-9]' % a.port)
+        # The dashboard's spool-node panels plot series an edge really has.
+        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../..")
+        with open(os.path.join(root, "conf/grafana/mailactor-dashboard.json")) as f:
+            dashboard = json.load(f)
+        for panel in dashboard["panels"]:
+            for target in panel["targets"]:
+                for name in re.findall(r"mailactor_remote_spool_[a-z0-9_]+", target["expr"]):
+                    self.assertRegex(metrics, r"(?m)^%s[{ ]" % name, panel["title"])
 
         for s in (e1, e2, e3, a, b):
             self.assertEqual(s.stop(), 0, s.log())
