@@ -14,6 +14,8 @@ namespace mailactor::actors {
 namespace {
 
 using reconnect_atom = caf::atom_constant<caf::atom("reconnect")>;
+using watch_atom = caf::atom_constant<caf::atom("rwatch")>;  // ask the nodes how loaded they are
+constexpr auto kWatchInterval = std::chrono::milliseconds(500);
 using Clock = std::chrono::steady_clock;
 
 struct Node {
@@ -45,12 +47,17 @@ struct RemoteSpoolState {
   uint64_t tickets = 0;
   uint64_t unavailable = 0;  // MAIL answered 451 4.3.0: no node could take it
   uint64_t mailbox_high_water = 0;
+  // The edge's own pressure level: the least loaded linked node's. Told to the broker, so an
+  // edge whose every node refuses stops taking connections instead of answering MAIL with 451.
+  pressure level = pressure::normal;
+  std::vector<caf::actor> listeners;
   HandlerMeter meter;
 };
 
 using Self = caf::stateful_actor<RemoteSpoolState>*;
 
 void connect(Self self, size_t i);
+void update_level(Self self);
 
 void retry_later(Self self, size_t i) {
   auto& n = self->state.nodes[i];
@@ -104,9 +111,11 @@ void link_lost(Self self, const caf::actor_addr& who) {
       spdlog::warn("spool node {}: link lost; its open transactions get 451", n.name);
     n.spooler = nullptr;
     n.writer = nullptr;
+    n.remote.clear();
     ++n.link_losses;
     retry_later(self, i);
   }
+  update_level(self);
 }
 
 spool_ticket unavailable_ticket() {
@@ -168,6 +177,51 @@ void begin_on_next(Self self, caf::typed_response_promise<spool_ticket> rp, std:
           });
 }
 
+void update_level(Self self) {
+  auto& st = self->state;
+  bool any = false;
+  auto best = pressure::refuse;
+  for (const auto& n : st.nodes) {
+    if (!n.spooler) continue;
+    any = true;
+    auto it = n.remote.find("pressure_level");
+    auto level = it == n.remote.end() ? pressure::normal
+                                      : static_cast<pressure>(std::min<uint64_t>(it->second, 3));
+    best = std::min(best, level);
+  }
+  // No node linked: MAIL says 451 4.3.0 anyway; connections are still taken (and logged).
+  if (!any) best = pressure::normal;
+  if (best == st.level) return;
+  st.level = best;
+  if (best == pressure::normal)
+    spdlog::info("spool nodes: pressure back to normal");
+  else
+    spdlog::warn("spool nodes: the least loaded one is at pressure {}", to_string(best));
+  for (auto& l : st.listeners)
+    caf::anon_send(l, pressure_atom::value, static_cast<uint8_t>(best));
+}
+
+// Every kWatchInterval: each linked node's spooler figures (its pressure level among them).
+void watch_nodes(Self self) {
+  auto& st = self->state;
+  auto pending = std::make_shared<size_t>(1);
+  auto done = [=] {
+    if (--*pending == 0) update_level(self);
+  };
+  for (size_t i = 0; i < st.nodes.size(); ++i) {
+    if (!st.nodes[i].spooler) continue;
+    ++*pending;
+    self->request(st.nodes[i].spooler, kWatchInterval * 2, get_stats_atom::value)
+        .then(
+            [=](const actor_stats& s) {
+              self->state.nodes[i].remote = s.counters;
+              done();
+            },
+            [=](caf::error&) { done(); });
+  }
+  done();
+}
+
 actor_stats figures(Self self) {
   auto& st = self->state;
   actor_stats r;
@@ -194,6 +248,7 @@ actor_stats figures(Self self) {
         r.histograms.push_back(h);
   }
   r.counters["nodes"] = st.nodes.size();
+  r.counters["pressure_level"] = static_cast<uint64_t>(st.level);
   r.counters["nodes_up"] = up;
   r.counters["tickets"] = st.tickets;
   r.counters["unavailable"] = st.unavailable;
@@ -252,6 +307,7 @@ caf::behavior remote_spool(Self self, RemoteSpoolSettings settings) {
   self->set_down_handler([=](caf::down_msg& dm) { link_lost(self, dm.source); });
   for (size_t i = 0; i < st.nodes.size(); ++i)
     connect(self, i);
+  self->delayed_send(self, kWatchInterval, watch_atom::value);
   return {
       [=](begin_atom, std::string& client, std::string& listener) {
         HandlerClock clock{self->state.meter};
@@ -262,10 +318,13 @@ caf::behavior remote_spool(Self self, RemoteSpoolSettings settings) {
         return rp;
       },
       [=](reconnect_atom, uint64_t i) { connect(self, static_cast<size_t>(i)); },
-      // Pressure is the spool nodes' business: they shed at MAIL, and a shedding node is
-      // skipped. The broker is told "normal" once so it reads at full speed.
+      [=](watch_atom) {
+        watch_nodes(self);
+        self->delayed_send(self, kWatchInterval, watch_atom::value);
+      },
       [=](attach_atom, caf::actor listener) {
-        caf::anon_send(listener, pressure_atom::value, static_cast<uint8_t>(pressure::normal));
+        caf::anon_send(listener, pressure_atom::value, static_cast<uint8_t>(self->state.level));
+        self->state.listeners.push_back(std::move(listener));
       },
       [=](depth_atom, uint64_t, uint64_t) {},
       [=](probe_atom) {},

@@ -286,6 +286,23 @@ class ClusterTest(unittest.TestCase):
         for s in (e, a, b):
             self.assertEqual(s.stop(), 0, s.log())
 
+    def test_an_overloaded_spool_node_makes_the_edge_refuse_connections(self):
+        node = self.started(spool_node(self.certs, "spool1", 1, spool_lines=(
+            "slow_commit_ms = 700\nslow_latency_ms = 100\nshed_latency_ms = 200\nrefuse_latency_ms = 400")))
+        e = self.started(edge(self.certs, "edge1", [node]))
+        e.wait_log(r"spool node 127\.0\.0\.1:%d linked" % node.port)
+        self.assertEqual(send(e.port, "slow")[0], "ok")  # its commit takes 700 ms: refuse level
+        e.wait_log(r"spool nodes: the least loaded one is at pressure refuse", timeout=10)
+        with socket.create_connection(("127.0.0.1", e.port), timeout=10) as c:
+            self.assertEqual(c.makefile("rb").readline(),
+                             b"421 4.3.2 Service temporarily unavailable, try again later\r\n")
+        # The node probes its writer, finds it idle, lowers its level; the edge follows.
+        e.wait_log(r"spool nodes: pressure back to normal", timeout=15)
+        self.assertEqual(send(e.port, "after")[0], "ok")
+        self.assertEqual(sorted(stored_ids(node)), ["after", "slow"])
+        for s in (e, node):
+            self.assertEqual(s.stop(), 0, s.log())
+
     def test_spool_node_drops_what_a_killed_edge_left_half_sent(self):
         node = self.started(spool_node(self.certs, "spool1", 1, spool_lines="abandon_after = 1"))
         e = self.started(edge(self.certs, "edge1", [node]))
