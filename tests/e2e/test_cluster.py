@@ -10,6 +10,7 @@ import re
 import shutil
 import signal
 import smtplib
+import ssl
 import socket
 import subprocess
 import tempfile
@@ -75,6 +76,20 @@ def send(port, test_id, timeout=20):
         return (e.smtp_code, e.smtp_error.decode())
     except (OSError, smtplib.SMTPException) as e:
         return ("cut", str(e))
+
+
+def first_read(port, certs, name):
+    """TLS to a spool node, with the node certificate `name` or none: 'data' or 'refused'."""
+    ctx = ssl.create_default_context(cafile=os.path.join(certs, "ca.pem"))
+    ctx.check_hostname = False
+    if name:
+        ctx.load_cert_chain(os.path.join(certs, name + ".pem"), os.path.join(certs, name + ".key"))
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            with ctx.wrap_socket(raw) as tls:
+                return "data" if tls.recv(1) else "refused"
+    except (ssl.SSLError, ConnectionError):
+        return "refused"
 
 
 def open_to_data(port, test_id):
@@ -221,11 +236,11 @@ class ClusterTest(unittest.TestCase):
         code, text = send(rogue.port, "rogue2")
         self.assertEqual((code, text[:5]), (451, "4.3.0"))
         self.assertEqual(node.stored_count(), 0)
-        # Nor does a TLS client without any certificate get past the handshake.
-        out = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % node.port,
-                              "-CAfile", os.path.join(self.certs, "ca.pem")],
-                             input="", capture_output=True, text=True, timeout=20)
-        self.assertRegex(out.stdout + out.stderr, r"alert|errno|error", out.stdout + out.stderr)
+        # Nor does a TLS client without any certificate, while one with a node certificate gets
+        # the node's first protocol bytes (in TLS 1.3 the client's side of the handshake ends
+        # before the node checks, so a refusal shows on the first read).
+        self.assertEqual(first_read(node.port, self.certs, None), "refused")
+        self.assertEqual(first_read(node.port, self.certs, "edge2"), "data")
         # The right certificate works against the same node.
         good = self.started(edge(self.certs, "edge1", [node]))
         good.wait_log(r"spool node 127\.0\.0\.1:%d linked" % node.port)
