@@ -47,6 +47,9 @@ struct WriterState {
   std::unordered_map<std::string, std::chrono::steady_clock::time_point> receiving;
   std::deque<std::pair<std::string, std::chrono::steady_clock::time_point>> abandoned;
   uint64_t abandoned_total = 0;
+  // Messages whose commit failed after earlier batches had made some of their content durable:
+  // that content is removed right after the next batch that commits.
+  std::vector<std::string> orphans;
   uint64_t batch_bytes = 0;
   bool flush_scheduled = false;
   // stats
@@ -86,6 +89,8 @@ void fail_batch(Self self, const spool_reply& r) {
   st.batch_bytes = 0;
 }
 
+void drop_orphans(Self self);
+
 void commit_batch(Self self) {
   auto& st = self->state;
   if (!st.store->in_batch()) return;
@@ -123,6 +128,7 @@ void commit_batch(Self self) {
   st.pending.clear();
   st.batch_bytes = 0;
   if (!ids.empty() && st.deliverer) self->send(st.deliverer, queued_atom::value, std::move(ids));
+  if (!st.orphans.empty()) drop_orphans(self);
   if (st.spooler)
     self->send(st.spooler, depth_atom::value, uint64_t{self->mailbox().size()}, latency_us);
 }
@@ -152,6 +158,26 @@ spool_reply operation_failed(Self self, const storage::SqliteError& e, const std
   spool_reply r = error_reply(e);
   if (st.store->batch_lost_after_error()) fail_batch(self, r);
   return r;
+}
+
+// Removes the content of failed commits in a batch of its own; kept for the next try when that
+// batch does not commit either.
+void drop_orphans(Self self) {
+  auto& st = self->state;
+  std::vector<std::string> ids = std::move(st.orphans);
+  st.orphans.clear();
+  const uint64_t errors = st.errors;
+  try {
+    for (const auto& id : ids)
+      st.store->abort(id, true);
+  } catch (const storage::SqliteError& e) {
+    operation_failed(self, e, "abort");
+  }
+  commit_batch(self);
+  if (st.errors != errors)
+    st.orphans.insert(st.orphans.end(), ids.begin(), ids.end());
+  else if (!ids.empty())
+    spdlog::info("queue: removed the stored part of {} message(s) whose commit failed", ids.size());
 }
 
 std::chrono::milliseconds sweep_interval(const SpoolSettings& s) {
@@ -219,27 +245,30 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
           const std::string& tail) -> caf::result<spool_reply> {
         HandlerClock clock{self->state.meter};
         auto& st = self->state;
-        st.receiving.erase(meta.id);
-        if (st.failed.erase(meta.id) > 0) {
+        const std::string id = meta.id;
+        const bool had_content = st.receiving.erase(id) > 0;  // appended in earlier turns
+        if (st.failed.erase(id) > 0) {
           try {
-            st.store->abort(meta.id, true);
+            st.store->abort(id, true);
           } catch (const storage::SqliteError&) {
+            st.orphans.push_back(id);
           }
           maybe_commit(self);
           return spool_reply{false, 0, 451, "4.3.0", "Local error in processing"};
         }
         uint64_t size = 0;
         try {
-          std::string id = meta.id;
           size = st.store->finish(std::move(meta), tail);
           st.batch_bytes += tail.size();
           auto promise = self->make_response_promise<spool_reply>();
-          st.pending.push_back(
-              PendingCommit{promise, std::move(id), size, std::chrono::steady_clock::now()});
+          st.pending.push_back(PendingCommit{promise, id, size, std::chrono::steady_clock::now()});
           maybe_commit(self);
           return promise;
         } catch (const storage::SqliteError& e) {
           spool_reply r = operation_failed(self, e, "commit");
+          // Content an earlier batch made durable stays behind; it goes with the next batch
+          // that commits (not now: the queue may be locked or the disk full).
+          if (had_content) st.orphans.push_back(id);
           maybe_commit(self);
           return r;
         }
@@ -282,6 +311,7 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
       [=](scan_atom) {
         HandlerClock clock{self->state.meter};
         sweep_abandoned(self);
+        if (!self->state.orphans.empty()) drop_orphans(self);
         self->delayed_send(self, sweep_interval(self->state.settings), scan_atom::value);
       },
       [=](attach_atom, deliverer_actor d) { self->state.deliverer = std::move(d); },

@@ -1,6 +1,7 @@
 """Starts the real mailactor binary on a loopback port with a temporary spool and Maildir, and
 gives the tests what they need to look at: the queue (sqlite3), the Maildir and the log."""
 
+import contextlib
 import os
 import re
 import signal
@@ -172,7 +173,9 @@ class Server:
     # -- looking at what was stored -------------------------------------------------------------
 
     def db(self):
-        return sqlite3.connect(os.path.join(self.spool, "queue.db"), timeout=10)
+        """A connection to the queue; closed on leaving a `with` block (sqlite3's own context
+        manager only commits, and an open file keeps e.g. a test's tmpfs from unmounting)."""
+        return contextlib.closing(sqlite3.connect(os.path.join(self.spool, "queue.db"), timeout=10))
 
     def rows(self, where="1=1"):
         with self.db() as c:
