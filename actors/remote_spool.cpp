@@ -32,7 +32,7 @@ struct Node {
   uint64_t failures = 0;
   uint64_t connects = 0;
   uint64_t link_losses = 0;
-  std::map<std::string, uint64_t> remote;   // the node's spooler counters, as last asked
+  std::map<std::string, uint64_t> remote;   // the node's spooler counters (watch_nodes)
   std::vector<histogram_stats> histograms;  // its queue writer's, labelled node=<name>
 
   bool healthy(Clock::time_point now) const { return spooler && now >= avoid_until; }
@@ -248,15 +248,15 @@ actor_stats figures(Self self) {
         r.histograms.push_back(h);
   }
   r.counters["nodes"] = st.nodes.size();
-  r.counters["pressure_level"] = static_cast<uint64_t>(st.level);
   r.counters["nodes_up"] = up;
   r.counters["tickets"] = st.tickets;
   r.counters["unavailable"] = st.unavailable;
   return r;
 }
 
-// Asks every linked node's spooler and queue writer, then answers with all figures (a node that
-// does not answer in time keeps its last ones).
+// Asks every linked node's queue writer for its histograms, then answers with all figures (the
+// spoolers' counters are the ones watch_nodes keeps fresh; a writer that does not answer in time
+// keeps its last histograms).
 void collect(Self self, caf::typed_response_promise<actor_stats> rp) {
   auto& st = self->state;
   auto pending = std::make_shared<size_t>(1);
@@ -267,16 +267,7 @@ void collect(Self self, caf::typed_response_promise<actor_stats> rp) {
       std::min<std::chrono::milliseconds>(st.settings.timeout, std::chrono::milliseconds(1000));
   for (size_t i = 0; i < st.nodes.size(); ++i) {
     auto& n = st.nodes[i];
-    if (!n.spooler) continue;
-    ++*pending;
-    self->request(n.spooler, ask, get_stats_atom::value)
-        .then(
-            [=](const actor_stats& s) mutable {
-              self->state.nodes[i].remote = s.counters;
-              done();
-            },
-            [=](caf::error&) mutable { done(); });
-    if (!n.writer) continue;
+    if (!n.spooler || !n.writer) continue;
     ++*pending;
     self->request(n.writer, ask, get_stats_atom::value)
         .then(
