@@ -64,6 +64,11 @@ using get_stats_atom = caf::atom_constant<caf::atom("getstats")>;
 using count_atom = caf::atom_constant<caf::atom("count")>;
 using list_atom = caf::atom_constant<caf::atom("list")>;  // broker: the live sessions
 
+// The reply text when no spool node can take or finish a transaction (451 4.3.0): no node
+// reachable at MAIL, or the link to the transaction's node lost.
+inline constexpr const char* kSpoolUnavailableText =
+    "Queue temporarily unavailable, try again later";
+
 // A spool operation's answer. ok, or the SMTP reply the session should give.
 struct spool_reply {
   bool ok = true;

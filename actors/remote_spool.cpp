@@ -123,7 +123,7 @@ spool_ticket unavailable_ticket() {
   t.accepted = false;
   t.code = 451;
   t.status = "4.3.0";
-  t.text = "Queue temporarily unavailable, try again later";
+  t.text = kSpoolUnavailableText;
   return t;
 }
 

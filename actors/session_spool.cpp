@@ -13,7 +13,7 @@ protocol::Reply reply_of(const spool_reply& r) {
 }
 
 spool_reply link_lost_reply() {
-  return spool_reply{false, 0, 451, "4.3.0", "Queue temporarily unavailable, try again later"};
+  return spool_reply{false, 0, 451, "4.3.0", kSpoolUnavailableText};
 }
 
 void reset_transaction(Self* self) {

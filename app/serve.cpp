@@ -184,8 +184,6 @@ int serve(const ServeOptions& options) {
     spdlog::error("cannot start: {}", e.what());
     return 1;
   }
-  if (cfg.durability == storage::Durability::none)
-    spdlog::warn("durability = none: acknowledged mail can be lost on power failure or OS crash");
 
   caf::actor_system_config sys_cfg;
   const size_t threads = configure_actor_system(sys_cfg, cfg);

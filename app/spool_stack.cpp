@@ -25,6 +25,8 @@ SpoolFiles open_spool_files(const Config& cfg) {
   f.store = std::make_shared<storage::QueueStore>(cfg.spool_dir, cfg.durability);
   if (size_t n = f.store->remove_incomplete())
     spdlog::info("removed {} incomplete messages left by an earlier run", n);
+  if (cfg.durability == storage::Durability::none)
+    spdlog::warn("durability = none: acknowledged mail can be lost on power failure or OS crash");
   if (cfg.delivery) {
     f.maildir = std::make_shared<storage::Maildir>(cfg.maildir);
     f.reader = std::make_shared<storage::QueueReader>(cfg.spool_dir);

@@ -20,10 +20,9 @@ namespace {
 // What a spool node needs beyond a plain config; throws ConfigError.
 void check_spool_node_config(const Config& cfg) {
   const std::string where = cfg.source + ": ";
+  // With listen set there is a [node] table, which the loader accepts only with ca, cert, key.
   if (cfg.node_listen.empty())
     throw ConfigError(where + "node.listen: a spool node needs the address to publish on");
-  if (!cfg.node_tls())
-    throw ConfigError(where + "[node]: ca, cert and key are needed (the node link is mutual TLS)");
   if (cfg.node_id == 0)
     throw ConfigError(where +
                       "node.id: a spool node needs its own id (1-65535, unique among the spool "
@@ -53,9 +52,6 @@ int spoold(const std::string& config) {
     spdlog::error("cannot start: {}", e.what());
     return 1;
   }
-  if (cfg.durability == storage::Durability::none)
-    spdlog::warn("durability = none: acknowledged mail can be lost on power failure or OS crash");
-
   caf::actor_system_config sys_cfg;
   const size_t threads = configure_actor_system(sys_cfg, cfg);
   caf::actor_system system{sys_cfg};
