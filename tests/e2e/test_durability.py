@@ -167,6 +167,7 @@ class Durability(unittest.TestCase):
         if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", mnt]).returncode != 0:
             shutil.rmtree(d, ignore_errors=True)
             self.skipTest("mount not permitted here")
+        srv = None
         try:
             srv = Server(d, delivery="false").start()
             filler = os.path.join(mnt, "filler")
@@ -197,6 +198,8 @@ class Durability(unittest.TestCase):
             self.assertEqual(len(srv.rows("state = 'queued'")), accepted + 1)
             self.assertEqual(srv.stop(), 0)
         finally:
+            if srv and srv.proc.poll() is None:
+                srv.kill()  # a failed assertion must not leave the server running
             subprocess.run(["umount", mnt])
             shutil.rmtree(d, ignore_errors=True)
 
