@@ -8,6 +8,8 @@
 
 #include <sys/socket.h>
 
+#include <cerrno>
+
 #include <algorithm>
 #include <chrono>
 #include <deque>
@@ -42,6 +44,8 @@ struct Connection {
   std::deque<std::vector<char>> held;
   size_t held_bytes = 0;
   bool halted = false;
+  bool caf_writing = false;      // CAF holds unsent output: new output queues behind it (send_now)
+  uint32_t deferred_credit = 0;  // a read credit waiting for that output to drain
 };
 
 // After a halted connection is triggered again, the same CAF race can swallow the trigger; the
@@ -78,6 +82,7 @@ struct BrokerState {
   bool draining = false;
   bool stopping = false;
   uint64_t accepted = 0;
+  std::chrono::milliseconds beat{1000};  // how often every session is ticked
   std::vector<ReadWatch> watches;
   bool watch_tick_scheduled = false;
   uint64_t lost_triggers = 0;
@@ -201,6 +206,37 @@ void refuse(Self* self, connection_handle hdl, const SessionSettings& listener,
   self->close(hdl);
 }
 
+// CAF 0.17 registers a connection for EPOLLOUT and removes it again for every write: two
+// epoll_ctl calls per reply, the busiest system call per message after futex. A reply nearly
+// always fits the socket's send buffer, so it is sent right here; only what does not fit goes
+// to CAF, and while CAF holds output (until data_transferred_msg says it is drained) later
+// output goes behind it to keep the order. The fd is this connection's while it is registered:
+// CAF delivers a connection's close to the broker synchronously, before the fd can be reused.
+void send_now(Self* self, connection_handle hdl, Connection& c, const std::string& bytes) {
+  size_t sent = 0;
+  if (!c.caf_writing) {
+    ssize_t n =
+        ::send(static_cast<int>(hdl.id()), bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+      return;  // the peer is gone: the read side reports the close
+    if (n > 0) sent = static_cast<size_t>(n);
+    if (sent == bytes.size()) return;
+    c.caf_writing = true;
+    self->ack_writes(hdl, true);
+  }
+  self->write(hdl, bytes.size() - sent, bytes.data() + sent);
+  self->flush(hdl);
+}
+
+// The bytes of one read. CAF reads into a buffer of the full read size (zero-filled): taking that
+// buffer for a short read (a command, a small message) makes CAF allocate and zero a new one for
+// the next read, and the session free the big one on another thread. A short read is copied out
+// instead and CAF keeps its buffer.
+std::vector<char> take_chunk(std::vector<char>& buf) {
+  if (buf.size() * 4 >= buf.capacity()) return std::move(buf);
+  return std::vector<char>(buf.begin(), buf.end());
+}
+
 // A credit: the next held chunk, or permission for the next one to pass straight through.
 void grant(Self* self, BrokerState& st, connection_handle hdl, Connection& c) {
   if (c.held.empty()) {
@@ -219,6 +255,20 @@ void grant(Self* self, BrokerState& st, connection_handle hdl, Connection& c) {
   }
 }
 
+// The session may read `size` bytes more: sized, slowed under spool pressure, granted.
+void take_credit(Self* self, BrokerState& st, connection_handle hdl, Connection& c, uint32_t size) {
+  if (size != c.hold_limit) {
+    self->configure_read(hdl, caf::io::receive_policy::at_most(size));
+    c.hold_limit = size;
+  }
+  if (st.level >= pressure::slow) {
+    // Under spool pressure every credit waits a little: clients slow down through TCP.
+    self->delayed_send(self, std::chrono::milliseconds(20), resume_atom::value, hdl);
+    return;
+  }
+  grant(self, st, hdl, c);
+}
+
 caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> settings,
                               spooler_actor spooler, stats_actor stats, auth_front_actor auth) {
   auto st = std::make_shared<BrokerState>();
@@ -230,10 +280,12 @@ caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> 
     entry.session = std::make_shared<SessionSettings>(l.session);
     entry.limits = l.limits;
     entry.connection_rate = std::make_unique<RateLimiter>(l.limits.max_connection_rate_per_ip);
+    st->beat = std::min(st->beat, session_tick_interval(l.session));
     st->listeners.emplace(h, std::move(entry));
     spdlog::info("listening on {}:{} ({}, mode {})", l.host, l.port, l.name,
                  l.session.mode == ListenerMode::mx ? "mx" : "submission");
   }
+  self->delayed_send(self, st->beat, beat_atom::value);
   self->set_down_handler([=](caf::down_msg& dm) {
     for (auto it = st->connections.begin(); it != st->connections.end(); ++it) {
       if (it->second.address == dm.source) {
@@ -302,13 +354,14 @@ caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> 
         if (it == st->connections.end()) return;
         Connection& c = it->second;
         ++c.chunks;
+        std::vector<char> chunk = take_chunk(msg.buf);
         if (c.credit && c.held.empty()) {
           c.credit = false;
-          self->send(c.session, data_atom::value, std::move(msg.buf));
+          self->send(c.session, data_atom::value, std::move(chunk));
           return;
         }
-        c.held_bytes += msg.buf.size();
-        c.held.push_back(std::move(msg.buf));
+        c.held_bytes += chunk.size();
+        c.held.push_back(std::move(chunk));
         if (!c.halted && c.held_bytes >= c.hold_limit) {
           self->halt(msg.handle);
           c.halted = true;
@@ -324,6 +377,15 @@ caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> 
         self->send(it->second.session, closed_atom::value);
         forget(self, *st, msg.handle);
       },
+      [=](const caf::io::data_transferred_msg& msg) {
+        auto it = st->connections.find(msg.handle);
+        if (it == st->connections.end() || msg.remaining > 0) return;
+        Connection& c = it->second;
+        c.caf_writing = false;
+        self->ack_writes(msg.handle, false);
+        if (c.deferred_credit > 0) take_credit(self, *st, msg.handle, c, c.deferred_credit);
+        c.deferred_credit = 0;
+      },
       [=](const caf::io::connection_passivated_msg&) {
         // Expected: manual reads pause after every chunk.
       },
@@ -332,26 +394,19 @@ caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> 
         // trigger(acceptor, n) does not stop accepting by itself in CAF 0.17.6.
         self->halt(msg.handle);
       },
-      [=](write_atom, connection_handle hdl, const std::string& bytes) {
-        HandlerClock clock{st->meter};
-        if (!registered(self, *st, hdl)) return;
-        self->write(hdl, bytes.size(), bytes.data());
-        self->flush(hdl);
-      },
-      [=](read_atom, connection_handle hdl, uint32_t size) {
+      [=](write_atom, connection_handle hdl, const std::string& bytes, uint32_t credit) {
         HandlerClock clock{st->meter};
         auto* c = registered(self, *st, hdl);
         if (!c) return;
-        if (size != c->hold_limit && size > 0) {
-          self->configure_read(hdl, caf::io::receive_policy::at_most(size));
-          c->hold_limit = size;
-        }
-        if (st->level >= pressure::slow) {
-          // Under spool pressure every credit waits a little: clients slow down through TCP.
-          self->delayed_send(self, std::chrono::milliseconds(20), resume_atom::value, hdl);
+        if (!bytes.empty()) send_now(self, hdl, *c, bytes);
+        if (credit == 0) return;
+        if (c->caf_writing) {
+          // A client that does not read its replies gets no more input read until it has:
+          // unsent output stays at one socket buffer plus one turn's replies.
+          c->deferred_credit = credit;
           return;
         }
-        grant(self, *st, hdl, *c);
+        take_credit(self, *st, hdl, *c, credit);
       },
       [=](resume_atom, connection_handle hdl) {
         auto it = st->connections.find(hdl);
@@ -359,6 +414,11 @@ caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> 
       },
       [=](pressure_atom, uint8_t level) { st->level = static_cast<pressure>(level); },
       [=](tick_atom) { check_watches(self, *st); },
+      [=](beat_atom) {
+        for (const auto& [hdl, c] : st->connections)
+          self->send(c.session, tick_atom::value);
+        self->delayed_send(self, st->beat, beat_atom::value);
+      },
       [=](hangup_atom, connection_handle hdl) {
         HandlerClock clock{st->meter};
         if (!registered(self, *st, hdl)) return;

@@ -31,11 +31,14 @@ using data_atom = caf::atom_constant<caf::atom("data")>;      // (data, std::vec
 using closed_atom = caf::atom_constant<caf::atom("closed")>;  // the peer closed
 using drain_atom = caf::atom_constant<caf::atom("drain")>;    // finish the transaction, then 421
 using stop_atom = caf::atom_constant<caf::atom("stop")>;      // grace period over: 421 now
-using write_atom = caf::atom_constant<caf::atom("write")>;    // (write, hdl, std::string)
-using read_atom = caf::atom_constant<caf::atom("read")>;  // (read, hdl, max bytes): one more chunk
+// (write, hdl, std::string bytes, uint32_t credit): write the bytes, then, when credit > 0, let
+// one more chunk of at most `credit` bytes through. One message for a reply and the read after
+// it: every message to the broker is work on the one I/O thread.
+using write_atom = caf::atom_constant<caf::atom("write")>;
 using hangup_atom = caf::atom_constant<caf::atom("hangup")>;  // (hangup, hdl): close after writes
-using tick_atom = caf::atom_constant<caf::atom("tick")>;      // the broker's read watch
-using greet_atom = caf::atom_constant<caf::atom("greet")>;    // greeting_delay over
+using tick_atom = caf::atom_constant<caf::atom("tick")>;    // broker: read watch; session: timeouts
+using beat_atom = caf::atom_constant<caf::atom("beat")>;    // broker: tick every session now
+using greet_atom = caf::atom_constant<caf::atom("greet")>;  // greeting_delay over
 
 // Spool.
 using begin_atom = caf::atom_constant<caf::atom("begin")>;

@@ -27,9 +27,23 @@ void log_rejections(Self* self, std::string_view bytes) {
   }
 }
 
+// Output gathers while the session performs and leaves with the read credit that follows it
+// (or alone, see flush_output): one broker message per turn instead of one per reply plus one
+// per read.
 void write_raw(Self* self, std::string bytes) {
   auto& st = self->state;
-  if (!bytes.empty()) self->send(st.broker, write_atom::value, st.peer.hdl, std::move(bytes));
+  if (st.outbox.empty())
+    st.outbox = std::move(bytes);
+  else
+    st.outbox += bytes;
+  if (!st.performing) flush_output(self);
+}
+
+void flush_output(Self* self, uint32_t credit) {
+  auto& st = self->state;
+  if (st.outbox.empty() && credit == 0) return;
+  self->send(st.broker, write_atom::value, st.peer.hdl, std::move(st.outbox), credit);
+  st.outbox = std::string();
 }
 
 void write(Self* self, std::string bytes) {
@@ -58,7 +72,7 @@ void maybe_read(Self* self) {
   // zero-fills the whole read size for every read). Content comes in big reads.
   bool content = st.engine->waiting() == protocol::Waiting::data;
   auto size = static_cast<uint32_t>(content ? st.settings->read_chunk : st.settings->command_read);
-  self->send(st.broker, read_atom::value, st.peer.hdl, size);
+  flush_output(self, size);
 }
 
 std::chrono::seconds current_timeout(const SessionState& st) {
@@ -66,20 +80,16 @@ std::chrono::seconds current_timeout(const SessionState& st) {
                                                          : st.settings->command_timeout;
 }
 
-std::chrono::milliseconds tick_interval(const SessionSettings& s) {
-  auto shortest = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::min(s.command_timeout, s.data_timeout));
-  return std::clamp(shortest / 4, std::chrono::milliseconds(100), std::chrono::milliseconds(1000));
-}
-
-// A short periodic tick checks the RFC 5321 timeouts. A pending delayed_send keeps its (finished)
-// session alive in CAF's clock until it fires — about 2 KB a session — so one long timer per
-// session grew memory by minutes of sessions under load; a tick of at most a second bounds that
-// to a second's worth. (A receive timeout, re-armed by CAF on every message, cost 25% throughput.)
+// The broker's tick (session_tick_interval) checks the RFC 5321 timeouts and the spool's. A
+// timer per session on CAF's clock cost its one thread a schedule and a firing per session — at
+// thousands of short sessions a second, a tenth of the server's CPU; a pending delayed_send also
+// kept its finished session alive (~2 KB) until it fired. (A receive timeout, re-armed by CAF on
+// every message, cost 25% throughput.)
 void on_tick(Self* self) {
   auto& st = self->state;
   if (st.closed) return;
-  self->delayed_send(self, tick_interval(*st.settings), tick_atom::value);
+  check_spool_timeout(self);
+  if (st.closed) return;
   auto limit = current_timeout(st);
   auto waiting = st.engine->waiting();
   bool waits_for_client = st.read_requested &&
@@ -105,6 +115,7 @@ void close_session(Self* self) {
     st.tls->shutdown();
     write_raw(self, st.tls->take_output());
   }
+  flush_output(self);
   self->send(st.broker, hangup_atom::value, st.peer.hdl);
   auto secs = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - st.connected);
   // Totals go to the stats actor in one message per session, not one per event.
@@ -192,6 +203,7 @@ void perform(Self* self, Actions actions) {
     return;
   }
   maybe_read(self);
+  flush_output(self);
 }
 
 }  // namespace session_detail
@@ -211,7 +223,6 @@ caf::behavior session_behavior(Self* self, caf::actor broker, SessionPeer peer,
   st.stats = std::move(stats);
   st.auth = std::move(auth);
   spdlog::info("connect {}:{} listener={}", st.peer.address, st.peer.port, st.settings->listener);
-  self->delayed_send(self, tick_interval(*st.settings), tick_atom::value);
   self->set_down_handler([=](caf::down_msg& dm) { writer_down(self, dm.source); });
   if (st.settings->tls_mode == TlsMode::implicit) {
     start_tls(self);  // the greeting follows the handshake
@@ -301,6 +312,12 @@ caf::behavior session_behavior(Self* self, caf::actor broker, SessionPeer peer,
 }
 
 }  // namespace
+
+std::chrono::milliseconds session_tick_interval(const SessionSettings& s) {
+  auto shortest = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::min(s.command_timeout, s.data_timeout));
+  return std::clamp(shortest / 4, std::chrono::milliseconds(100), std::chrono::milliseconds(1000));
+}
 
 caf::actor spawn_session(caf::actor_system& system, caf::actor broker, SessionPeer peer,
                          std::shared_ptr<const SessionSettings> settings, spooler_actor spooler,

@@ -7,6 +7,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/io/connection_handle.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -20,6 +21,10 @@ struct SessionPeer {
   std::string address;
   uint16_t port = 0;
 };
+
+// How often a session on these settings must be ticked to keep its timeouts (the broker ticks
+// every session: one timer for all of them instead of one per session on CAF's clock thread).
+std::chrono::milliseconds session_tick_interval(const SessionSettings& s);
 
 caf::actor spawn_session(caf::actor_system& system, caf::actor broker, SessionPeer peer,
                          std::shared_ptr<const SessionSettings> settings, spooler_actor spooler,

@@ -63,16 +63,34 @@ void spool_answer(Self* self, uint64_t txn, bool commit, const spool_reply& r) {
   finish_request(self);
 }
 
+// The append or commit in flight is given up with `r`: its answer, should one still come, is
+// ignored. No reply is lost by this: the writer answers a commit it made durable after the give-up
+// as it would any other, and the client, told 451, sends the message again (at worst twice).
+void give_up_request(Self* self, const spool_reply& r) {
+  auto& s = self->state;
+  if (!s.request_open) return;
+  s.request_open = false;
+  spool_answer(self, s.txn, s.ending, r);
+}
+
 // A remote writer's node went away (the link to the spool node is lost): the transaction fails
-// now with 451 instead of when its request times out; the late answer is then stale.
+// now with 451 instead of when its request times out.
 void writer_down(Self* self, const caf::actor_addr& who) {
   auto& s = self->state;
   if (!s.writer_remote || s.writer.address() != who) return;
   spdlog::warn("spool node of {} lost mid-transaction: 451", s.queue_id);
   s.writer_lost = true;
-  if (!s.txn_busy) return;  // the next append or the commit fails at once (pump)
-  spool_result(self, s.txn, s.ending, link_lost_reply());
-  ++s.txn;  // the request's own late answer (its timeout) is stale now
+  give_up_request(self, link_lost_reply());  // or the next append or the commit fails (pump)
+}
+
+// The session's tick, not a CAF request timeout, bounds an append or commit: a timer per request
+// costs two operations on CAF's one clock thread (schedule, cancel), each waking it.
+void check_spool_timeout(Self* self) {
+  auto& s = self->state;
+  if (!s.request_open || Clock::now() - s.request_sent < s.settings->spool_timeout) return;
+  spdlog::warn("spool request for {} unanswered after {}s: 451", s.queue_id,
+               s.settings->spool_timeout.count());
+  give_up_request(self, spool_reply{false, 0, 451, "4.3.0", "Local error in processing"});
 }
 
 // Sends buffered content on to the writer when enough has gathered, or commits at the end.
@@ -88,24 +106,30 @@ void pump(Self* self) {
     spool_answer(self, txn, commit, link_lost_reply());
     return;
   }
+  st.request_open = true;
+  st.request_sent = Clock::now();
+  const uint64_t request = ++st.request_seq;
+  auto answer = [=](const spool_reply& r) {
+    auto& s = self->state;
+    if (!s.request_open || s.request_seq != request) return;  // given up meanwhile
+    s.request_open = false;
+    spool_answer(self, txn, commit, r);
+  };
   auto on_error = [=](caf::error& e) {
     spdlog::warn("spool request for {} failed: {}", self->state.queue_id, self->system().render(e));
-    spool_answer(self, txn, commit,
-                 spool_reply{false, 0, 451, "4.3.0", "Local error in processing"});
+    answer(spool_reply{false, 0, 451, "4.3.0", "Local error in processing"});
   };
   auto on_reply = [=](const spool_reply& r) {
     HandlerClock clock{self->state.meter};
-    spool_answer(self, txn, commit, r);
+    answer(r);
   };
   if (commit) {
     st.meta.received_at = unix_now();
-    self->request(st.writer, st.settings->spool_timeout, commit_atom::value, st.meta,
-                  std::move(st.content))
+    self->request(st.writer, caf::infinite, commit_atom::value, st.meta, std::move(st.content))
         .then(on_reply, on_error);
   } else {
     st.written = true;
-    self->request(st.writer, st.settings->spool_timeout, append_atom::value, st.queue_id,
-                  std::move(st.content))
+    self->request(st.writer, caf::infinite, append_atom::value, st.queue_id, std::move(st.content))
         .then(on_reply, on_error);
   }
   st.content = std::string();

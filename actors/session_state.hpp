@@ -60,11 +60,15 @@ struct SessionState {
   bool written = false;        // something was appended: an abort must reach the writer
   bool writer_remote = false;  // on a spool node: monitored while the transaction lasts
   bool writer_lost = false;    // ... and its link went down: the transaction gets 451
-  std::string content;         // not yet sent to the writer
+  bool request_open = false;   // an append or commit awaits its answer (or its give-up)
+  uint64_t request_seq = 0;    // which one: a late answer to a given-up request is dropped
+  Clock::time_point request_sent;
+  std::string content;  // not yet sent to the writer
   storage::MessageMeta meta;
   Clock::time_point message_started;
 
   // Connection.
+  std::string outbox;  // replies not yet handed to the broker (see write_raw)
   bool read_requested = false;
   bool greeting_pending = false;  // greeting_delay running: any input now is early talk
   bool closed = false;
@@ -87,7 +91,8 @@ using Self = caf::stateful_actor<SessionState>;
 void perform(Self* self, Actions actions);
 void note_activity(Self* self);             // after anything that may change what the session does
 void write(Self* self, std::string bytes);  // replies: encrypted once TLS is up
-void write_raw(Self* self, std::string bytes);  // bytes as they are (TLS records)
+void write_raw(Self* self, std::string bytes);       // bytes as they are (TLS records)
+void flush_output(Self* self, uint32_t credit = 0);  // outbox to the broker, with a read credit
 void maybe_read(Self* self);
 void finish_request(Self* self);
 void close_session(Self* self);
@@ -99,6 +104,7 @@ void begin_message(Self* self, const action::BeginMessage& b);
 void pump(Self* self);
 void abort_message(Self* self);
 void writer_down(Self* self, const caf::actor_addr& who);
+void check_spool_timeout(Self* self);
 
 // session_auth.cpp
 bool sender_allowed(Self* self, const std::string& address);

@@ -166,6 +166,57 @@ class Hostile(unittest.TestCase):
             self.assertEqual(patient.cmd("EHLO patient.example")[:3], "250")
             self.assertEqual(srv.rows(), [])
 
+    # -- A client that pipelines and never reads its replies: once the server cannot send them
+    # (the socket buffers are full) it stops reading, so neither side buffers without bound; when
+    # the client reads again, every reply arrives, in order.
+    def test_client_that_does_not_read_replies(self):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", self.srv.port))
+        sock.settimeout(1.0)
+        commands = b"NOOP\r\n" * 10000  # 60 KB in, 140 KB of replies out
+        total = 400
+        sent = 0
+        try:
+            for _ in range(total):
+                sock.sendall(commands)
+                sent += 1
+        except socket.timeout:
+            pass
+        record("400 x 10000 pipelined NOOPs, replies never read", "server stops reading after %d" % sent)
+        self.assertLess(sent, total, "the server kept reading although its replies could not be sent")
+        rest = total - sent  # a partly sent batch is completed below
+        sock.settimeout(30)
+        got = bytearray()
+        reader_done = []
+
+        def drain():
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                got.extend(chunk)
+            reader_done.append(True)
+
+        import threading
+        t = threading.Thread(target=drain, daemon=True)
+        t.start()
+        # Whatever of the interrupted batch did not go out, then the remaining batches and QUIT.
+        sock.sendall(commands * rest)
+        sock.sendall(b"QUIT\r\n")
+        t.join(60)
+        sock.close()
+        self.assertTrue(reader_done, "the connection did not close after QUIT")
+        lines = bytes(got).split(b"\r\n")
+        self.assertEqual(lines[0][:4], b"220 ")
+        self.assertEqual(lines[-1], b"")
+        self.assertEqual(lines[-2][:4], b"221 ")
+        noops = lines[1:-2]
+        self.assertTrue(all(line == b"250 2.0.0 Ok" for line in noops), set(noops))
+        # The interrupted sendall may have sent part of one batch: whole commands only count.
+        self.assertGreaterEqual(len(noops), total * 10000)
+        self.assertLess(len(noops), (total + 1) * 10000)
+
 
 def print_table():
     print("\n| hostile input | reply |\n|---|---|")
