@@ -21,6 +21,7 @@
 #include "app/config.hpp"
 #include "app/listen_socket.hpp"
 #include "app/logging.hpp"
+#include "app/malloc_tuning.hpp"
 #include "app/metrics.hpp"
 #include "app/privileges.hpp"
 #include "app/signals.hpp"
@@ -131,6 +132,7 @@ void reload_auth(caf::actor_system& system, const Config& cfg,
 }  // namespace
 
 int serve(const ServeOptions& options) {
+  tune_malloc();
   Config cfg;
   try {
     cfg = load_config(options.config);

@@ -9,6 +9,7 @@
 #include "app/actor_system_setup.hpp"
 #include "app/config.hpp"
 #include "app/logging.hpp"
+#include "app/malloc_tuning.hpp"
 #include "app/metrics.hpp"
 #include "app/privileges.hpp"
 #include "app/signals.hpp"
@@ -34,6 +35,7 @@ void check_spool_node_config(const Config& cfg) {
 }  // namespace
 
 int spoold(const std::string& config) {
+  tune_malloc();
   Config cfg;
   try {
     cfg = load_config(config);
