@@ -52,13 +52,28 @@ size_t DataDecoder::decode(std::string_view in, std::string& out) {
         }
         break;
       case State::mid: {
-        // Fast path: copy the run up to the next CR or LF in one go.
-        const char* start = in.data() + i;
-        size_t run = 0;
-        while (i + run < n && start[run] != '\r' && start[run] != '\n')
-          ++run;
-        out.append(start, run);
-        i += run;
+        // Fast path: the longest stretch that needs no change is copied in one append. It ends
+        // at a bare CR or LF, at a CRLF followed by a dot (or by the end of the input), or at
+        // the end of the input; a CRLF followed by any other byte is content like any other.
+        const char* begin = in.data() + i;
+        const char* end = in.data() + n;
+        const char* p = begin;
+        while (true) {
+          auto* cr = static_cast<const char*>(std::memchr(p, '\r', static_cast<size_t>(end - p)));
+          const char* stop = cr ? cr : end;
+          auto* lf = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(stop - p)));
+          if (lf) {
+            p = lf;
+            break;
+          }
+          if (!cr || end - cr < 3 || cr[1] != '\n' || cr[2] == '.') {
+            p = stop;
+            break;
+          }
+          p = cr + 2;
+        }
+        out.append(begin, static_cast<size_t>(p - begin));
+        i += static_cast<size_t>(p - begin);
         if (i < n) {
           if (in[i] == '\r') {
             state_ = State::cr;
