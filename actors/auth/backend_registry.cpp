@@ -36,6 +36,24 @@ bool BackendOptions::take_bool(const std::string& key, bool fallback) {
   fail(key, "must be true or false");
 }
 
+long BackendOptions::take_int(const std::string& key, long fallback, long min, long max) {
+  if (!has(key)) {
+    taken_.push_back(key);
+    return fallback;
+  }
+  std::string v = take(key);
+  size_t used = 0;
+  long n = 0;
+  try {
+    n = std::stol(v, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != v.size() || n < min || n > max)
+    fail(key, "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+  return n;
+}
+
 void BackendOptions::fail(const std::string& key, const std::string& what) const {
   std::string where = file_;
   auto it = values_.find(key);

@@ -53,6 +53,8 @@ class BackendOptions {
   std::string take(const std::string& key, const std::string& fallback = "");
   std::string take_required(const std::string& key);
   bool take_bool(const std::string& key, bool fallback);
+  // A whole number in [min, max]; `fallback` when the key is absent.
+  long take_int(const std::string& key, long fallback, long min, long max);
   [[noreturn]] void fail(const std::string& key, const std::string& what) const;
   void finish() const;
 

@@ -3,7 +3,10 @@
 #include <spdlog/spdlog.h>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <algorithm>
 #include <memory>
+#include <thread>
+#include <vector>
 
 #include "actors/auth/backend_registry.hpp"
 #include "actors/auth/dovecot_client.hpp"
@@ -28,14 +31,40 @@ auth_actor::behavior_type passwd_file_backend(auth_actor::pointer,
   };
 }
 
+// crypt(3) is slow on purpose (milliseconds per check): on one thread it would cap AUTH at a
+// few hundred a second whatever the cores. The backend is a front that hands each check to the
+// next of `workers` threads; they end with it (linked) when the backend is swapped out.
+auth_actor spawn_worker_pool(caf::actor_system& system, std::vector<auth_actor> workers) {
+  return system.spawn(
+      [](auth_actor::pointer self, std::vector<auth_actor> ws) -> auth_actor::behavior_type {
+        for (const auto& w : ws)
+          self->link_to(w);
+        auto next = std::make_shared<size_t>(0);
+        return {
+            [=](authenticate_atom a, auth_request& r) -> caf::delegated<auth_result> {
+              const auto& w = ws[(*next)++ % ws.size()];
+              return self->delegate(w, a, std::move(r));
+            },
+        };
+      },
+      std::move(workers));
+}
+
 auth_actor make_passwd_file(BackendContext& ctx, BackendOptions& o) {
   std::string path = o.take_required("path");
+  const long cores = std::max(1u, std::thread::hardware_concurrency());
+  const long workers = o.take_int("workers", 0, 0, 256);
   auto file = std::make_shared<PasswdFile>(PasswdFile::load(path));
   for (const auto& p : file->problems())
     spdlog::warn("passwd-file {}:{}: {} (line skipped)", path, p.line, p.what);
-  spdlog::info("auth: passwd-file {} with {} users", path, file->size());
-  return ctx.system->spawn<caf::detached>(passwd_file_backend,
-                                          std::shared_ptr<const PasswdFile>(file));
+  const size_t n = static_cast<size_t>(workers > 0 ? workers : cores);
+  spdlog::info("auth: passwd-file {} with {} users, {} worker thread{}", path, file->size(), n,
+               n == 1 ? "" : "s");
+  std::vector<auth_actor> pool;
+  for (size_t i = 0; i < n; ++i)
+    pool.push_back(ctx.system->spawn<caf::detached>(passwd_file_backend,
+                                                    std::shared_ptr<const PasswdFile>(file)));
+  return spawn_worker_pool(*ctx.system, std::move(pool));
 }
 
 auth_actor::behavior_type dovecot_backend(auth_actor::pointer,
