@@ -2,6 +2,7 @@
 // Every request is answered with its own verdict by one of them, and the option is validated.
 // (That the threads check side by side is shown by bench/auth_bench.py, not timed here.)
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
@@ -31,7 +32,10 @@ caf::actor_system_config& config() {
 }
 
 struct PasswdPool : ::testing::Test {
-  std::string path = ::testing::TempDir() + "passwd_pool_test.passwd";
+  // ctest runs each test as its own process, side by side: one file per test and process.
+  std::string path = ::testing::TempDir() + "passwd_pool_test." +
+                     ::testing::UnitTest::GetInstance()->current_test_info()->name() + "." +
+                     std::to_string(::getpid()) + ".passwd";
   void SetUp() override {
     register_builtin_backends();
     std::ofstream f(path);
