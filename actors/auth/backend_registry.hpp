@@ -79,4 +79,9 @@ auth_actor make_backend(const std::string& name, BackendContext& ctx, BackendOpt
 
 void register_builtin_backends();
 
+// A backend that hands each request to the next of `workers` (each on its own thread, e.g.
+// spawned detached): one thread checks one password at a time, so slow checks (crypt(3), a
+// database round trip) need several to use more than one core. The workers end with it.
+auth_actor spawn_worker_pool(caf::actor_system& system, std::vector<auth_actor> workers);
+
 }  // namespace mailactor::auth

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -15,6 +16,24 @@
 namespace mailactor::auth {
 
 void register_static_map_backend();  // example_static_map.cpp
+
+// Linked, the workers end with the front when the auth front retires it after a swap.
+auth_actor spawn_worker_pool(caf::actor_system& system, std::vector<auth_actor> workers) {
+  if (workers.empty()) throw std::invalid_argument("spawn_worker_pool: no workers");
+  return system.spawn(
+      [](auth_actor::pointer self, std::vector<auth_actor> ws) -> auth_actor::behavior_type {
+        for (const auto& w : ws)
+          self->link_to(w);
+        auto next = std::make_shared<size_t>(0);
+        return {
+            [=](authenticate_atom a, auth_request& r) -> caf::delegated<auth_result> {
+              const auto& w = ws[(*next)++ % ws.size()];
+              return self->delegate(w, a, std::move(r));
+            },
+        };
+      },
+      std::move(workers));
+}
 
 namespace {
 
@@ -32,24 +51,7 @@ auth_actor::behavior_type passwd_file_backend(auth_actor::pointer,
 }
 
 // crypt(3) is slow on purpose (milliseconds per check): on one thread it would cap AUTH at a
-// few hundred a second whatever the cores. The backend is a front that hands each check to the
-// next of `workers` threads; they end with it (linked) when the backend is swapped out.
-auth_actor spawn_worker_pool(caf::actor_system& system, std::vector<auth_actor> workers) {
-  return system.spawn(
-      [](auth_actor::pointer self, std::vector<auth_actor> ws) -> auth_actor::behavior_type {
-        for (const auto& w : ws)
-          self->link_to(w);
-        auto next = std::make_shared<size_t>(0);
-        return {
-            [=](authenticate_atom a, auth_request& r) -> caf::delegated<auth_result> {
-              const auto& w = ws[(*next)++ % ws.size()];
-              return self->delegate(w, a, std::move(r));
-            },
-        };
-      },
-      std::move(workers));
-}
-
+// few hundred a second whatever the cores.
 auth_actor make_passwd_file(BackendContext& ctx, BackendOptions& o) {
   std::string path = o.take_required("path");
   const long cores = std::max(1u, std::thread::hardware_concurrency());
