@@ -86,6 +86,11 @@ typename Inspector::result_type inspect(Inspector& f, spool_reply& x) {
   return f(caf::meta::type_name("spool_reply"), x.ok, x.size, x.code, x.status, x.text);
 }
 
+// 451 4.3.0 for a spool operation that failed without a more telling reason.
+inline spool_reply spool_local_error() {
+  return spool_reply{false, 0, 451, "4.3.0", "Local error in processing"};
+}
+
 // A latency histogram as reported: counts per bucket of kLatencyBoundsUs (actor_meter.hpp).
 struct histogram_stats {
   std::string name;                           // e.g. "commit_latency"

@@ -24,7 +24,7 @@ int64_t unix_now() {
 spool_reply error_reply(const storage::SqliteError& e) {
   if (e.code() == SQLITE_FULL)
     return spool_reply{false, 0, 452, "4.3.1", "Insufficient system storage"};
-  return spool_reply{false, 0, 451, "4.3.0", "Local error in processing"};
+  return spool_local_error();
 }
 
 struct PendingCommit {
@@ -227,7 +227,7 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
         auto& st = self->state;
         spool_reply r;
         if (st.failed.count(id)) {
-          r = spool_reply{false, 0, 451, "4.3.0", "Local error in processing"};
+          r = spool_local_error();
         } else {
           try {
             st.store->append(id, bytes, unix_now());
@@ -254,7 +254,7 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
             st.orphans.push_back(id);
           }
           maybe_commit(self);
-          return spool_reply{false, 0, 451, "4.3.0", "Local error in processing"};
+          return spool_local_error();
         }
         uint64_t size = 0;
         try {

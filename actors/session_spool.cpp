@@ -90,7 +90,7 @@ void check_spool_timeout(Self* self) {
   if (!s.request_open || Clock::now() - s.request_sent < s.settings->spool_timeout) return;
   spdlog::warn("spool request for {} unanswered after {}s: 451", s.queue_id,
                s.settings->spool_timeout.count());
-  give_up_request(self, spool_reply{false, 0, 451, "4.3.0", "Local error in processing"});
+  give_up_request(self, spool_local_error());
 }
 
 // Sends buffered content on to the writer when enough has gathered, or commits at the end.
@@ -117,7 +117,7 @@ void pump(Self* self) {
   };
   auto on_error = [=](caf::error& e) {
     spdlog::warn("spool request for {} failed: {}", self->state.queue_id, self->system().render(e));
-    answer(spool_reply{false, 0, 451, "4.3.0", "Local error in processing"});
+    answer(spool_local_error());
   };
   auto on_reply = [=](const spool_reply& r) {
     HandlerClock clock{self->state.meter};
