@@ -4,6 +4,7 @@ where the input is refused). Run directly, it also prints the table of inputs an
 import json
 import socket
 import sys
+import threading
 import time
 import unittest
 
@@ -198,7 +199,6 @@ class Hostile(unittest.TestCase):
                 got.extend(chunk)
             reader_done.append(True)
 
-        import threading
         t = threading.Thread(target=drain, daemon=True)
         t.start()
         # Whatever of the interrupted batch did not go out, then the remaining batches and QUIT.
