@@ -193,12 +193,12 @@ void update_level(Self self) {
   if (!any) best = pressure::normal;
   if (best == st.level) return;
   st.level = best;
+  for (auto& l : st.listeners)
+    caf::anon_send(l, pressure_atom::value, static_cast<uint8_t>(best));
   if (best == pressure::normal)
     spdlog::info("spool nodes: pressure back to normal");
   else
     spdlog::warn("spool nodes: the least loaded one is at pressure {}", to_string(best));
-  for (auto& l : st.listeners)
-    caf::anon_send(l, pressure_atom::value, static_cast<uint8_t>(best));
 }
 
 // Every kWatchInterval: each linked node's spooler figures (its pressure level among them).
