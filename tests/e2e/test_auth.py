@@ -167,7 +167,6 @@ class Auth(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("cannot read passwd-file /nonexistent/users", r.stderr)
 
-    @unittest.skipUnless(shutil.which("dovecot"), "dovecot-core is installed by scripts/install-deps")
     def test_dovecot_backend(self):
         d = os.path.join(self.tmp, "dovecot")
         os.chmod(self.tmp, 0o755)  # Dovecot's auth process runs as the dovecot user
