@@ -7,7 +7,9 @@
 #include <cctype>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
+#include <string_view>
 
 namespace mailactor::app {
 namespace {
@@ -58,17 +60,43 @@ class Families {
   std::map<std::string, MetricFamily> families_;
 };
 
+// The rest of `key` after `prefix`, or nothing when it does not start with it.
+std::optional<std::string> after(const std::string& key, std::string_view prefix) {
+  if (key.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
+  return key.substr(prefix.size());
+}
+
+// `key` without `suffix`, or nothing when it does not end with it.
+std::optional<std::string> before(const std::string& key, std::string_view suffix) {
+  if (key.size() <= suffix.size() ||
+      key.compare(key.size() - suffix.size(), suffix.size(), suffix) != 0)
+    return std::nullopt;
+  return key.substr(0, key.size() - suffix.size());
+}
+
+// "<prefix><label>:<what>" -> (label, what); the label may itself contain ':' (host:port).
+std::optional<std::pair<std::string, std::string>> labelled(const std::string& key,
+                                                            std::string_view prefix) {
+  auto rest = after(key, prefix);
+  if (!rest) return std::nullopt;
+  size_t colon = rest->rfind(':');
+  if (colon == std::string::npos) return std::nullopt;
+  return std::make_pair(rest->substr(0, colon), rest->substr(colon + 1));
+}
+
+// Counters sessions report when they end. Every label value here comes from a bounded set (our
+// own reply codes, TLS protocol names): a label per client address would let an attacker grow
+// every scrape without bound.
 void session_counter(Families& f, const std::string& key, uint64_t v) {
-  auto starts = [&](const char* p) { return key.rfind(p, 0) == 0; };
-  if (starts("auth_failures_")) {
-    f.add("mailactor_auth_failures_total", MetricType::Counter, "Failed AUTH attempts by client",
-          static_cast<double>(v), {{"client", key.substr(14)}});
-  } else if (starts("tls_TLS")) {
+  if (key == "auth_failures") {
+    f.add("mailactor_auth_failures_total", MetricType::Counter, "Failed AUTH attempts",
+          static_cast<double>(v));
+  } else if (auto protocol = after(key, "tls_"); protocol && protocol->rfind("TLS", 0) == 0) {
     f.add("mailactor_tls_protocol_total", MetricType::Counter, "TLS handshakes by protocol",
-          static_cast<double>(v), {{"protocol", key.substr(4)}});
-  } else if (starts("reply_")) {
+          static_cast<double>(v), {{"protocol", *protocol}});
+  } else if (auto code = after(key, "reply_")) {
     f.add("mailactor_smtp_rejections_total", MetricType::Counter,
-          "4xx/5xx replies sent, by reply code", static_cast<double>(v), {{"code", key.substr(6)}});
+          "4xx/5xx replies sent, by reply code", static_cast<double>(v), {{"code", *code}});
   } else {
     f.add("mailactor_sessions_" + sanitize(key) + "_total", MetricType::Counter,
           "Session counter " + key, static_cast<double>(v));
@@ -123,9 +151,9 @@ void session_gauges(Families& f, const actors::actor_stats& s) {
   f.add("mailactor_sessions_active", MetricType::Gauge, "Live sessions",
         static_cast<double>(s.instances));
   for (const auto& [key, value] : s.counters) {
-    if (key.rfind("state_", 0) != 0) continue;
-    f.add("mailactor_sessions_in_state", MetricType::Gauge, "Live sessions by what they do now",
-          static_cast<double>(value), {{"state", key.substr(6)}});
+    if (auto state = after(key, "state_"))
+      f.add("mailactor_sessions_in_state", MetricType::Gauge, "Live sessions by what they do now",
+            static_cast<double>(value), {{"state", *state}});
   }
   int rank = 0;
   for (const auto& v : s.slowest) {
@@ -140,9 +168,8 @@ void session_gauges(Families& f, const actors::actor_stats& s) {
 }
 
 // "listener:<name>:<what>" broker counters as one family per <what>, labelled by listener.
-void listener_counter(Families& f, const std::string& key, uint64_t value) {
-  size_t a = key.find(':'), b = key.rfind(':');
-  std::string name = key.substr(a + 1, b - a - 1), what = key.substr(b + 1);
+void listener_counter(Families& f, const std::string& name, const std::string& what,
+                      uint64_t value) {
   if (what == "sessions") {
     f.add("mailactor_listener_sessions", MetricType::Gauge, "Live sessions per listener",
           static_cast<double>(value), {{"listener", name}});
@@ -154,14 +181,12 @@ void listener_counter(Families& f, const std::string& key, uint64_t value) {
 
 // "node:<host:port>:<what>" figures of the edge's remote spool, one family per <what>, labelled
 // by spool node; `up` is the link state, the rest partly the node's own figures.
-void node_figure(Families& f, const std::string& key, uint64_t value) {
-  size_t b = key.rfind(':');
-  std::string node = key.substr(5, b - 5), what = key.substr(b + 1);
+void node_figure(Families& f, const std::string& node, const std::string& what, uint64_t value) {
   std::vector<ClientMetric::Label> label{{"node", node}};
   const std::string help = "Per spool node, as the edge sees it: " + what;
-  if (what.size() > 3 && what.compare(what.size() - 3, 3, "_us") == 0)
-    f.add("mailactor_remote_spool_" + what.substr(0, what.size() - 3) + "_seconds",
-          MetricType::Gauge, help, static_cast<double>(value) / 1e6, label);
+  if (auto figure = before(what, "_us"))
+    f.add("mailactor_remote_spool_" + *figure + "_seconds", MetricType::Gauge, help,
+          static_cast<double>(value) / 1e6, label);
   else if (kGauges.count(what))
     f.add("mailactor_remote_spool_" + sanitize(what), MetricType::Gauge, help,
           static_cast<double>(value), label);
@@ -214,21 +239,22 @@ std::vector<MetricFamily> to_metric_families(const std::vector<actors::actor_sta
     for (const auto& h : s.histograms)
       latency_histogram(f, s.name, h);
     for (const auto& [key, value] : s.counters) {
+      std::optional<std::pair<std::string, std::string>> split;
       if (s.name == "sessions") {
-        if (key.rfind("state_", 0) != 0) session_counter(f, key, value);
-      } else if (s.name == "broker" && key.rfind("listener:", 0) == 0) {
-        listener_counter(f, key, value);
-      } else if (s.name == "remote_spool" && key.rfind("node:", 0) == 0) {
-        node_figure(f, key, value);
-      } else if (s.name == "queue_writer" && key.rfind("batch_size_", 0) == 0) {
+        if (!after(key, "state_")) session_counter(f, key, value);
+      } else if (s.name == "broker" && (split = labelled(key, "listener:"))) {
+        listener_counter(f, split->first, split->second, value);
+      } else if (s.name == "remote_spool" && (split = labelled(key, "node:"))) {
+        node_figure(f, split->first, split->second, value);
+      } else if (s.name == "queue_writer" && after(key, "batch_size_")) {
         continue;  // the histogram below
       } else if (s.name == "queue_writer" && key == "sync_us_total") {
         f.add("mailactor_queue_writer_sync_seconds_total", MetricType::Counter,
               "Time spent making batches durable", static_cast<double>(value) / 1e6);
-      } else if (key.size() > 3 && key.compare(key.size() - 3, 3, "_us") == 0) {
+      } else if (auto reading = before(key, "_us")) {
         // Microsecond readings as seconds, the Prometheus base unit.
-        f.add("mailactor_" + sanitize(s.name) + "_" + key.substr(0, key.size() - 3) + "_seconds",
-              MetricType::Gauge, s.name + " " + key, static_cast<double>(value) / 1e6);
+        f.add("mailactor_" + sanitize(s.name) + "_" + *reading + "_seconds", MetricType::Gauge,
+              s.name + " " + key, static_cast<double>(value) / 1e6);
       } else if (kGauges.count(key)) {
         f.add("mailactor_" + sanitize(s.name) + "_" + sanitize(key), MetricType::Gauge,
               s.name + " " + key, static_cast<double>(value));
