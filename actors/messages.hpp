@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "actors/actor_meter.hpp"
+#include "actors/spool_reply.hpp"
 #include "storage/message_meta.hpp"
 
 namespace mailactor::actors {
@@ -67,28 +68,9 @@ using get_stats_atom = caf::atom_constant<caf::atom("getstats")>;
 using count_atom = caf::atom_constant<caf::atom("count")>;
 using list_atom = caf::atom_constant<caf::atom("list")>;  // broker: the live sessions
 
-// The reply text when no spool node can take or finish a transaction (451 4.3.0): no node
-// reachable at MAIL, or the link to the transaction's node lost.
-inline constexpr const char* kSpoolUnavailableText =
-    "Queue temporarily unavailable, try again later";
-
-// A spool operation's answer. ok, or the SMTP reply the session should give.
-struct spool_reply {
-  bool ok = true;
-  uint64_t size = 0;  // commit: octets stored
-  int code = 0;
-  std::string status;
-  std::string text;
-};
-
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, spool_reply& x) {
   return f(caf::meta::type_name("spool_reply"), x.ok, x.size, x.code, x.status, x.text);
-}
-
-// 451 4.3.0 for a spool operation that failed without a more telling reason.
-inline spool_reply spool_local_error() {
-  return spool_reply{false, 0, 451, "4.3.0", "Local error in processing"};
 }
 
 // A latency histogram as reported: counts per bucket of kLatencyBoundsUs (actor_meter.hpp).

@@ -1,6 +1,7 @@
 #include "actors/queue_writer.hpp"
 
 #include "actors/actor_meter.hpp"
+#include "storage/unix_time.hpp"
 
 #include <spdlog/spdlog.h>
 #include <caf/typed_event_based_actor.hpp>
@@ -15,11 +16,7 @@
 namespace mailactor::actors {
 namespace {
 
-int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using storage::unix_now;
 
 spool_reply error_reply(const storage::SqliteError& e) {
   if (e.code() == SQLITE_FULL)
@@ -250,7 +247,9 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
         if (st.failed.erase(id) > 0) {
           try {
             st.store->abort(id, true);
-          } catch (const storage::SqliteError&) {
+          } catch (const storage::SqliteError& e) {
+            spdlog::warn("queue: removing failed message {} failed ({}); tried again later", id,
+                         e.what());
             st.orphans.push_back(id);
           }
           maybe_commit(self);

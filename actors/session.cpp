@@ -110,7 +110,7 @@ void close_session(Self* self) {
   auto& st = self->state;
   if (st.closed) return;
   st.closed = true;
-  if (st.message_open) abort_message(self);
+  if (st.spool.open()) abort_message(self);
   if (st.tls && st.tls->handshake_done()) {
     st.tls->shutdown();
     write_raw(self, st.tls->take_output());
@@ -146,36 +146,27 @@ void count(Self* self, std::string name) {
   self->send(self->state.stats, count_atom::value, std::move(name), uint64_t{1});
 }
 
-void handle(Self* self, Action& a) {
-  auto& st = self->state;
-  if (auto* s = std::get_if<action::Send>(&a)) {
-    write(self, std::move(s->bytes));
-  } else if (auto* cs = std::get_if<action::CheckSender>(&a)) {
-    if (!sender_allowed(self, cs->address)) return;
-    check_sender(self);
-  } else if (auto* r = std::get_if<action::CheckRecipient>(&a)) {
-    auto verdict = check_recipient(*st.settings, r->address, !st.engine->auth_user().empty());
-    perform(self, st.engine->recipient_checked(verdict));
-  } else if (auto* au = std::get_if<action::Authenticate>(&a)) {
-    authenticate(self, *au);
-  } else if (auto* b = std::get_if<action::BeginMessage>(&a)) {
-    begin_message(self, *b);
-  } else if (auto* m = std::get_if<action::MessageChunk>(&a)) {
-    if (st.message_open) {
-      st.content += m->bytes;
-      pump(self);
-    }
-  } else if (std::holds_alternative<action::EndMessage>(a)) {
-    st.ending = true;
-    pump(self);
-  } else if (std::holds_alternative<action::AbortMessage>(a)) {
-    abort_message(self);
-  } else if (std::holds_alternative<action::StartTls>(a)) {
-    start_tls(self);
-  } else if (std::holds_alternative<action::Close>(a)) {
-    close_session(self);
+// One step per engine action, as an overload set with no catch-all: std::visit does not compile
+// when the engine gains an action that has no step here.
+struct ActionStep {
+  Self* self;
+  void operator()(action::Send& a) const { write(self, std::move(a.bytes)); }
+  void operator()(action::CheckSender& a) const {
+    if (sender_allowed(self, a.address)) check_sender(self);
   }
-}
+  void operator()(action::CheckRecipient& a) const {
+    auto& st = self->state;
+    auto verdict = check_recipient(*st.settings, a.address, !st.engine->auth_user().empty());
+    perform(self, st.engine->recipient_checked(verdict));
+  }
+  void operator()(action::Authenticate& a) const { authenticate(self, a); }
+  void operator()(action::BeginMessage& a) const { begin_message(self, a); }
+  void operator()(action::MessageChunk& a) const { add_content(self, std::move(a.bytes)); }
+  void operator()(action::EndMessage&) const { end_message(self); }
+  void operator()(action::AbortMessage&) const { abort_message(self); }
+  void operator()(action::StartTls&) const { start_tls(self); }
+  void operator()(action::Close&) const { close_session(self); }
+};
 
 void perform(Self* self, Actions actions) {
   auto& st = self->state;
@@ -186,7 +177,7 @@ void perform(Self* self, Actions actions) {
   while (!st.todo.empty() && !st.closed) {
     Action a = std::move(st.todo.front());
     st.todo.pop_front();
-    handle(self, a);
+    std::visit(ActionStep{self}, a);
   }
   st.todo.clear();
   st.performing = false;
@@ -266,7 +257,7 @@ caf::behavior session_behavior(Self* self, caf::actor broker, SessionPeer peer,
       [=](closed_atom) {
         HandlerClock clock{self->state.meter};
         auto& s = self->state;
-        if (s.message_open || s.engine->in_transaction())
+        if (s.spool.open() || s.engine->in_transaction())
           spdlog::info("lost {}:{} mid-transaction: nothing queued", s.peer.address, s.peer.port);
         s.read_requested = false;
         close_session(self);

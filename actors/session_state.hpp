@@ -15,9 +15,9 @@
 
 #include "actors/actor_meter.hpp"
 #include "actors/session.hpp"
+#include "actors/spool_transaction.hpp"
 #include "actors/tls/tls_stream.hpp"
 #include "protocol/engine.hpp"
-#include "storage/message_meta.hpp"
 
 namespace mailactor::actors::session_detail {
 
@@ -25,12 +25,6 @@ using Clock = std::chrono::steady_clock;
 using protocol::Action;
 using protocol::Actions;
 namespace action = protocol::action;
-
-inline int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 struct SessionState {
   static inline const char* name = "session";
@@ -50,22 +44,10 @@ struct SessionState {
   bool performing = false;
   size_t in_flight = 0;  // requests out to the spooler / writer: no reads meanwhile
 
-  // The spool transaction of the current MAIL (ticket taken at MAIL, content streamed later).
-  std::string queue_id;
+  // The spool side of the current MAIL (ticket at MAIL, content streamed later) and the writer
+  // its ticket named; a spool node's writer is monitored while the transaction lasts.
+  SpoolTransaction spool;
   queue_writer_actor writer;
-  uint64_t txn = 0;  // generation: answers for an older transaction are ignored
-  bool message_open = false;
-  bool ending = false;         // EndMessage seen: commit once the pipe is clear
-  bool txn_busy = false;       // an append or commit of this transaction is in flight
-  bool written = false;        // something was appended: an abort must reach the writer
-  bool writer_remote = false;  // on a spool node: monitored while the transaction lasts
-  bool writer_lost = false;    // ... and its link went down: the transaction gets 451
-  bool request_open = false;   // an append or commit awaits its answer (or its give-up)
-  uint64_t request_seq = 0;    // which one: a late answer to a given-up request is dropped
-  Clock::time_point request_sent;
-  std::string content;  // not yet sent to the writer
-  storage::MessageMeta meta;
-  Clock::time_point message_started;
 
   // Connection.
   std::string outbox;  // replies not yet handed to the broker (see write_raw)
@@ -101,6 +83,8 @@ void count(Self* self, std::string name);
 // session_spool.cpp
 void check_sender(Self* self);
 void begin_message(Self* self, const action::BeginMessage& b);
+void add_content(Self* self, std::string bytes);
+void end_message(Self* self);
 void pump(Self* self);
 void abort_message(Self* self);
 void writer_down(Self* self, const caf::actor_addr& who);
