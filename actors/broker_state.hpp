@@ -1,0 +1,127 @@
+// The broker's state and the functions that share it, split by concern over broker.cpp (the
+// behavior: which message goes where), broker_admission.cpp (accepting, limits, refusing),
+// broker_reading.cpp (credits, held chunks, the lost-trigger watch), broker_writing.cpp (replies
+// straight to the socket) and broker_lifecycle.cpp (beat, drain, stop, stats). Internal to
+// actors/: include broker.hpp to spawn the broker.
+#pragma once
+
+#include <caf/io/broker.hpp>
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/actor_meter.hpp"
+#include "actors/broker.hpp"
+#include "actors/rate_limiter.hpp"
+
+namespace mailactor::actors::broker_detail {
+
+using caf::io::accept_handle;
+using caf::io::connection_handle;
+using Self = caf::io::broker;
+
+// Reading: scribes read continuously and the broker hands a session one chunk per credit. A
+// chunk that arrives without credit is held here; once a connection holds `read_chunk` bytes it
+// is halted, so a client that sends faster than its session works is slowed by TCP and costs at
+// most two chunks of memory. (Per-read trigger(hdl, 1) was tried first: it costs epoll_ctl calls
+// per read and, worse, CAF 0.17.6 loses a trigger that runs in the same multiplexer round as the
+// scribe's passivation — stream::activate() is a no-op while the pending EPOLL_CTL_DEL has not
+// reset its reader yet — which hung about 2% of reads under concurrency.)
+struct Connection {
+  accept_handle listener;
+  std::string peer;
+  caf::actor session;
+  caf::actor_addr address;
+  size_t hold_limit = 64 * 1024;
+  uint64_t chunks = 0;  // chunks received from the socket so far
+  bool credit = false;  // the session asked for a chunk
+  std::deque<std::vector<char>> held;
+  size_t held_bytes = 0;
+  bool halted = false;
+  bool caf_writing = false;      // CAF holds unsent output: new output queues behind it (send_now)
+  uint32_t deferred_credit = 0;  // a read credit waiting for that output to drain
+};
+
+// After a halted connection is triggered again, the same CAF race can swallow the trigger; the
+// watch re-triggers it if no chunk arrives although the socket has bytes (or EOF) waiting.
+struct ReadWatch {
+  connection_handle hdl;
+  uint64_t chunks_then;
+  std::chrono::steady_clock::time_point next;
+  std::chrono::milliseconds backoff;
+};
+
+// One listening socket and the limits that apply to its connections.
+struct Listener {
+  std::string name;
+  std::shared_ptr<const SessionSettings> session;
+  ListenerLimits limits;
+  std::unique_ptr<RateLimiter> connection_rate;
+  std::unordered_map<std::string, size_t> per_ip;
+  size_t active = 0;
+  bool paused = false;
+  uint64_t accepted = 0;
+  uint64_t refused = 0;  // by any limit or pressure
+};
+
+// What a new session is spawned with besides its connection.
+struct SessionPeers {
+  spooler_actor spooler;
+  stats_actor stats;
+  auth_front_actor auth;
+};
+
+struct BrokerState {
+  std::shared_ptr<const BrokerSettings> settings;
+  SessionPeers peers;
+  std::unordered_map<accept_handle, Listener> listeners;
+  std::unordered_map<connection_handle, Connection> connections;
+  uint64_t refused_per_ip = 0;
+  uint64_t refused_pressure = 0;
+  uint64_t refused_rate = 0;
+  pressure level = pressure::normal;
+  bool global_full = false;
+  bool draining = false;
+  bool stopping = false;
+  uint64_t accepted = 0;
+  std::chrono::milliseconds beat{1000};  // how often every session is ticked
+  std::vector<ReadWatch> watches;
+  bool watch_tick_scheduled = false;
+  uint64_t lost_triggers = 0;
+  HandlerMeter meter;
+};
+
+// broker_admission.cpp
+void add_listeners(Self* self, BrokerState& st);
+void admit(Self* self, BrokerState& st, const caf::io::new_connection_msg& msg);
+void update_accepting(Self* self, BrokerState& st);
+void forget(Self* self, BrokerState& st, connection_handle hdl);
+// The connection's entry, only when the current message comes from its own session: the one
+// check that keeps a late write or close of a finished session away from a new connection that
+// reuses its fd number.
+Connection* registered(Self* self, BrokerState& st, connection_handle hdl);
+
+// broker_reading.cpp
+void start_reading(Self* self, connection_handle hdl, size_t size);
+void on_data(Self* self, BrokerState& st, caf::io::new_data_msg& msg);
+void on_closed(Self* self, BrokerState& st, connection_handle hdl);
+void take_credit(Self* self, BrokerState& st, connection_handle hdl, Connection& c, uint32_t size);
+void grant(Self* self, BrokerState& st, connection_handle hdl, Connection& c);
+void check_watches(Self* self, BrokerState& st);
+
+// broker_writing.cpp
+void on_write(Self* self, BrokerState& st, connection_handle hdl, const std::string& bytes,
+              uint32_t credit);
+void on_transferred(Self* self, BrokerState& st, const caf::io::data_transferred_msg& msg);
+
+// broker_lifecycle.cpp
+void beat(Self* self, BrokerState& st);
+void drain(Self* self, BrokerState& st);
+void stop(Self* self, BrokerState& st);
+actor_stats broker_stats(Self* self, const BrokerState& st);
+
+}  // namespace mailactor::actors::broker_detail
