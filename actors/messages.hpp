@@ -239,8 +239,9 @@ using stats_actor =
 namespace mailactor::storage {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, MessageMeta& x) {
-  return f(caf::meta::type_name("MessageMeta"), x.id, x.mail_from, x.rcpt_to, x.helo, x.client_addr,
-           x.client_port, x.listener, x.auth_user, x.tls_protocol, x.tls_cipher, x.protocol,
-           x.received_at, x.size, x.params);
+#define MAILACTOR_INSPECT_FIELD(type, name, what) , x.name
+  return f(caf::meta::type_name("MessageMeta")
+               MAILACTOR_MESSAGE_META_FIELDS(MAILACTOR_INSPECT_FIELD));
+#undef MAILACTOR_INSPECT_FIELD
 }
 }  // namespace mailactor::storage

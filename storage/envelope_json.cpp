@@ -36,21 +36,36 @@ std::string rfc3339_utc(int64_t unix_seconds) {
   return buf;
 }
 
+namespace {
+
+json to_json(const std::string& v) {
+  return v;
+}
+json to_json(const std::vector<std::string>& v) {
+  return v;
+}
+template <class Int>
+json to_json(const Int& v) {
+  return v;
+}
+
+}  // namespace
+
+// Every field under its own name (a new field appears by itself), then the documented shape:
+// the client as one object, TLS as one object or null, auth_user null when not authenticated,
+// received_at as RFC 3339.
 std::string envelope_json(const MessageMeta& m) {
-  json j;
-  j["id"] = m.id;
-  j["mail_from"] = m.mail_from;
-  j["rcpt_to"] = m.rcpt_to;
-  j["helo"] = m.helo;
+  json j = json::object();
+  for_each_field(m, [&](const char* name, const auto& v) { j[name] = to_json(v); });
+  j.erase("client_addr");
+  j.erase("client_port");
   j["client"] = {{"address", m.client_addr}, {"port", m.client_port}};
-  j["listener"] = m.listener;
-  j["auth_user"] = m.auth_user.empty() ? json(nullptr) : json(m.auth_user);
+  j.erase("tls_protocol");
+  j.erase("tls_cipher");
   j["tls"] = m.tls_protocol.empty() ? json(nullptr)
                                     : json{{"protocol", m.tls_protocol}, {"cipher", m.tls_cipher}};
-  j["protocol"] = m.protocol;
+  if (m.auth_user.empty()) j["auth_user"] = nullptr;
   j["received_at"] = rfc3339_utc(m.received_at);
-  j["size"] = m.size;
-  j["params"] = m.params;
   return dump(j, 2) + "\n";
 }
 

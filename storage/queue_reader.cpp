@@ -5,14 +5,17 @@
 #include <stdexcept>
 
 #include "storage/envelope_json.hpp"
+#include "storage/queue_columns.hpp"
 
 namespace mailactor::storage {
 
 namespace {
-const char kColumns[] =
-    "id, state, mail_from, rcpt_to, helo, client_addr, client_port, listener, auth_user, "
-    "tls_protocol, tls_cipher, protocol, params, received_at, size, delivered_at";
+// The row's own columns, then every MessageMeta field (queue_columns.hpp).
+const std::string& selected_columns() {
+  static const std::string columns = "state, delivered_at, " + columns::names();
+  return columns;
 }
+}  // namespace
 
 std::optional<MessageState> parse_state(std::string_view s) {
   if (s == "receiving") return MessageState::receiving;
@@ -30,27 +33,14 @@ QueueReader::QueueReader(const std::string& spool_dir) {
 
 QueueEntry QueueReader::row(const Statement& s) const {
   QueueEntry e;
-  e.meta.id = s.text(0);
-  e.state = parse_state(s.text(1)).value_or(MessageState::queued);
-  e.meta.mail_from = s.text(2);
-  e.meta.rcpt_to = rcpt_to_from_json(s.text(3));
-  e.meta.helo = s.text(4);
-  e.meta.client_addr = s.text(5);
-  e.meta.client_port = static_cast<uint16_t>(s.int64(6));
-  e.meta.listener = s.text(7);
-  e.meta.auth_user = s.text(8);
-  e.meta.tls_protocol = s.text(9);
-  e.meta.tls_cipher = s.text(10);
-  e.meta.protocol = s.text(11);
-  e.meta.params = s.text(12);
-  e.meta.received_at = s.int64(13);
-  e.meta.size = static_cast<uint64_t>(s.int64(14));
-  if (!s.is_null(15)) e.delivered_at = s.int64(15);
+  e.state = parse_state(s.text(0)).value_or(MessageState::queued);
+  if (!s.is_null(1)) e.delivered_at = s.int64(1);
+  columns::read_all(s, e.meta, 2);
   return e;
 }
 
 std::vector<QueueEntry> QueueReader::list(std::optional<MessageState> state, size_t limit) const {
-  std::string sql = std::string("SELECT ") + kColumns + " FROM messages";
+  std::string sql = "SELECT " + selected_columns() + " FROM messages";
   if (state) sql += " WHERE state = ?1";
   sql += " ORDER BY id";
   if (limit > 0) sql += " LIMIT " + std::to_string(limit);
@@ -63,7 +53,7 @@ std::vector<QueueEntry> QueueReader::list(std::optional<MessageState> state, siz
 }
 
 std::optional<QueueEntry> QueueReader::get(const std::string& id) const {
-  Statement s = db_.prepare(std::string("SELECT ") + kColumns + " FROM messages WHERE id = ?1");
+  Statement s = db_.prepare("SELECT " + selected_columns() + " FROM messages WHERE id = ?1");
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
   return row(s);

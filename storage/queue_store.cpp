@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "storage/envelope_json.hpp"
+#include "storage/queue_columns.hpp"
 #include "storage/queue_schema.hpp"
 
 namespace mailactor::storage {
@@ -35,7 +36,30 @@ void ensure_directory(const std::string& dir) {
     throw std::runtime_error("spool " + dir + " is not a directory");
 }
 
+// Every field of the record as parameters ?1 (id) .. ?N, and the same on a row that was
+// 'receiving' (content streamed before the commit).
+std::string upsert_queued_sql() {
+  std::string values, updates;
+  int i = 0;
+  MessageMeta m;
+  for_each_field(m, [&](const char* name, const auto&) {
+    std::string param = "?" + std::to_string(++i);
+    values += ", " + param;
+    if (i > 1) updates += ", " + std::string(name) + " = " + param;
+  });
+  return "INSERT INTO messages (state, " + columns::names() + ") VALUES ('queued'" + values +
+         ") ON CONFLICT (id) DO UPDATE SET state = 'queued'" + updates;
+}
+
 }  // namespace
+
+void QueueStore::check_schema_version() {
+  Statement s = db_.prepare("PRAGMA user_version");
+  if (s.step() && s.int64(0) > kSchemaVersion)
+    throw std::runtime_error("the queue has schema version " + std::to_string(s.int64(0)) +
+                             ", newer than this mailactor's " + std::to_string(kSchemaVersion) +
+                             ": it was written by a newer release");
+}
 
 QueueStore::QueueStore(const std::string& spool_dir, Durability durability) {
   ensure_directory(spool_dir);
@@ -44,18 +68,14 @@ QueueStore::QueueStore(const std::string& spool_dir, Durability durability) {
   db_.exec(durability == Durability::fsync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=OFF");
   // The writer is the only writer: keep checkpoints out of the commit path's way.
   db_.exec("PRAGMA wal_autocheckpoint=4000");
-  db_.exec(kSchemaSql);
+  check_schema_version();
+  db_.exec(schema_sql());
+  db_.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
   insert_receiving_ =
       db_.prepare("INSERT INTO messages (id, state, received_at) VALUES (?1, 'receiving', ?2)");
   insert_chunk_ =
       db_.prepare("INSERT INTO message_chunks (message_id, seq, data) VALUES (?1, ?2, ?3)");
-  upsert_queued_ = db_.prepare(
-      "INSERT INTO messages (id, state, mail_from, rcpt_to, helo, client_addr, client_port, "
-      "listener, auth_user, tls_protocol, tls_cipher, protocol, params, received_at, size) "
-      "VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
-      "ON CONFLICT (id) DO UPDATE SET state = 'queued', mail_from = ?2, rcpt_to = ?3, helo = ?4, "
-      "client_addr = ?5, client_port = ?6, listener = ?7, auth_user = ?8, tls_protocol = ?9, "
-      "tls_cipher = ?10, protocol = ?11, params = ?12, received_at = ?13, size = ?14");
+  upsert_queued_ = db_.prepare(upsert_queued_sql());
   delete_chunks_ = db_.prepare("DELETE FROM message_chunks WHERE message_id = ?1");
   // Never touches a message that made it to 'queued'.
   delete_receiving_chunks_ = db_.prepare(
@@ -121,21 +141,8 @@ uint64_t QueueStore::finish(MessageMeta meta, std::string_view tail) {
     size += tail.size();
   }
   meta.size = size;
-  upsert_queued_.bind(1, meta.id)
-      .bind(2, meta.mail_from)
-      .bind(3, rcpt_to_json(meta.rcpt_to))
-      .bind(4, meta.helo)
-      .bind(5, meta.client_addr)
-      .bind(6, static_cast<int64_t>(meta.client_port))
-      .bind(7, meta.listener)
-      .bind(8, meta.auth_user)
-      .bind(9, meta.tls_protocol)
-      .bind(10, meta.tls_cipher)
-      .bind(11, meta.protocol)
-      .bind(12, meta.params)
-      .bind(13, meta.received_at)
-      .bind(14, static_cast<int64_t>(size))
-      .run();
+  columns::bind_all(upsert_queued_, meta);
+  upsert_queued_.run();
   if (it != receiving_.end()) {
     touched_.insert(meta.id);
     receiving_.erase(it);

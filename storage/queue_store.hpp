@@ -50,6 +50,7 @@ class QueueStore {
   size_t receiving() const { return receiving_.size(); }
 
  private:
+  void check_schema_version();  // throws for a queue written by a newer release
   struct Receiving {
     int64_t next_seq = 0;
     uint64_t size = 0;
