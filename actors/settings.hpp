@@ -91,7 +91,6 @@ struct SpoolSettings {
 };
 
 struct DeliverySettings {
-  bool enabled = true;
   std::chrono::seconds retry_delay{30};
   // Share of one core the deliverer may use: after a delivery that took t it rests
   // t * (1 / share - 1), so a backlog never starves the SMTP path. 1: no limit.

@@ -53,10 +53,15 @@ class TableReader {
     }
   }
 
-  void seconds(const std::string& key, std::chrono::seconds& out, int64_t min, int64_t max) {
+  // A duration given as a whole number of its own unit (seconds, or milliseconds for *_ms).
+  template <class Duration>
+  void duration(const std::string& key, Duration& out, int64_t min, int64_t max) {
     int64_t v = out.count();
     integer(key, v, min, max);
-    out = std::chrono::seconds(v);
+    out = Duration(v);
+  }
+  void seconds(const std::string& key, std::chrono::seconds& out, int64_t min, int64_t max) {
+    duration(key, out, min, max);
   }
 
   void boolean(const std::string& key, bool& out) {
@@ -143,9 +148,7 @@ void read_limits(TableReader& r, Limits& l, int64_t min_sessions = 1) {
   r.integer("max_errors", l.max_errors, 0, 100000);
   r.seconds("command_timeout", l.command_timeout, 1, 86400);
   r.seconds("data_timeout", l.data_timeout, 1, 86400);
-  int64_t delay = l.greeting_delay.count();
-  r.integer("greeting_delay_ms", delay, 0, 60000);
-  l.greeting_delay = std::chrono::milliseconds(delay);
+  r.duration("greeting_delay_ms", l.greeting_delay, 0, 60000);
   r.choice<protocol::BareNewline>(
       "bare_newline", l.bare_newline,
       {{"normalize", protocol::BareNewline::normalize}, {"reject", protocol::BareNewline::reject}});
@@ -285,12 +288,11 @@ Config load_config(const std::string& path) {
   if (auto* t = subtable(top, "auth", path)) {
     TableReader r(*t, path, "auth.");
     r.string("backend", c.auth.backend);
-    int64_t timeout = 5, tarpit = 1000;
-    r.integer("timeout", timeout, 1, 300);
+    auto timeout = std::chrono::duration_cast<std::chrono::seconds>(c.auth.timeout);
+    r.seconds("timeout", timeout, 1, 300);
+    c.auth.timeout = timeout;
     r.integer("max_failures", c.auth.max_failures, 1, 1000);
-    r.integer("tarpit_ms", tarpit, 0, 60000);
-    c.auth.timeout = std::chrono::seconds(timeout);
-    c.auth.tarpit = std::chrono::milliseconds(tarpit);
+    r.duration("tarpit_ms", c.auth.tarpit, 0, 60000);
     // [auth.<backend>]: the backend's own options, checked by its factory.
     for (auto& [k, v] : *t) {
       std::string name(k.str());
@@ -323,26 +325,18 @@ Config load_config(const std::string& path) {
         {{"fsync", storage::Durability::fsync}, {"none", storage::Durability::none}});
     r.integer("max_pending", c.max_pending, 1, 10000000);
     r.integer("max_batch", c.max_batch, 1, 100000);
-    int64_t slow = 0;
-    r.integer("slow_commit_ms", slow, 0, 60000);
-    c.slow_commit = std::chrono::milliseconds(slow);
-    int64_t pace = 250, shed = 1000, refuse = 5000;
-    r.integer("slow_latency_ms", pace, 1, 600000);
-    r.integer("shed_latency_ms", shed, 1, 600000);
-    r.integer("refuse_latency_ms", refuse, 1, 600000);
-    if (!(pace <= shed && shed <= refuse))
+    r.duration("slow_commit_ms", c.slow_commit, 0, 60000);
+    r.duration("slow_latency_ms", c.slow_latency, 1, 600000);
+    r.duration("shed_latency_ms", c.shed_latency, 1, 600000);
+    r.duration("refuse_latency_ms", c.refuse_latency, 1, 600000);
+    if (!(c.slow_latency <= c.shed_latency && c.shed_latency <= c.refuse_latency))
       r.fail(t->get("shed_latency_ms"), "shed_latency_ms",
              "needs slow_latency_ms <= shed_latency_ms <= refuse_latency_ms");
-    c.slow_latency = std::chrono::milliseconds(pace);
-    c.shed_latency = std::chrono::milliseconds(shed);
-    c.refuse_latency = std::chrono::milliseconds(refuse);
     r.strings("remote", c.spool_remote);
     for (const auto& hp : c.spool_remote)
       r.check_host_port("remote", hp);
     r.seconds("abandon_after", c.abandon_after, 1, 7 * 24 * 3600);
-    int64_t remote_timeout = c.remote_timeout.count();
-    r.integer("remote_timeout_ms", remote_timeout, 100, 600000);
-    c.remote_timeout = std::chrono::milliseconds(remote_timeout);
+    r.duration("remote_timeout_ms", c.remote_timeout, 100, 600000);
     r.finish();
     if (c.spool_dir.empty()) r.fail(t->get("directory"), "directory", "must not be empty");
   }

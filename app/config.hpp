@@ -23,19 +23,22 @@ class ConfigError : public std::runtime_error {
 
 // [limits], and the same keys in a listener's own [listener.limits] table, which start from the
 // [limits] values (except max_sessions, which per listener is 0: only the server-wide cap).
+// Defaults come from the settings the actors and the engine are given (one place for each);
+// only what has no such home (max_messages_per_session: the engine's own default is no limit)
+// is set here.
 struct Limits {
-  uint64_t max_message_size = 25 * 1024 * 1024;
-  size_t max_recipients = 100;
-  size_t max_sessions = 1000;
-  size_t max_sessions_per_ip = 50;
-  size_t max_connection_rate_per_ip = 0;
-  size_t max_message_rate_per_ip = 0;
+  uint64_t max_message_size = protocol::EngineConfig{}.max_message_size;
+  size_t max_recipients = protocol::EngineConfig{}.max_recipients;
+  size_t max_sessions = actors::BrokerSettings{}.max_sessions;
+  size_t max_sessions_per_ip = actors::ListenerLimits{}.max_sessions_per_ip;
+  size_t max_connection_rate_per_ip = actors::ListenerLimits{}.max_connection_rate_per_ip;
+  size_t max_message_rate_per_ip = actors::SpoolSettings{}.max_message_rate_per_ip;
   size_t max_messages_per_session = 1000;
-  size_t max_errors = 20;
-  std::chrono::seconds command_timeout{300};
-  std::chrono::seconds data_timeout{180};
-  protocol::BareNewline bare_newline = protocol::BareNewline::normalize;
-  std::chrono::milliseconds greeting_delay{0};
+  size_t max_errors = protocol::EngineConfig{}.max_errors;
+  std::chrono::seconds command_timeout = actors::SessionSettings{}.command_timeout;
+  std::chrono::seconds data_timeout = actors::SessionSettings{}.data_timeout;
+  protocol::BareNewline bare_newline = protocol::EngineConfig{}.bare_newline;
+  std::chrono::milliseconds greeting_delay = actors::SessionSettings{}.greeting_delay;
 };
 
 struct ListenerConfig {
@@ -54,9 +57,9 @@ struct ListenerConfig {
 
 struct AuthConfig {
   std::string backend = "none";  // none, passwd-file, dovecot, allow-all, static-map, ...
-  std::chrono::milliseconds timeout{5000};
-  size_t max_failures = 3;
-  std::chrono::milliseconds tarpit{1000};
+  std::chrono::milliseconds timeout = actors::SessionSettings{}.auth_timeout;
+  size_t max_failures = actors::SessionSettings{}.max_auth_failures;
+  std::chrono::milliseconds tarpit = actors::SessionSettings{}.auth_tarpit;
   std::map<std::string, auth::BackendOptions> options;  // [auth.<backend>] tables
   std::string source;
 
@@ -91,22 +94,24 @@ struct Config {
 
   // [limits]
   Limits limits;
-  std::chrono::seconds shutdown_grace{30};
+  std::chrono::seconds shutdown_grace = actors::BrokerSettings{}.shutdown_grace;
 
   // [spool]
   std::string spool_dir = "./var/spool";
   storage::Durability durability = storage::Durability::fsync;
-  uint64_t max_pending = 5000;
-  size_t max_batch = 1000;
-  std::chrono::milliseconds slow_commit{0};
-  std::chrono::milliseconds slow_latency{250};
-  std::chrono::milliseconds shed_latency{1000};
-  std::chrono::milliseconds refuse_latency{5000};
+  uint64_t max_pending = actors::SpoolSettings{}.max_pending;
+  size_t max_batch = actors::SpoolSettings{}.max_batch;
+  std::chrono::milliseconds slow_commit = actors::SpoolSettings{}.slow_commit;
+  std::chrono::milliseconds slow_latency = actors::SpoolSettings{}.slow_latency;
+  std::chrono::milliseconds shed_latency = actors::SpoolSettings{}.shed_latency;
+  std::chrono::milliseconds refuse_latency = actors::SpoolSettings{}.refuse_latency;
   // Edge role: stream every transaction to one of these spool nodes (`mailactor spoold`)
   // instead of the local queue; HOST:PORT each.
   std::vector<std::string> spool_remote;
   std::chrono::milliseconds remote_timeout{10000};  // per request to a spool node
-  std::chrono::seconds abandon_after{3600};         // content without commit this long: dropped
+  // Content without a commit this long is dropped.
+  std::chrono::seconds abandon_after =
+      std::chrono::duration_cast<std::chrono::seconds>(actors::SpoolSettings{}.abandon_after);
 
   // [node]: the link between edges and spool nodes (CAF remote actors over mutual TLS).
   std::string node_listen;  // spoold: publish the spooler here (HOST:PORT)
@@ -122,8 +127,8 @@ struct Config {
   // [delivery]
   bool delivery = true;
   std::string maildir = "./var/mail";
-  bool keep_content = false;
-  double delivery_cpu_share = 1.0;  // cpu_percent / 100
+  bool keep_content = actors::SpoolSettings{}.keep_content;
+  double delivery_cpu_share = actors::DeliverySettings{}.cpu_share;  // cpu_percent / 100
 };
 
 // Throws ConfigError.
