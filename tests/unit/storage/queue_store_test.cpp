@@ -1,10 +1,12 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <type_traits>
 
 #include "storage/queue_id.hpp"
 #include "storage/queue_reader.hpp"
 #include "storage/queue_store.hpp"
+#include "storage/sqlite.hpp"
 #include "temp_dir.hpp"
 
 namespace mailactor::storage {
@@ -151,6 +153,47 @@ TEST(QueueStore, UnusableSpoolIsAClearError) {
   fclose(f);
   EXPECT_THROW(QueueStore(file, Durability::fsync), std::runtime_error);
   EXPECT_THROW(QueueReader(dir / "missing"), std::runtime_error);
+}
+
+TEST(QueueStore, EveryFieldRoundTrips) {
+  TempDir dir;
+  MessageMeta m = meta("RT1");
+  m.auth_user = "alice";
+  m.tls_protocol = "TLSv1.3";
+  m.tls_cipher = "TLS_AES_256_GCM_SHA384";
+  {
+    QueueStore store(dir.path(), Durability::none);
+    store.finish(m, "x");
+    store.commit();
+  }
+  auto e = QueueReader(dir.path()).get("RT1");
+  ASSERT_TRUE(e);
+  m.size = 1;
+  // Every field in the one list, compared by name.
+  for_each_field(e->meta, [&](const char* name, const auto& got) {
+    for_each_field(m, [&](const char* want_name, const auto& want) {
+      if constexpr (std::is_same_v<decltype(got), decltype(want)>) {
+        if (std::string(name) == want_name) {
+          EXPECT_EQ(got, want) << name;
+        }
+      }
+    });
+  });
+}
+
+TEST(QueueStore, QueueFromANewerReleaseIsRefused) {
+  TempDir dir;
+  { QueueStore store(dir.path(), Durability::none); }
+  {
+    Database db(dir.path() + "/queue.db", false);
+    db.exec("PRAGMA user_version = 99");
+  }
+  try {
+    QueueStore store(dir.path(), Durability::none);
+    FAIL() << "opened a queue of schema version 99";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("schema version 99"), std::string::npos) << e.what();
+  }
 }
 
 TEST(QueueId, UniqueAndSortable) {
