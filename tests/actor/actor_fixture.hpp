@@ -1,0 +1,70 @@
+// A small real actor system for actor tests, with a temporary spool: the stateful actors are
+// tested as they run in the server (real queue writer over SQLite, real spooler), only without
+// sockets unless a test makes its own.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include <memory>
+#include <string>
+
+#include "../unit/storage/temp_dir.hpp"
+#include "actors/messages.hpp"
+#include "actors/queue_writer.hpp"
+#include "actors/spooler.hpp"
+#include "storage/queue_reader.hpp"
+#include "storage/queue_store.hpp"
+
+namespace mailactor::actors::testing {
+
+inline caf::actor_system_config& actor_test_config() {
+  static caf::actor_system_config cfg;
+  static bool once = [] {
+    cfg.add_message_type<storage::MessageMeta>("mailactor::MessageMeta");
+    cfg.add_message_type<spool_reply>("mailactor::spool_reply");
+    cfg.add_message_type<spool_ticket>("mailactor::spool_ticket");
+    cfg.add_message_type<actor_stats>("mailactor::actor_stats");
+    cfg.set("scheduler.max-threads", 2);
+    // The broker runs on the middleman, configured as the server configures it.
+    cfg.load<caf::io::middleman>();
+    cfg.set("middleman.max-consecutive-reads", size_t{1});
+    return true;
+  }();
+  (void)once;
+  return cfg;
+}
+
+struct SpoolFixture : ::testing::Test {
+  SpoolFixture() : system(actor_test_config()) {}
+  ~SpoolFixture() override {
+    for (auto& a : spawned)
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  }
+
+  // A queue writer over a fresh queue in the temporary directory, and a spooler in front of it.
+  void start_spool(SpoolSettings settings = {}) {
+    store = std::make_shared<storage::QueueStore>(dir.path(), storage::Durability::none);
+    writer = spawn_queue_writer(system, store, settings);
+    spooler = spawn_spooler(system, writer, settings);
+    keep(writer);
+    keep(spooler);
+  }
+  template <class Handle>
+  void keep(const Handle& h) {
+    spawned.push_back(caf::actor_cast<caf::actor>(h));
+  }
+  storage::QueueReader reader() const { return storage::QueueReader(dir.path()); }
+
+  mailactor::testing::TempDir dir;
+  caf::actor_system system;
+  std::shared_ptr<storage::QueueStore> store;
+  queue_writer_actor writer;
+  spooler_actor spooler;
+  std::vector<caf::actor> spawned;
+};
+
+}  // namespace mailactor::actors::testing
