@@ -6,6 +6,7 @@
 #include <caf/scoped_actor.hpp>
 
 #include "../unit/storage/temp_dir.hpp"
+#include "actor_fixture.hpp"
 #include "actors/queue_writer.hpp"
 #include "storage/queue_reader.hpp"
 
@@ -15,19 +16,7 @@ namespace {
 using mailactor::testing::TempDir;
 
 struct WriterFixture : ::testing::Test {
-  WriterFixture() : system(make_config()) {}
-  static caf::actor_system_config& make_config() {
-    static caf::actor_system_config cfg;
-    static bool once = [] {
-      cfg.add_message_type<storage::MessageMeta>("mailactor::MessageMeta");
-      cfg.add_message_type<spool_reply>("mailactor::spool_reply");
-      cfg.add_message_type<actor_stats>("mailactor::actor_stats");
-      cfg.set("scheduler.max-threads", 2);
-      return true;
-    }();
-    (void)once;
-    return cfg;
-  }
+  WriterFixture() : system(testing::actor_test_config()) {}
   storage::MessageMeta meta(int i) {
     storage::MessageMeta m;
     m.id = "ID" + std::to_string(100000 + i);
