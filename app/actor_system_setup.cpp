@@ -1,9 +1,12 @@
 #include "app/actor_system_setup.hpp"
 
+#include <spdlog/spdlog.h>
 #include <caf/io/middleman.hpp>
 #include <caf/openssl/manager.hpp>
 
 #include <algorithm>
+#include <cstdlib>
+#include <future>
 #include <thread>
 
 #include "actors/messages.hpp"
@@ -48,6 +51,25 @@ size_t configure_actor_system(caf::actor_system_config& sys_cfg, const Config& c
   sys_cfg.add_message_type<actors::auth_result>("mailactor::auth_result");
   sys_cfg.add_message_type<actors::queue_writer_actor>("mailactor::queue_writer_actor");
   return threads;
+}
+
+void end_actor_system(std::unique_ptr<caf::actor_system> system, int rc,
+                      std::chrono::seconds limit) {
+  std::promise<void> ended;
+  // The system must end on the thread that made it (its logger waits for that thread's
+  // reference): a watchdog bounds it instead.
+  std::thread watchdog([done = ended.get_future(), rc, limit] {
+    if (done.wait_for(limit) == std::future_status::ready) return;
+    spdlog::warn(
+        "the actor system did not finish shutting down within {} s (CAF 0.17.6 still holds a "
+        "stopped detached actor): exiting anyway, everything is committed",
+        limit.count());
+    spdlog::shutdown();
+    std::_Exit(rc);
+  });
+  system.reset();
+  ended.set_value();
+  watchdog.join();
 }
 
 }  // namespace mailactor::app

@@ -2,7 +2,11 @@
 // types that may cross a node link, and the openssl module when [node] names certificates.
 #pragma once
 
+#include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+
+#include <chrono>
+#include <memory>
 
 #include "app/config.hpp"
 
@@ -10,5 +14,13 @@ namespace mailactor::app {
 
 // Fills `sys_cfg`; returns the number of scheduler threads it chose.
 size_t configure_actor_system(caf::actor_system_config& sys_cfg, const Config& cfg);
+
+// Destroys the actor system after every actor was stopped, waiting at most `limit`: CAF 0.17.6's
+// ~actor_system waits without limit for each detached actor's thread, and that thread waits
+// until the actor object is released. On a spool node something inside CAF sometimes keeps the
+// queue writer's last reference after it stopped (docs/caf-0.17-notes.md); everything is
+// committed and logged by then, so after `limit` the process exits with `rc` instead of hanging.
+void end_actor_system(std::unique_ptr<caf::actor_system> system, int rc,
+                      std::chrono::seconds limit);
 
 }  // namespace mailactor::app

@@ -86,8 +86,17 @@ void stop_spool_stack(caf::scoped_actor& self, const SpoolStack& s,
 void stop_actor(caf::scoped_actor& self, const caf::actor& a, std::chrono::seconds wait) {
   self->monitor(a);
   self->send_exit(a, caf::exit_reason::user_shutdown);
-  self->receive([](caf::down_msg&) {},
-                caf::after(wait) >> [] { spdlog::warn("an actor did not stop in time"); });
+  // Only `a`'s own down message ends the wait: `self` may hold another actor's.
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  for (bool down = false; !down;) {
+    auto left = deadline - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) {
+      spdlog::warn("an actor did not stop in time");
+      return;
+    }
+    self->receive([&](caf::down_msg& dm) { down = dm.source == a.address(); },
+                  caf::after(std::chrono::duration_cast<std::chrono::milliseconds>(left)) >> [] {});
+  }
 }
 
 namespace {

@@ -18,6 +18,9 @@
 namespace mailactor::app {
 namespace {
 
+// How long the actor system may take to end after every actor stopped (end_actor_system).
+constexpr std::chrono::seconds kActorSystemEndLimit{3};
+
 // What a spool node needs beyond a plain config; throws ConfigError.
 void check_spool_node_config(const Config& cfg) {
   const std::string where = cfg.source + ": ";
@@ -32,31 +35,9 @@ void check_spool_node_config(const Config& cfg) {
     throw ConfigError(where + "spool.remote: a spool node writes its own spool; remove it");
 }
 
-}  // namespace
-
-int spoold(const std::string& config) {
-  tune_malloc();
-  Config cfg;
-  try {
-    cfg = load_config(config);
-    check_spool_node_config(cfg);
-    setup_logging(cfg.log_level, cfg.log_file);
-  } catch (const std::exception& e) {
-    fprintf(stderr, "mailactor: %s\n", e.what());
-    return 2;
-  }
-  const sigset_t signals = block_server_signals();
-  SpoolFiles files;
-  try {
-    files = open_spool_files(cfg);
-    run_as_configured_user(cfg.user, cfg.group, files.owned_paths(cfg.spool_dir));
-  } catch (const std::exception& e) {
-    spdlog::error("cannot start: {}", e.what());
-    return 1;
-  }
-  caf::actor_system_config sys_cfg;
-  const size_t threads = configure_actor_system(sys_cfg, cfg);
-  caf::actor_system system{sys_cfg};
+// Serves until SIGTERM/SIGINT, then stops every actor it started; returns the exit code.
+int run_spool_node(caf::actor_system& system, const Config& cfg, const SpoolFiles& files,
+                   size_t threads, const sigset_t& signals) {
   auto stats = actors::spawn_stats(system);
   SpoolStack spool = start_spool_stack(system, cfg, files, stats);
   std::unique_ptr<MetricsExporter> metrics;
@@ -104,6 +85,36 @@ int spoold(const std::string& config) {
   stop(0);
   spdlog::info("mailactor spool node stopped");
   return 0;
+}
+
+}  // namespace
+
+int spoold(const std::string& config) {
+  tune_malloc();
+  Config cfg;
+  try {
+    cfg = load_config(config);
+    check_spool_node_config(cfg);
+    setup_logging(cfg.log_level, cfg.log_file);
+  } catch (const std::exception& e) {
+    fprintf(stderr, "mailactor: %s\n", e.what());
+    return 2;
+  }
+  const sigset_t signals = block_server_signals();
+  SpoolFiles files;
+  try {
+    files = open_spool_files(cfg);
+    run_as_configured_user(cfg.user, cfg.group, files.owned_paths(cfg.spool_dir));
+  } catch (const std::exception& e) {
+    spdlog::error("cannot start: {}", e.what());
+    return 1;
+  }
+  caf::actor_system_config sys_cfg;
+  const size_t threads = configure_actor_system(sys_cfg, cfg);
+  auto system = std::make_unique<caf::actor_system>(sys_cfg);
+  const int rc = run_spool_node(*system, cfg, files, threads, signals);
+  end_actor_system(std::move(system), rc, kActorSystemEndLimit);
+  return rc;
 }
 
 }  // namespace mailactor::app

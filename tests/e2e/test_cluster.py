@@ -111,6 +111,11 @@ def finish(s):
     return code, text.decode()
 
 
+# A spool node exits within this many seconds of SIGTERM (a supervisor waits on it; it once
+# hung after its last log line).
+SPOOLD_EXIT_SECONDS = 5
+
+
 class ClusterTest(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="mailactor-cluster-")
@@ -127,6 +132,22 @@ class ClusterTest(unittest.TestCase):
     def started(self, server):
         self.servers.append(server)
         return server.start()
+
+    def stop_cleanly(self, *servers):
+        """SIGTERM each in turn: a clean exit, and a spool node's within SPOOLD_EXIT_SECONDS."""
+        for s in servers:
+            t0 = time.time()
+            limit = SPOOLD_EXIT_SECONDS if s.command == "spoold" else 40
+            try:
+                rc = s.stop(timeout=limit)
+            except subprocess.TimeoutExpired:
+                self.fail("%s did not exit within %d s of SIGTERM; log:\n%s" % (s.command, limit, s.log()))
+            self.assertEqual(rc, 0, s.log())
+            if s.command == "spoold":
+                # The bounded end (end_actor_system) is reported, not hidden: see the README.
+                bounded = any("did not finish shutting down" in l for l in s.log_lines)
+                print("spoold exited %.2f s after SIGTERM%s" % (
+                    time.time() - t0, " (bounded end: CAF kept the stopped writer)" if bounded else ""))
 
     def test_two_edges_two_spool_nodes_survive_a_killed_spool_node(self):
         a = self.started(spool_node(self.certs, "spool1", 1, delivery="false"))
@@ -223,8 +244,7 @@ class ClusterTest(unittest.TestCase):
                 for name in re.findall(r"mailactor_remote_spool_[a-z0-9_]+", target["expr"]):
                     self.assertRegex(metrics, r"(?m)^%s[{ ]" % name, panel["title"])
 
-        for s in (e1, e2, e3, a, b):
-            self.assertEqual(s.stop(), 0, s.log())
+        self.stop_cleanly(e1, e2, e3, a, b)
 
     def test_edge_with_a_certificate_from_another_ca_is_refused(self):
         node = self.started(spool_node(self.certs, "spool1", 1))
@@ -246,8 +266,7 @@ class ClusterTest(unittest.TestCase):
         good.wait_log(r"spool node 127\.0\.0\.1:%d linked" % node.port)
         self.assertEqual(send(good.port, "good")[0], "ok")
         self.assertEqual(stored_ids(node), ["good"])
-        for s in (good, rogue, node):
-            self.assertEqual(s.stop(), 0, s.log())
+        self.stop_cleanly(good, rogue, node)
 
     def test_edge_without_a_reachable_spool_node_says_451_and_recovers(self):
         port = free_port()
@@ -258,8 +277,7 @@ class ClusterTest(unittest.TestCase):
         self.assertEqual(send(e.port, "late")[0], "ok")
         self.assertEqual(stored_ids(node), ["late"])
         node.wait_delivered(1)
-        for s in (e, node):
-            self.assertEqual(s.stop(), 0, s.log())
+        self.stop_cleanly(e, node)
 
     def test_a_hung_spool_node_times_out_with_451_and_is_skipped(self):
         a = self.started(spool_node(self.certs, "spool1", 1))
@@ -298,8 +316,7 @@ class ClusterTest(unittest.TestCase):
         # The timed-out commit may still be made durable when the node wakes up: like a client
         # that times out after the dot (RFC 1047), the sender retries and may deliver twice.
         self.assertLessEqual(everything.count("x%d" % replies.index(451)), 1, everything)
-        for s in (e, a, b):
-            self.assertEqual(s.stop(), 0, s.log())
+        self.stop_cleanly(e, a, b)
 
     def test_an_overloaded_spool_node_makes_the_edge_refuse_connections(self):
         node = self.started(spool_node(self.certs, "spool1", 1, spool_lines=(
@@ -322,8 +339,7 @@ class ClusterTest(unittest.TestCase):
         e.wait_log(r"spool nodes: pressure back to normal", timeout=15)
         self.assertEqual(send(e.port, "after")[0], "ok")
         self.assertEqual(sorted(stored_ids(node)), ["after", "slow"])
-        for s in (e, node):
-            self.assertEqual(s.stop(), 0, s.log())
+        self.stop_cleanly(e, node)
 
     def test_spool_node_drops_what_a_killed_edge_left_half_sent(self):
         node = self.started(spool_node(self.certs, "spool1", 1, spool_lines="abandon_after = 1"))
@@ -342,7 +358,7 @@ class ClusterTest(unittest.TestCase):
         while node.rows() and time.time() < deadline:
             time.sleep(0.05)
         self.assertEqual(node.rows(), [])
-        self.assertEqual(node.stop(), 0, node.log())
+        self.stop_cleanly(node)
 
     def test_shipped_cluster_examples_are_valid(self):
         root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../..")
