@@ -69,6 +69,13 @@ DEFAULTS = dict(tls_lines="", metrics_lines="", spool_lines="", node_lines="", m
                 durability="fsync", log_level="info", delivery="true", keep_content="true")
 
 
+def sanitized():
+    """True when BIN was built with ASan or TSan: their allocators keep freed memory in quarantine,
+    so RSS then says nothing about the server's own memory."""
+    out = subprocess.run(["ldd", BIN], capture_output=True, text=True).stdout
+    return "libasan" in out or "libtsan" in out
+
+
 def free_port():
     """A loopback port nobody listens on now (for configs that need one up front)."""
     with socket.socket() as s:

@@ -25,7 +25,10 @@ class Hostile(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.srv.stop()
+        # The server must have survived every hostile input (and then stop cleanly).
+        alive = cls.srv.proc.poll() is None
+        rc = cls.srv.stop()
+        assert alive and rc == 0, "server died (exit %s); log:\n%s" % (rc, cls.srv.log()[-20000:])
 
     def session(self):
         c = Client(self.srv.port, timeout=30)
