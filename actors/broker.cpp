@@ -53,9 +53,10 @@ caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> 
         // trigger(acceptor, n) does not stop accepting by itself in CAF 0.17.6.
         self->halt(msg.handle);
       },
-      [=](write_atom, connection_handle hdl, const std::string& bytes, uint32_t credit) {
+      [=](write_atom, connection_handle hdl, const std::string& bytes, uint32_t credit,
+          bool mail_started) {
         HandlerClock clock{st->meter};
-        on_write(self, *st, hdl, bytes, credit);
+        on_write(self, *st, hdl, bytes, credit, mail_started);
       },
       [=](resume_atom, connection_handle hdl) {
         auto it = st->connections.find(hdl);

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <caf/io/receive_policy.hpp>
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -62,6 +63,26 @@ void update_accepting(Self* self, BrokerState& st) {
       self->trigger(hdl);
       if (l.limits.max_sessions > 0) spdlog::info("listener {}: accepting again", l.name);
     }
+  }
+}
+
+bool clients_waiting(accept_handle hdl) {
+  pollfd p{static_cast<int>(hdl.id()), POLLIN, 0};  // the accept handle's id is the fd
+  return ::poll(&p, 1, 0) > 0 && (p.revents & POLLIN) != 0;
+}
+
+// Seen under connection exhaustion (the table flipping between full and not full many times a
+// second): "accepting again" followed by no accept at all while clients waited, for good — the
+// trigger right after a halt in the same multiplexer round is lost, as it is for scribes
+// (docs/caf-0.17-notes.md).
+void repair_accepting(Self* self, BrokerState& st) {
+  for (auto& [hdl, l] : st.listeners) {
+    const uint64_t taken = l.accepted + l.refused;  // connections taken from the backlog
+    bool stuck = !l.paused && !st.draining && taken == l.taken_at_last_beat && clients_waiting(hdl);
+    l.taken_at_last_beat = taken;
+    if (!stuck) continue;
+    ++st.lost_accept_triggers;
+    self->trigger(hdl);
   }
 }
 
@@ -146,6 +167,7 @@ void admit(Self* self, BrokerState& st, const caf::io::new_connection_msg& msg) 
   c.hold_limit = l.session->command_read;
   st.connections.emplace(msg.handle, std::move(c));
   start_reading(self, msg.handle, l.session->command_read);
+  if (st.stressed) self->send(session, stress_atom::value, true);
   ++st.accepted;
   ++l.accepted;
   update_accepting(self, st);

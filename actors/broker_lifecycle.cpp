@@ -2,13 +2,73 @@
 // connections, open transactions finish for shutdown_grace), then stop; and its statistics.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "actors/broker_state.hpp"
+#include "actors/stress_policy.hpp"
 
 namespace mailactor::actors::broker_detail {
+
+namespace {
+
+// Sessions asked to make room per beat at most: enough to keep a queue of real clients moving,
+// few enough that a short burst does not empty the table.
+constexpr size_t kEvictionsPerBeat = 20;
+// A session this fresh is not idle yet (its client may be about to speak).
+constexpr std::chrono::milliseconds kMinIdle{1000};
+
+void update_stress(Self* self, BrokerState& st) {
+  bool now = under_stress(st.connections.size(), st.settings->max_sessions,
+                          st.settings->stress_percent, st.stressed);
+  if (now == st.stressed) return;
+  st.stressed = now;
+  ++st.stress_changes;
+  if (now)
+    spdlog::warn(
+        "stress: {} of {} sessions in use: idle sessions without MAIL get short "
+        "timeouts and, while the table is full, make room for waiting clients",
+        st.connections.size(), st.settings->max_sessions);
+  else
+    spdlog::info("stress over: {} of {} sessions in use", st.connections.size(),
+                 st.settings->max_sessions);
+  for (const auto& [hdl, c] : st.connections)
+    self->send(c.session, stress_atom::value, now);
+}
+
+// At max_sessions with clients in the backlog, the idle sessions that never sent MAIL make room
+// (stress_policy.hpp says which).
+void make_room(Self* self, BrokerState& st) {
+  bool waiting = false;
+  for (const auto& [hdl, l] : st.listeners)
+    waiting = waiting || (l.paused && clients_waiting(hdl));
+  if (!waiting) return;
+  std::vector<EvictionCandidate> candidates;
+  std::vector<Connection*> by_key;
+  candidates.reserve(st.connections.size());
+  for (auto& [hdl, c] : st.connections) {
+    if (c.evicting) continue;
+    candidates.push_back({by_key.size(), c.peer, c.last_input, c.mail_started});
+    by_key.push_back(&c);
+  }
+  for (uint64_t key :
+       pick_evictions(candidates, std::chrono::steady_clock::now(), kMinIdle, kEvictionsPerBeat)) {
+    Connection* c = by_key[key];
+    c->evicting = true;
+    ++st.evicted;
+    self->send(c->session, evict_atom::value);
+  }
+}
+
+}  // namespace
 
 void beat(Self* self, BrokerState& st) {
   for (const auto& [hdl, c] : st.connections)
     self->send(c.session, tick_atom::value);
+  update_stress(self, st);
+  repair_accepting(self, st);
+  if (st.global_full || std::any_of(st.listeners.begin(), st.listeners.end(),
+                                    [](const auto& l) { return l.second.paused; }))
+    make_room(self, st);
   self->delayed_send(self, st.beat, beat_atom::value);
 }
 
@@ -54,6 +114,10 @@ actor_stats broker_stats(Self* self, const BrokerState& st) {
   s.counters["refused_pressure"] = st.refused_pressure;
   s.counters["refused_rate"] = st.refused_rate;
   s.counters["lost_triggers_repaired"] = st.lost_triggers;
+  s.counters["lost_accept_triggers_repaired"] = st.lost_accept_triggers;
+  s.counters["stress"] = st.stressed ? 1 : 0;
+  s.counters["stress_changes"] = st.stress_changes;
+  s.counters["evicted_idle"] = st.evicted;
   for (const auto& [hdl, l] : st.listeners) {
     s.counters["listener:" + l.name + ":sessions"] = l.active;
     s.counters["listener:" + l.name + ":accepted"] = l.accepted;

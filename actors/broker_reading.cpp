@@ -110,6 +110,7 @@ void on_data(Self* self, BrokerState& st, caf::io::new_data_msg& msg) {
   if (it == st.connections.end()) return;
   Connection& c = it->second;
   ++c.chunks;
+  c.last_input = std::chrono::steady_clock::now();
   std::vector<char> chunk = take_chunk(msg.buf);
   if (c.credit && c.held.empty()) {
     c.credit = false;

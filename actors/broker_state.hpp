@@ -44,6 +44,11 @@ struct Connection {
   bool halted = false;
   bool caf_writing = false;      // CAF holds unsent output: new output queues behind it (send_now)
   uint32_t deferred_credit = 0;  // a read credit waiting for that output to drain
+  // For stress (broker_lifecycle.cpp): when the client last sent anything, whether the session
+  // has sent MAIL (then it is never evicted), whether it was asked to make room already.
+  std::chrono::steady_clock::time_point last_input = std::chrono::steady_clock::now();
+  bool mail_started = false;
+  bool evicting = false;
 };
 
 // After a halted connection is triggered again, the same CAF race can swallow the trigger; the
@@ -65,7 +70,8 @@ struct Listener {
   size_t active = 0;
   bool paused = false;
   uint64_t accepted = 0;
-  uint64_t refused = 0;  // by any limit or pressure
+  uint64_t taken_at_last_beat = 0;  // accepted + refused at the last beat
+  uint64_t refused = 0;             // by any limit or pressure
 };
 
 // What a new session is spawned with besides its connection.
@@ -92,6 +98,10 @@ struct BrokerState {
   std::vector<ReadWatch> watches;
   bool watch_tick_scheduled = false;
   uint64_t lost_triggers = 0;
+  uint64_t lost_accept_triggers = 0;
+  bool stressed = false;  // sessions in use past stress_percent of max_sessions
+  uint64_t stress_changes = 0;
+  uint64_t evicted = 0;  // idle sessions asked to make room
   HandlerMeter meter;
 };
 
@@ -99,6 +109,10 @@ struct BrokerState {
 void add_listeners(Self* self, BrokerState& st);
 void admit(Self* self, BrokerState& st, const caf::io::new_connection_msg& msg);
 void update_accepting(Self* self, BrokerState& st);
+// A listener that should accept but accepted nothing since the last beat while clients wait in
+// its backlog is triggered again (CAF 0.17.6 can lose a trigger that follows a halt closely).
+void repair_accepting(Self* self, BrokerState& st);
+bool clients_waiting(accept_handle hdl);  // clients wait in the listener's backlog
 void forget(Self* self, BrokerState& st, connection_handle hdl);
 // The connection's entry, only when the current message comes from its own session: the one
 // check that keeps a late write or close of a finished session away from a new connection that
@@ -115,11 +129,11 @@ void check_watches(Self* self, BrokerState& st);
 
 // broker_writing.cpp
 void on_write(Self* self, BrokerState& st, connection_handle hdl, const std::string& bytes,
-              uint32_t credit);
+              uint32_t credit, bool mail_started);
 void on_transferred(Self* self, BrokerState& st, const caf::io::data_transferred_msg& msg);
 
 // broker_lifecycle.cpp
-void beat(Self* self, BrokerState& st);
+void beat(Self* self, BrokerState& st);  // ticks every session, updates stress, evicts
 void drain(Self* self, BrokerState& st);
 void stop(Self* self, BrokerState& st);
 actor_stats broker_stats(Self* self, const BrokerState& st);

@@ -35,9 +35,10 @@ void send_now(Self* self, connection_handle hdl, Connection& c, const std::strin
 }  // namespace
 
 void on_write(Self* self, BrokerState& st, connection_handle hdl, const std::string& bytes,
-              uint32_t credit) {
+              uint32_t credit, bool mail_started) {
   auto* c = registered(self, st, hdl);
   if (!c) return;
+  c->mail_started = c->mail_started || mail_started;
   if (!bytes.empty()) send_now(self, hdl, *c, bytes);
   if (credit == 0) return;
   if (c->caf_writing) {

@@ -32,10 +32,13 @@ using data_atom = caf::atom_constant<caf::atom("data")>;      // (data, std::vec
 using closed_atom = caf::atom_constant<caf::atom("closed")>;  // the peer closed
 using drain_atom = caf::atom_constant<caf::atom("drain")>;    // finish the transaction, then 421
 using stop_atom = caf::atom_constant<caf::atom("stop")>;      // grace period over: 421 now
-// (write, hdl, std::string bytes, uint32_t credit): write the bytes, then, when credit > 0, let
-// one more chunk of at most `credit` bytes through. One message for a reply and the read after
-// it: every message to the broker is work on the one I/O thread.
+// (write, hdl, std::string bytes, uint32_t credit, bool mail_started): write the bytes, then,
+// when credit > 0, let one more chunk of at most `credit` bytes through; mail_started: the
+// session has sent MAIL at some point (never evicted under stress). One message for a reply and
+// the read after it: every message to the broker is work on the one I/O thread.
 using write_atom = caf::atom_constant<caf::atom("write")>;
+using stress_atom = caf::atom_constant<caf::atom("stress")>;  // (stress, bool): under stress now
+using evict_atom = caf::atom_constant<caf::atom("evict")>;    // table full: end if idle (421)
 using hangup_atom = caf::atom_constant<caf::atom("hangup")>;  // (hangup, hdl): close after writes
 using tick_atom = caf::atom_constant<caf::atom("tick")>;    // broker: read watch; session: timeouts
 using beat_atom = caf::atom_constant<caf::atom("beat")>;    // broker: tick every session now

@@ -42,7 +42,8 @@ void write_raw(Self* self, std::string bytes) {
 void flush_output(Self* self, uint32_t credit) {
   auto& st = self->state;
   if (st.outbox.empty() && credit == 0) return;
-  self->send(st.broker, write_atom::value, st.peer.hdl, std::move(st.outbox), credit);
+  self->send(st.broker, write_atom::value, st.peer.hdl, std::move(st.outbox), credit,
+             st.mail_started);
   st.outbox = std::string();
 }
 
@@ -76,8 +77,30 @@ void maybe_read(Self* self) {
 }
 
 std::chrono::seconds current_timeout(const SessionState& st) {
-  return st.engine->waiting() == protocol::Waiting::data ? st.settings->data_timeout
-                                                         : st.settings->command_timeout;
+  if (st.engine->waiting() == protocol::Waiting::data) return st.settings->data_timeout;
+  // Under stress a session that has not sent MAIL holds its slot only briefly (Postfix:
+  // smtpd_timeout ${stress?10}{300}).
+  if (st.stressed && !st.mail_started && !st.engine->in_transaction())
+    return std::min(st.settings->command_timeout, st.settings->stress_idle_timeout);
+  return st.settings->command_timeout;
+}
+
+void set_stress(Self* self, bool stressed) {
+  auto& st = self->state;
+  st.stressed = stressed;
+  const size_t normal = st.settings->engine.max_errors;
+  const size_t tight = st.settings->stress_max_errors;
+  st.engine->set_max_errors(stressed && (normal == 0 || tight < normal) ? tight : normal);
+}
+
+// The broker's table is full and clients wait: an idle session that never sent MAIL makes room.
+void evict(Self* self) {
+  auto& st = self->state;
+  if (st.closed || st.mail_started || st.engine->in_transaction() || st.spool.open()) return;
+  spdlog::info("evict {}:{}: session table full, idle without MAIL", st.peer.address, st.peer.port);
+  count(self, "evicted_idle");
+  perform(self, st.engine->terminate(
+                    protocol::reply(421, "4.7.0", "Too many connections: idle session closed")));
 }
 
 // The broker's tick (session_tick_interval) checks the RFC 5321 timeouts and the spool's. A
@@ -280,6 +303,8 @@ caf::behavior session_behavior(Self* self, caf::actor broker, SessionPeer peer,
         HandlerClock clock{self->state.meter};
         on_tick(self);
       },
+      [=](stress_atom, bool stressed) { set_stress(self, stressed); },
+      [=](evict_atom) { evict(self); },
       [=](get_stats_atom) {
         auto& s = self->state;
         auto now = Clock::now();

@@ -178,6 +178,7 @@ void ticket_taken(Self* self, const spool_ticket& t) {
 
 void check_sender(Self* self) {
   auto& st = self->state;
+  st.mail_started = true;
   ++st.in_flight;
   const uint64_t generation = st.spool.ask_ticket();
   // The spooler is local and answers at once: no timer per request (each one costs clock work).

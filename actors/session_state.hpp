@@ -60,6 +60,8 @@ struct SessionState {
   std::string logged_helo;
   uint64_t messages = 0;
   std::map<std::string, uint64_t> rejections;  // by reply code
+  bool mail_started = false;  // sent MAIL at some point: never evicted under stress
+  bool stressed = false;      // the broker's session table is nearly full
 
   // Monitoring: what the session does now and since when, and its handler time.
   const char* activity = "greeting";
@@ -79,6 +81,8 @@ void maybe_read(Self* self);
 void finish_request(Self* self);
 void close_session(Self* self);
 void count(Self* self, std::string name);
+void set_stress(Self* self, bool stressed);
+void evict(Self* self);
 
 // session_spool.cpp
 void check_sender(Self* self);

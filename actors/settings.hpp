@@ -48,6 +48,10 @@ struct SessionSettings {
   size_t read_chunk = 64 * 1024;                // at most this much is read per credit of content
   size_t command_read = 4 * 1024;               // ... and per credit while reading commands
   size_t spool_chunk = 64 * 1024;  // content is sent to the spool in pieces of about this size
+  // Under stress (the session table nearly full), a session that has not sent MAIL waits this
+  // long for its next command, and ends after this many error replies.
+  std::chrono::seconds stress_idle_timeout{10};
+  size_t stress_max_errors = 1;
 };
 
 // Connection limits the broker applies per listener (counted per listener).
@@ -69,6 +73,9 @@ struct ListenerSettings {
 struct BrokerSettings {
   std::vector<ListenerSettings> listeners;
   size_t max_sessions = 1000;  // server-wide
+  // Stress from this share of max_sessions in use (0: never); at max_sessions with clients
+  // waiting, idle sessions that never sent MAIL are ended to make room.
+  unsigned stress_percent = 80;
   std::chrono::seconds shutdown_grace{30};
 };
 

@@ -149,6 +149,8 @@ void read_limits(TableReader& r, Limits& l, int64_t min_sessions = 1) {
   r.seconds("command_timeout", l.command_timeout, 1, 86400);
   r.seconds("data_timeout", l.data_timeout, 1, 86400);
   r.duration("greeting_delay_ms", l.greeting_delay, 0, 60000);
+  r.seconds("stress_idle_timeout", l.stress_idle_timeout, 1, 86400);
+  r.integer("stress_max_errors", l.stress_max_errors, 0, 100000);
   r.choice<protocol::BareNewline>(
       "bare_newline", l.bare_newline,
       {{"normalize", protocol::BareNewline::normalize}, {"reject", protocol::BareNewline::reject}});
@@ -231,6 +233,7 @@ Config load_config(const std::string& path) {
     TableReader r(*t, path, "limits.");
     read_limits(r, c.limits);
     r.seconds("shutdown_grace", c.shutdown_grace, 0, 3600);
+    r.integer("stress_percent", c.stress_percent, 0, 100);
     r.finish();
   }
 

@@ -39,6 +39,10 @@ struct Limits {
   std::chrono::seconds data_timeout = actors::SessionSettings{}.data_timeout;
   protocol::BareNewline bare_newline = protocol::EngineConfig{}.bare_newline;
   std::chrono::milliseconds greeting_delay = actors::SessionSettings{}.greeting_delay;
+  // Under stress (see stress_percent): a session without MAIL waits this long for a command and
+  // ends after this many error replies.
+  std::chrono::seconds stress_idle_timeout = actors::SessionSettings{}.stress_idle_timeout;
+  size_t stress_max_errors = actors::SessionSettings{}.stress_max_errors;
 };
 
 struct ListenerConfig {
@@ -94,6 +98,7 @@ struct Config {
 
   // [limits]
   Limits limits;
+  unsigned stress_percent = actors::BrokerSettings{}.stress_percent;  // of max_sessions; 0: off
   std::chrono::seconds shutdown_grace = actors::BrokerSettings{}.shutdown_grace;
 
   // [spool]

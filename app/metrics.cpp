@@ -21,7 +21,7 @@ using prometheus::MetricType;
 // Counters that are levels, not running totals.
 const std::set<std::string> kGauges = {"sessions",  "writer_depth",  "backlog", "pressure_level",
                                        "receiving", "largest_batch", "up",      "nodes",
-                                       "nodes_up"};
+                                       "nodes_up",  "stress"};
 
 std::string sanitize(std::string s) {
   for (auto& c : s)

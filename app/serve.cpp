@@ -38,6 +38,8 @@ actors::SessionSettings session_settings(const Config& c, const ListenerConfig& 
   s.command_timeout = l.limits.command_timeout;
   s.data_timeout = l.limits.data_timeout;
   s.greeting_delay = l.limits.greeting_delay;
+  s.stress_idle_timeout = l.limits.stress_idle_timeout;
+  s.stress_max_errors = l.limits.stress_max_errors;
   auto& e = s.engine;
   e.hostname = c.hostname;
   e.max_message_size = l.limits.max_message_size;
@@ -158,6 +160,7 @@ int serve(const ServeOptions& options) {
   try {
     if (!edge) files = open_spool_files(cfg);
     broker_settings->max_sessions = cfg.limits.max_sessions;
+    broker_settings->stress_percent = cfg.stress_percent;
     broker_settings->shutdown_grace = cfg.shutdown_grace;
     for (const auto& l : cfg.listeners) {
       auto [host, port] = split_host_port(l.listen);

@@ -94,6 +94,9 @@ class Engine {
   size_t buffered_bytes() const { return in_.size() - in_pos_; }
   size_t messages_accepted() const { return messages_accepted_; }
   size_t errors() const { return errors_; }
+  // Replies >= 500 before 421 4.7.0 from now on (tightened under stress); 0 = no limit.
+  void set_max_errors(size_t n) { cfg_.max_errors = n; }
+  size_t max_errors() const { return cfg_.max_errors; }
 
  private:
   enum class Phase {

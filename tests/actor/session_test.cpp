@@ -37,7 +37,8 @@ struct SessionFixture : SpoolFixture {
     bool waiting = true;
     while (waiting) {
       broker->receive(
-          [&](write_atom, caf::io::connection_handle h, const std::string& bytes, uint32_t credit) {
+          [&](write_atom, caf::io::connection_handle h, const std::string& bytes, uint32_t credit,
+              bool) {
             EXPECT_EQ(h, hdl);
             out += bytes;
             waiting = credit == 0;
