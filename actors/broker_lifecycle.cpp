@@ -66,8 +66,9 @@ void beat(Self* self, BrokerState& st) {
     self->send(c.session, tick_atom::value);
   update_stress(self, st);
   repair_accepting(self, st);
-  if (st.global_full || std::any_of(st.listeners.begin(), st.listeners.end(),
-                                    [](const auto& l) { return l.second.paused; }))
+  // Room is made only under stress: stress_percent = 0 turns it off with the rest.
+  if (st.stressed && (st.global_full || std::any_of(st.listeners.begin(), st.listeners.end(),
+                                                    [](const auto& l) { return l.second.paused; })))
     make_room(self, st);
   self->delayed_send(self, st.beat, beat_atom::value);
 }
