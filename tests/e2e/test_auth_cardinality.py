@@ -9,7 +9,7 @@ import threading
 import urllib.request
 import unittest
 
-from harness import Server, free_port, main, sanitized
+from harness import Server, free_port, main, read_reply, sanitized
 
 FAILURES_PER_SESSION = 5
 
@@ -33,12 +33,7 @@ def guess_from(address, port):
     f = s.makefile("rb")
 
     def reply():
-        while True:
-            line = f.readline()
-            if not line:
-                raise ConnectionError("closed")
-            if line[3:4] != b"-":
-                return line.decode().rstrip()
+        return read_reply(f)
 
     try:
         reply()

@@ -12,7 +12,7 @@ import threading
 import time
 import unittest
 
-from harness import Server, main
+from harness import Server, main, read_reply
 
 ATTACK_SECONDS = float(os.environ.get("ATTACK_SECONDS", "60"))
 ATTACKERS, PER_ATTACKER = 21, 50
@@ -80,12 +80,7 @@ def real_client(port, address, n):
     f = s.makefile("rb")
 
     def reply():
-        while True:
-            line = f.readline()
-            if not line:
-                raise ConnectionError("closed")
-            if line[3:4] != b"-":
-                return line.decode().rstrip()
+        return read_reply(f)
 
     try:
         try:
