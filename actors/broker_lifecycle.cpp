@@ -2,8 +2,6 @@
 // connections, open transactions finish for shutdown_grace), then stop; and its statistics.
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
-
 #include "actors/broker_state.hpp"
 #include "actors/stress_policy.hpp"
 
@@ -66,10 +64,9 @@ void beat(Self* self, BrokerState& st) {
     self->send(c.session, tick_atom::value);
   update_stress(self, st);
   repair_accepting(self, st);
-  // Room is made only under stress: stress_percent = 0 turns it off with the rest.
-  if (st.stressed && (st.global_full || std::any_of(st.listeners.begin(), st.listeners.end(),
-                                                    [](const auto& l) { return l.second.paused; })))
-    make_room(self, st);
+  // Only under stress (stress_percent = 0 turns it off with the rest); make_room itself looks for
+  // a paused listener with clients waiting.
+  if (st.stressed) make_room(self, st);
   self->delayed_send(self, st.beat, beat_atom::value);
 }
 

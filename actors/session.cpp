@@ -80,7 +80,8 @@ std::chrono::seconds current_timeout(const SessionState& st) {
   if (st.engine->waiting() == protocol::Waiting::data) return st.settings->data_timeout;
   // Under stress a session that has not sent MAIL holds its slot only briefly (Postfix:
   // smtpd_timeout ${stress?10}{300}).
-  if (st.stressed && !st.mail_started && !st.engine->in_transaction())
+  // (No MAIL yet means no transaction either.)
+  if (st.stressed && !st.mail_started)
     return std::min(st.settings->command_timeout, st.settings->stress_idle_timeout);
   return st.settings->command_timeout;
 }
@@ -96,7 +97,7 @@ void set_stress(Self* self, bool stressed) {
 // The broker's table is full and clients wait: an idle session that never sent MAIL makes room.
 void evict(Self* self) {
   auto& st = self->state;
-  if (st.closed || st.mail_started || st.engine->in_transaction() || st.spool.open()) return;
+  if (st.closed || st.mail_started) return;  // no MAIL ever: no transaction, no spool either
   spdlog::info("evict {}:{}: session table full, idle without MAIL", st.peer.address, st.peer.port);
   count(self, "evicted_idle");
   perform(self, st.engine->terminate(

@@ -20,12 +20,14 @@ void reset_transaction(Self* self) {
   st.spool.reset();
 }
 
-void log_queued(Self* self, const storage::MessageMeta& m) {
+// The record is the transaction's own (read before it resets); the size is the writer's.
+void log_queued(Self* self, uint64_t size) {
   auto& s = self->state;
+  const storage::MessageMeta& m = s.spool.meta();
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - s.spool.started())
                 .count();
   spdlog::info("queued {} from=<{}> rcpts={} size={} ms={} client={}:{}{}{}", m.id, m.mail_from,
-               m.rcpt_to.size(), m.size, ms, s.peer.address, s.peer.port,
+               m.rcpt_to.size(), size, ms, s.peer.address, s.peer.port,
                m.tls_protocol.empty() ? "" : " tls=" + m.tls_protocol,
                m.auth_user.empty() ? "" : " auth=" + m.auth_user);
 }
@@ -44,7 +46,7 @@ void spool_result(Self* self, uint64_t generation, bool commit, const spool_repl
       return;
     case Kind::queued:
       ++s.messages;
-      log_queued(self, outcome.meta);
+      log_queued(self, outcome.reply.size);
       reset_transaction(self);
       perform(self, s.engine->queued(outcome.queue_id));
       return;

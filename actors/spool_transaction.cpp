@@ -87,16 +87,13 @@ SpoolTransaction::Outcome SpoolTransaction::answer(uint64_t generation, bool com
   if (generation != generation_) return o;  // aborted meanwhile
   busy_ = false;
   o.queue_id = queue_id_;
-  if (r.ok && !commit) {
+  o.reply = r;
+  if (r.ok && !commit)
     o.kind = Outcome::Kind::appended;
-  } else if (r.ok) {
+  else if (r.ok)
     o.kind = Outcome::Kind::queued;
-    o.meta = meta_;
-    o.meta.size = r.size;
-  } else {
+  else
     o.kind = Outcome::Kind::failed;
-    o.reply = r;
-  }
   return o;
 }
 

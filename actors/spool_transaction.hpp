@@ -46,8 +46,7 @@ class SpoolTransaction {
   struct Outcome {
     enum class Kind { stale, appended, queued, failed } kind = Kind::stale;
     std::string queue_id;
-    storage::MessageMeta meta;  // queued: the record (for the log line)
-    spool_reply reply;          // failed: what to tell the client
+    spool_reply reply;  // the writer's (queued: its size; failed: what to tell the client)
   };
 
   // MAIL: a ticket is asked for; answers to earlier tickets or transactions become stale.

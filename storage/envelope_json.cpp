@@ -36,27 +36,12 @@ std::string rfc3339_utc(int64_t unix_seconds) {
   return buf;
 }
 
-namespace {
-
-json to_json(const std::string& v) {
-  return v;
-}
-json to_json(const std::vector<std::string>& v) {
-  return v;
-}
-template <class Int>
-json to_json(const Int& v) {
-  return v;
-}
-
-}  // namespace
-
 // Every field under its own name (a new field appears by itself), then the documented shape:
 // the client as one object, TLS as one object or null, auth_user null when not authenticated,
 // received_at as RFC 3339.
 std::string envelope_json(const MessageMeta& m) {
   json j = json::object();
-  for_each_field(m, [&](const char* name, const auto& v) { j[name] = to_json(v); });
+  for_each_field(m, [&](const char* name, const auto& v) { j[name] = v; });
   j.erase("client_addr");
   j.erase("client_port");
   j["client"] = {{"address", m.client_addr}, {"port", m.client_port}};

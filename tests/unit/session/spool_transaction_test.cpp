@@ -88,7 +88,8 @@ TEST(SpoolTransaction, CommitAfterEndIsQueuedWithSize) {
   auto o = t.answer(c->generation, true, ok(321));
   EXPECT_EQ(o.kind, Outcome::queued);
   EXPECT_EQ(o.queue_id, "Q1");
-  EXPECT_EQ(o.meta.size, 321u);
+  EXPECT_EQ(o.reply.size, 321u);
+  EXPECT_EQ(t.meta().id, "Q1") << "the record stays readable until reset";
   t.reset();
   EXPECT_FALSE(t.open());
   EXPECT_FALSE(t.has_ticket());
