@@ -1,0 +1,89 @@
+// The router: what becomes of one recipient address, decided at RCPT time. Plain C++ (no CAF,
+// no I/O): the session asks it, `mailactor route` prints its answer, the unit tests drive it.
+//
+// Order for an address at a local domain (mode "mailboxes"): an alias for the exact address,
+// then a user of that name, then the same two without the +detail, then the domain's
+// catch-all; an alias's targets are resolved the same way, at most 10 deep, duplicates removed,
+// loops refused. Mode "ingest" accepts every local part into the one ingest Maildir.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "routing/alias_table.hpp"
+#include "routing/user_source.hpp"
+
+namespace mailactor::routing {
+
+// Where a final recipient is delivered. One place for the names (the queue stores them).
+enum class Route {
+  ingest,   // the one ingest Maildir ([delivery] maildir) with its envelope JSON
+  maildir,  // the user's own Maildir under [routing] mailbox_root
+  relay,    // another domain (held until outbound delivery exists)
+};
+const char* to_string(Route r);
+std::optional<Route> parse_route(std::string_view s);
+
+enum class LocalMode {
+  ingest,     // every local part at a local domain is accepted (the pipeline's catch-all)
+  mailboxes,  // only addresses the aliases and user sources know
+};
+
+struct FinalRecipient {
+  std::string address;  // lower case, +detail removed for mailboxes
+  Route route = Route::ingest;
+  std::string target;  // maildir: the mailbox ("alice@example.test"); otherwise empty
+  bool operator==(const FinalRecipient& o) const {
+    return address == o.address && route == o.route && target == o.target;
+  }
+};
+
+struct Resolution {
+  enum class Kind {
+    accepted,
+    not_local,      // not one of our domains: the relay policy decides
+    unknown_user,   // 550 5.1.1
+    loop,           // an alias loop, or deeper than max_depth: 550 5.4.6
+    lookup_failed,  // a user source could not answer: 451 4.3.0
+  };
+  Kind kind = Kind::unknown_user;
+  std::vector<FinalRecipient> recipients;  // accepted: one or more, no duplicates
+  std::vector<std::string> steps;          // how it was decided, for `mailactor route` and logs
+};
+const char* to_string(Resolution::Kind k);
+
+struct RouterSettings {
+  std::vector<std::string> local_domains;  // lower case; the first stands for <Postmaster>
+  LocalMode mode = LocalMode::ingest;
+  std::string detail_separator = "+";  // empty: no subaddressing
+  AliasTable aliases;
+  std::vector<std::shared_ptr<const UserSource>> users;
+  size_t max_depth = 10;        // alias levels
+  size_t max_expansion = 1000;  // final recipients of one address
+};
+
+class Router {
+ public:
+  // Throws std::invalid_argument naming the alias line when an alias targets another domain
+  // (forwarding needs outbound delivery).
+  explicit Router(RouterSettings settings);
+
+  Resolution resolve(std::string_view address) const;
+  bool is_local(const std::string& domain) const;
+  // Local domains whose postmaster@ does not resolve (RFC 5321 §4.5.1 requires it).
+  std::vector<std::string> missing_postmasters() const;
+  const RouterSettings& settings() const { return s_; }
+
+ private:
+  struct Walk;
+  void expand(Walk& w, const std::string& local, const std::string& domain, size_t depth) const;
+  UserAnswer find_user(const std::string& local, const std::string& domain) const;
+  std::string base_of(const std::string& local) const;  // without the +detail
+
+  RouterSettings s_;
+};
+
+}  // namespace mailactor::routing
