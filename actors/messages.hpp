@@ -24,6 +24,7 @@
 #include "actors/actor_meter.hpp"
 #include "actors/spool_reply.hpp"
 #include "storage/message_meta.hpp"
+#include "storage/routed_recipient.hpp"
 
 namespace mailactor::actors {
 
@@ -142,7 +143,8 @@ using depth_listener_actor = caf::typed_actor<caf::reacts_to<depth_atom, uint64_
 
 using queue_writer_actor = caf::typed_actor<
     caf::replies_to<append_atom, std::string, std::string>::with<spool_reply>,
-    caf::replies_to<commit_atom, storage::MessageMeta, std::string>::with<spool_reply>,
+    caf::replies_to<commit_atom, storage::MessageMeta, std::vector<storage::RoutedRecipient>,
+                    std::string>::with<spool_reply>,
     caf::reacts_to<abort_atom, std::string>, caf::reacts_to<delivered_atom, std::string>,
     caf::reacts_to<flush_atom>, caf::reacts_to<scan_atom>,
     caf::reacts_to<attach_atom, deliverer_actor>, caf::reacts_to<attach_atom, depth_listener_actor>,
@@ -246,5 +248,9 @@ typename Inspector::result_type inspect(Inspector& f, MessageMeta& x) {
   return f(caf::meta::type_name("MessageMeta")
                MAILACTOR_MESSAGE_META_FIELDS(MAILACTOR_INSPECT_FIELD));
 #undef MAILACTOR_INSPECT_FIELD
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, RoutedRecipient& x) {
+  return f(caf::meta::type_name("RoutedRecipient"), x.original, x.address, x.route, x.target);
 }
 }  // namespace mailactor::storage

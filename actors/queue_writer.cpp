@@ -239,6 +239,7 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
         return r;
       },
       [=](commit_atom, storage::MessageMeta& meta,
+          std::vector<storage::RoutedRecipient>& recipients,
           const std::string& tail) -> caf::result<spool_reply> {
         HandlerClock clock{self->state.meter};
         auto& st = self->state;
@@ -257,7 +258,7 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
         }
         uint64_t size = 0;
         try {
-          size = st.store->finish(std::move(meta), tail);
+          size = st.store->finish(std::move(meta), std::move(recipients), tail);
           st.batch_bytes += tail.size();
           auto promise = self->make_response_promise<spool_reply>();
           st.pending.push_back(PendingCommit{promise, id, size, std::chrono::steady_clock::now()});

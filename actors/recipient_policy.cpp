@@ -1,26 +1,49 @@
 #include "actors/recipient_policy.hpp"
 
-#include <algorithm>
-#include <cctype>
+#include "routing/router_source.hpp"
 
 namespace mailactor::actors {
+namespace {
 
-protocol::Verdict check_recipient(const SessionSettings& s, const std::string& address,
+using protocol::reply;
+using protocol::Verdict;
+using routing::Resolution;
+
+Verdict refusal(Resolution::Kind kind, const std::string& address) {
+  switch (kind) {
+    case Resolution::Kind::unknown_user:
+      return Verdict::reject(reply(550, "5.1.1", "<" + address + ">: User unknown"));
+    case Resolution::Kind::loop:
+      return Verdict::reject(reply(550, "5.4.6", "<" + address + ">: Alias loop"));
+    case Resolution::Kind::lookup_failed:
+      return Verdict::reject(reply(451, "4.3.0", "<" + address + ">: Temporary lookup failure"));
+    default:
+      return Verdict::reject(reply(550, "5.7.1", "Relay access denied"));
+  }
+}
+
+}  // namespace
+
+RecipientDecision check_recipient(const SessionSettings& s, const std::string& address,
                                   bool authenticated) {
-  if (s.mode == ListenerMode::submission && authenticated) return protocol::Verdict::accept();
-  size_t at = address.rfind('@');
-  if (at == std::string::npos) return protocol::Verdict::accept();  // <Postmaster>
-  std::string domain = address.substr(at + 1);
-  std::transform(domain.begin(), domain.end(), domain.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  const auto denied =
-      protocol::Verdict::reject(protocol::reply(550, "5.7.1", "Relay access denied"));
-  if (std::find(s.local_domains.begin(), s.local_domains.end(), domain) == s.local_domains.end())
-    return denied;
+  const Verdict denied = refusal(Resolution::Kind::not_local, address);
+  Resolution r = s.router->current()->resolve(address);
+  const bool submitted = s.mode == ListenerMode::submission && authenticated;
+  if (r.kind == Resolution::Kind::not_local) {
+    if (!submitted) return {denied, {}};
+    return {Verdict::accept(),
+            {{address, address, routing::to_string(routing::Route::ingest), ""}}};
+  }
   // Old routing syntaxes hidden in a local part ("user%elsewhere@", "elsewhere!user@", a quoted
   // "user@elsewhere"@) would make a relay of any downstream that still honours them.
-  if (address.substr(0, at).find_first_of("%!@") != std::string::npos) return denied;
-  return protocol::Verdict::accept();
+  size_t at = address.rfind('@');
+  if (at != std::string::npos && address.substr(0, at).find_first_of("%!@") != std::string::npos)
+    return {denied, {}};
+  if (r.kind != Resolution::Kind::accepted) return {refusal(r.kind, address), {}};
+  RecipientDecision d{Verdict::accept(), {}};
+  for (const auto& f : r.recipients)
+    d.finals.push_back({address, f.address, routing::to_string(f.route), f.target});
+  return d;
 }
 
 }  // namespace mailactor::actors

@@ -1,4 +1,5 @@
-// Which recipients a listener accepts: the relay decision, kept out of the SMTP engine.
+// Which recipients a listener accepts and where each goes: the router's answer turned into the
+// RCPT reply, with the relay decision, kept out of the SMTP engine.
 #pragma once
 
 #include <string>
@@ -6,13 +7,20 @@
 
 #include "actors/settings.hpp"
 #include "protocol/engine.hpp"
+#include "storage/routed_recipient.hpp"
 
 namespace mailactor::actors {
 
-// mx: local domains (and <Postmaster>) only, 550 5.7.1 otherwise, also for local parts holding
-// a route ('%', '!', or a quoted '@'). submission: anything once authenticated (the engine
-// already refused MAIL without AUTH).
-protocol::Verdict check_recipient(const SessionSettings& s, const std::string& address,
+struct RecipientDecision {
+  protocol::Verdict verdict;
+  std::vector<storage::RoutedRecipient> finals;  // accepted: where the message goes for it
+};
+
+// Local domains: as the router decides (550 5.1.1 unknown, 550 5.4.6 loop, 451 4.3.0 lookup
+// failure), 550 5.7.1 for local parts holding a route ('%', '!', or a quoted '@').
+// Other domains: 550 5.7.1 on mx listeners; on submission, once authenticated, the ingest
+// Maildir (there is no outbound delivery yet).
+RecipientDecision check_recipient(const SessionSettings& s, const std::string& address,
                                   bool authenticated);
 
 }  // namespace mailactor::actors

@@ -180,8 +180,9 @@ struct ActionStep {
   }
   void operator()(action::CheckRecipient& a) const {
     auto& st = self->state;
-    auto verdict = check_recipient(*st.settings, a.address, !st.engine->auth_user().empty());
-    perform(self, st.engine->recipient_checked(verdict));
+    auto d = check_recipient(*st.settings, a.address, !st.engine->auth_user().empty());
+    if (d.verdict.accepted) st.spool.add_recipients(a.address, d.finals);
+    perform(self, st.engine->recipient_checked(d.verdict));
   }
   void operator()(action::Authenticate& a) const { authenticate(self, a); }
   void operator()(action::BeginMessage& a) const { begin_message(self, a); }

@@ -109,7 +109,7 @@ void send_request(Self* self, SpoolTransaction::Request& r) {
   auto& writer = self->state.writer;
   if (commit)
     self->request(writer, caf::infinite, commit_atom::value, std::move(r.meta),
-                  std::move(r.content))
+                  std::move(r.recipients), std::move(r.content))
         .then(on_reply, on_error);
   else
     self->request(writer, caf::infinite, append_atom::value, std::move(r.queue_id),

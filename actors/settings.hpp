@@ -12,6 +12,10 @@
 #include "protocol/engine.hpp"
 #include "storage/queue_store.hpp"
 
+namespace mailactor::routing {
+class RouterSource;
+}
+
 namespace mailactor::tls {
 class TlsContextSource;
 }
@@ -35,7 +39,8 @@ struct SessionSettings {
   protocol::EngineConfig engine;
   TlsMode tls_mode = TlsMode::none;
   std::shared_ptr<tls::TlsContextSource> tls;  // set unless tls_mode is none
-  std::vector<std::string> local_domains;      // lower case
+  // What becomes of each recipient (local domains, aliases, users); swapped on SIGHUP.
+  std::shared_ptr<routing::RouterSource> router;
   std::chrono::seconds command_timeout{300};
   std::chrono::seconds data_timeout{180};
   std::chrono::seconds spool_timeout{60};

@@ -1,5 +1,7 @@
 #include "actors/spool_transaction.hpp"
 
+#include <algorithm>
+
 #include "protocol/received.hpp"
 
 namespace mailactor::actors {
@@ -57,7 +59,7 @@ std::optional<SpoolTransaction::Request> SpoolTransaction::next(size_t chunk, Cl
   if (!open_ || busy_) return std::nullopt;
   if (!ending_ && content_.size() < chunk) return std::nullopt;
   busy_ = true;
-  Request r{Request::Kind::fail_now, ending_, generation_, 0, queue_id_, {}, {}};
+  Request r{Request::Kind::fail_now, ending_, generation_, 0, queue_id_, {}, {}, {}};
   if (lost_) return r;
   request_open_ = true;
   request_sent_ = now;
@@ -68,6 +70,7 @@ std::optional<SpoolTransaction::Request> SpoolTransaction::next(size_t chunk, Cl
     r.kind = Request::Kind::commit;
     meta_.received_at = unix_now;
     r.meta = meta_;
+    r.recipients = recipients_;
   } else {
     r.kind = Request::Kind::append;
     written_ = true;
@@ -115,7 +118,20 @@ void SpoolTransaction::reset() {
   ending_ = false;
   written_ = false;
   content_.clear();
+  recipients_.clear();
   ++generation_;
+}
+
+void SpoolTransaction::add_recipients(const std::string& original,
+                                      const std::vector<storage::RoutedRecipient>& finals) {
+  for (auto f : finals) {
+    auto same = [&](const storage::RoutedRecipient& r) {
+      return r.address == f.address && r.route == f.route && r.target == f.target;
+    };
+    if (std::find_if(recipients_.begin(), recipients_.end(), same) != recipients_.end()) continue;
+    f.original = original;
+    recipients_.push_back(std::move(f));
+  }
 }
 
 }  // namespace mailactor::actors

@@ -14,6 +14,7 @@
 #include "actors/spool_reply.hpp"
 #include "protocol/actions.hpp"
 #include "storage/message_meta.hpp"
+#include "storage/routed_recipient.hpp"
 
 namespace mailactor::actors {
 
@@ -39,7 +40,8 @@ class SpoolTransaction {
     uint64_t seq;         // ... and this, to tell a given-up request's late answer
     std::string queue_id;
     std::string content;
-    storage::MessageMeta meta;  // commit only
+    storage::MessageMeta meta;                         // commit only
+    std::vector<storage::RoutedRecipient> recipients;  // commit only
   };
 
   // The meaning of the writer's answer for the session.
@@ -49,8 +51,17 @@ class SpoolTransaction {
     spool_reply reply;  // the writer's (queued: its size; failed: what to tell the client)
   };
 
-  // MAIL: a ticket is asked for; answers to earlier tickets or transactions become stale.
-  uint64_t ask_ticket() { return ++generation_; }
+  // MAIL: a ticket is asked for; answers to earlier tickets or transactions become stale, and
+  // the recipients of an earlier transaction are forgotten.
+  uint64_t ask_ticket() {
+    recipients_.clear();
+    return ++generation_;
+  }
+  // An accepted RCPT's final recipients, as the router decided; one already added for another
+  // RCPT (an alias and its member, say) is kept once, with the first RCPT as its original.
+  void add_recipients(const std::string& original,
+                      const std::vector<storage::RoutedRecipient>& finals);
+  const std::vector<storage::RoutedRecipient>& recipients() const { return recipients_; }
   bool current(uint64_t generation) const { return generation == generation_; }
   // The spooler's ticket: the queue id, and whether its writer is on a spool node (a link that
   // can be lost mid-transaction).
@@ -105,6 +116,7 @@ class SpoolTransaction {
   Clock::time_point request_sent_;
   std::string content_;  // not yet sent to the writer
   storage::MessageMeta meta_;
+  std::vector<storage::RoutedRecipient> recipients_;
   Clock::time_point started_;
 };
 

@@ -9,6 +9,7 @@
 #include <future>
 #include <thread>
 
+#include "actors/message_types.hpp"
 #include "actors/messages.hpp"
 
 namespace mailactor::app {
@@ -39,17 +40,7 @@ size_t configure_actor_system(caf::actor_system_config& sys_cfg, const Config& c
   // message, W2 (50 sessions) within its noise (0.89-1.02x).
   if (cfg.worker_wait == WorkerWait::block)
     sys_cfg.set("work-stealing.moderate-poll-attempts", size_t{0});
-  // Everything the spooler, queue writer and stats exchange; the same names on both ends of a
-  // node link, so an edge and a spool node of the same version understand each other.
-  sys_cfg.add_message_type<storage::MessageMeta>("mailactor::MessageMeta");
-  sys_cfg.add_message_type<actors::spool_reply>("mailactor::spool_reply");
-  sys_cfg.add_message_type<actors::spool_ticket>("mailactor::spool_ticket");
-  sys_cfg.add_message_type<actors::actor_stats>("mailactor::actor_stats");
-  sys_cfg.add_message_type<actors::histogram_stats>("mailactor::histogram_stats");
-  sys_cfg.add_message_type<actors::session_view>("mailactor::session_view");
-  sys_cfg.add_message_type<actors::auth_request>("mailactor::auth_request");
-  sys_cfg.add_message_type<actors::auth_result>("mailactor::auth_result");
-  sys_cfg.add_message_type<actors::queue_writer_actor>("mailactor::queue_writer_actor");
+  actors::add_message_types(sys_cfg);
   return threads;
 }
 

@@ -367,6 +367,23 @@ Config load_config(const std::string& path) {
     if (!c.metrics_listen.empty()) r.check_host_port("listen", c.metrics_listen);
   }
 
+  if (auto* t = subtable(top, "routing", path)) {
+    TableReader r(*t, path, "routing.");
+    r.choice<routing::LocalMode>(
+        "local", c.routing.local,
+        {{"ingest", routing::LocalMode::ingest}, {"mailboxes", routing::LocalMode::mailboxes}});
+    r.string("mailbox_root", c.routing.mailbox_root);
+    r.string("aliases", c.routing.aliases);
+    r.string("detail_separator", c.routing.detail_separator);
+    r.strings("users", c.routing.users);
+    r.string("passwd_file", c.routing.passwd_file);
+    r.finish();
+    if (c.routing.detail_separator.size() > 1)
+      r.fail(t->get("detail_separator"), "detail_separator", "must be one character or empty");
+    if (c.routing.mailbox_root.empty())
+      r.fail(t->get("mailbox_root"), "mailbox_root", "must not be empty");
+  }
+
   if (auto* t = subtable(top, "delivery", path)) {
     TableReader r(*t, path, "delivery.");
     r.boolean("enabled", c.delivery);

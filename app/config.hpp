@@ -12,6 +12,7 @@
 #include "actors/auth/backend_registry.hpp"
 #include "actors/settings.hpp"
 #include "protocol/data_decoder.hpp"
+#include "routing/router.hpp"
 #include "storage/queue_store.hpp"
 
 namespace mailactor::app {
@@ -73,6 +74,16 @@ struct AuthConfig {
   }
 };
 
+// [routing]: what becomes of each recipient at a local domain (see conf/mailactor.toml).
+struct RoutingConfig {
+  routing::LocalMode local = routing::RouterSettings{}.mode;
+  std::string mailbox_root = "./var/mailboxes";  // ROOT/DOMAIN/LOCAL/Maildir per user
+  std::string aliases;                           // aliases file; empty: none
+  std::string detail_separator = routing::RouterSettings{}.detail_separator;
+  std::vector<std::string> users;  // the static user source
+  std::string passwd_file;         // every user of this passwd-file is a mailbox
+};
+
 // How idle scheduler threads wait for work.
 enum class WorkerWait {
   block,  // on a condition variable, woken per job: lowest latency, no idle polling
@@ -128,6 +139,8 @@ struct Config {
 
   // [metrics]
   std::string metrics_listen;  // HOST:PORT for Prometheus /metrics; empty: off
+
+  RoutingConfig routing;
 
   // [delivery]
   bool delivery = true;

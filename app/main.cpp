@@ -8,6 +8,7 @@
 #include "app/config.hpp"
 #include "app/passwd.hpp"
 #include "app/queue_cli.hpp"
+#include "app/routing_setup.hpp"
 #include "app/send.hpp"
 #include "app/serve.hpp"
 #include "app/spoold.hpp"
@@ -39,7 +40,9 @@ int main(int argc, char** argv) {
 
   ServeOptions serve_opts;
   auto* serve_cmd = app.add_subcommand(
-      "serve", "Run the server until SIGTERM/SIGINT (graceful: open transactions may finish).");
+      "serve",
+      "Run the server until SIGTERM/SIGINT (graceful: open transactions may finish).\n"
+      "SIGHUP re-reads the auth backend, TLS certificates and routing (aliases, users).");
   serve_cmd->add_option("--config,-c", serve_opts.config, "Configuration file")
       ->capture_default_str();
   serve_cmd->add_option("--listen", serve_opts.listen,
@@ -58,6 +61,16 @@ int main(int argc, char** argv) {
   auto* check_cmd = app.add_subcommand(
       "check-config", "Parse the configuration strictly and print what it means; exit 1 on error.");
   check_cmd->add_option("--config,-c", check_config, "Configuration file")->capture_default_str();
+
+  std::string route_config = kDefaultConfig;
+  std::vector<std::string> route_addresses;
+  auto* route_cmd = app.add_subcommand(
+      "route",
+      "Print how each address resolves with the config ([routing]: aliases, users, +detail,\n"
+      "catch-all): accepted with its final recipients and route, or why it is refused.\n"
+      "Exit 0 when every address is accepted, 1 when one is refused, 2 on a config error.");
+  route_cmd->add_option("--config,-c", route_config, "Configuration file")->capture_default_str();
+  route_cmd->add_option("ADDRESS", route_addresses, "Recipient addresses")->required();
 
   SendOptions send_opts;
   auto* send_cmd = app.add_subcommand(
@@ -182,13 +195,22 @@ int main(int argc, char** argv) {
   if (*serve_cmd) return serve(serve_opts);
   if (*spoold_cmd) return spoold(spoold_config);
   if (*send_cmd) return send_message(send_opts);
+  if (*route_cmd) return print_routes(route_config, route_addresses);
   if (*check_cmd) {
     try {
       Config c = load_config(check_config);
+      auto router = make_router(c);
       std::cout << c.source << ": ok\n  hostname " << c.hostname << "\n  local domains";
       for (auto& d : c.local_domains)
         std::cout << " " << d;
-      std::cout << "\n";
+      std::cout << "\n  routing: "
+                << (c.routing.local == mailactor::routing::LocalMode::ingest
+                        ? std::string("every local part to the ingest Maildir")
+                        : "mailboxes under " + c.routing.mailbox_root + ", " +
+                              std::to_string(router->settings().aliases.entries().size()) +
+                              " aliases, " + std::to_string(router->settings().users.size()) +
+                              " user source(s)")
+                << "\n";
       for (auto& l : c.listeners) {
         const char* tls = l.tls == mailactor::actors::TlsMode::none       ? ""
                           : l.tls == mailactor::actors::TlsMode::starttls ? ", STARTTLS"

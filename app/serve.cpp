@@ -24,17 +24,20 @@
 #include "app/malloc_tuning.hpp"
 #include "app/metrics.hpp"
 #include "app/privileges.hpp"
+#include "app/routing_setup.hpp"
 #include "app/signals.hpp"
 #include "app/spool_stack.hpp"
+#include "routing/router_source.hpp"
 
 namespace mailactor::app {
 namespace {
 
-actors::SessionSettings session_settings(const Config& c, const ListenerConfig& l) {
+actors::SessionSettings session_settings(const Config& c, const ListenerConfig& l,
+                                         std::shared_ptr<routing::RouterSource> router) {
   actors::SessionSettings s;
   s.listener = l.name;
   s.mode = l.mode;
-  s.local_domains = c.local_domains;
+  s.router = router;
   s.command_timeout = l.limits.command_timeout;
   s.data_timeout = l.limits.data_timeout;
   s.greeting_delay = l.limits.greeting_delay;
@@ -120,6 +123,17 @@ void reload_tls(const Config& cfg,
   }
 }
 
+// SIGHUP: the aliases and user sources read again; on any error the router stays as it was.
+void reload_routing(const Config& cfg, routing::RouterSource& router) {
+  try {
+    router.replace(make_router(cfg));
+    spdlog::info("SIGHUP: routing reloaded ({} aliases)",
+                 router.current()->settings().aliases.entries().size());
+  } catch (const std::exception& e) {
+    spdlog::error("SIGHUP: keeping the current routing: {}", e.what());
+  }
+}
+
 // SIGHUP: swap the auth backend; on any error keep the current one.
 void reload_auth(caf::actor_system& system, const Config& cfg,
                  const actors::auth_front_actor& front) {
@@ -155,9 +169,11 @@ int serve(const ServeOptions& options) {
   const bool edge = !cfg.spool_remote.empty();
 
   SpoolFiles files;
+  std::shared_ptr<routing::RouterSource> router;
   auto broker_settings = std::make_shared<actors::BrokerSettings>();
   std::map<std::string, std::shared_ptr<tls::TlsContextSource>> tls_sources;
   try {
+    router = std::make_shared<routing::RouterSource>(make_router(cfg));
     if (!edge) files = open_spool_files(cfg);
     broker_settings->max_sessions = cfg.limits.max_sessions;
     broker_settings->stress_percent = cfg.stress_percent;
@@ -170,7 +186,7 @@ int serve(const ServeOptions& options) {
       ls.host = host;
       ls.port = sock.port;
       ls.fd = sock.fd;
-      ls.session = session_settings(cfg, l);
+      ls.session = session_settings(cfg, l, router);
       ls.limits.max_sessions = l.limits.max_sessions;
       ls.limits.max_sessions_per_ip = l.limits.max_sessions_per_ip;
       ls.limits.max_connection_rate_per_ip = l.limits.max_connection_rate_per_ip;
@@ -239,13 +255,14 @@ int serve(const ServeOptions& options) {
   while (true) {
     const int sig = wait_for_signal(signals);
     if (sig == SIGHUP) {
-      spdlog::info("SIGHUP: re-reading {} (auth backend, certificates)", options.config);
+      spdlog::info("SIGHUP: re-reading {} (auth backend, certificates, routing)", options.config);
       try {
         Config next = load_config(options.config);
         reload_auth(system, next, auth_front);
         reload_tls(next, tls_sources);
+        reload_routing(next, *router);
       } catch (const std::exception& e) {
-        spdlog::error("SIGHUP: keeping the auth backend and certificates: {}", e.what());
+        spdlog::error("SIGHUP: keeping the auth backend, certificates and routing: {}", e.what());
       }
     } else if (sig == SIGUSR1) {
       dump_stats(system, stats);

@@ -88,6 +88,9 @@ size_t QueueReader::purge(bool all) {
     db_.exec(std::string("DELETE FROM message_chunks WHERE message_id IN (SELECT id FROM messages "
                          "WHERE ") +
              which + ")");
+    db_.exec(std::string("DELETE FROM recipients WHERE message_id IN (SELECT id FROM messages "
+                         "WHERE ") +
+             which + ")");
     db_.exec(std::string("DELETE FROM messages WHERE ") + which);
     size_t n = static_cast<size_t>(db_.changes());
     db_.exec("COMMIT");
@@ -96,6 +99,34 @@ size_t QueueReader::purge(bool all) {
     db_.exec("ROLLBACK");
     throw;
   }
+}
+
+}  // namespace mailactor::storage
+
+namespace mailactor::storage {
+
+std::vector<RecipientRow> QueueReader::recipients(const std::string& id) const {
+  Statement s = db_.prepare(
+      "SELECT idx, orig_rcpt, final_rcpt, route, target, state, attempts, next_attempt_at, "
+      "last_attempt_at, last_code, last_enhanced, last_text, last_host FROM recipients "
+      "WHERE message_id = ?1 ORDER BY idx");
+  s.bind(1, id);
+  std::vector<RecipientRow> rows;
+  while (s.step()) {
+    RecipientRow r;
+    r.idx = static_cast<size_t>(s.int64(0));
+    r.routed = {s.text(1), s.text(2), s.text(3), s.text(4)};
+    r.state = parse_recipient_state(s.text(5)).value_or(RecipientState::pending);
+    r.attempts = s.int64(6);
+    r.next_attempt_at = s.int64(7);
+    if (!s.is_null(8)) r.last_attempt_at = s.int64(8);
+    if (!s.is_null(9)) r.last_code = static_cast<int>(s.int64(9));
+    r.last_enhanced = s.text(10);
+    r.last_text = s.text(11);
+    r.last_host = s.text(12);
+    rows.push_back(std::move(r));
+  }
+  return rows;
 }
 
 }  // namespace mailactor::storage

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "storage/message_meta.hpp"
+#include "storage/routed_recipient.hpp"
 #include "storage/sqlite.hpp"
 
 namespace mailactor::storage {
@@ -27,6 +28,8 @@ class QueueReader {
   std::vector<QueueEntry> list(std::optional<MessageState> state = std::nullopt,
                                size_t limit = 0) const;
   std::optional<QueueEntry> get(const std::string& id) const;
+  // The message's final recipients and their delivery state, in RCPT order.
+  std::vector<RecipientRow> recipients(const std::string& id) const;
   // Streams the stored content chunk by chunk; false when the message has no content (left).
   bool content(const std::string& id, const std::function<void(std::string_view)>& sink) const;
   // Queued (undelivered) ids in arrival order, after `after` (exclusive), at most `limit`.

@@ -53,12 +53,30 @@ std::string upsert_queued_sql() {
 
 }  // namespace
 
-void QueueStore::check_schema_version() {
+int QueueStore::check_schema_version() {
   Statement s = db_.prepare("PRAGMA user_version");
-  if (s.step() && s.int64(0) > kSchemaVersion)
-    throw std::runtime_error("the queue has schema version " + std::to_string(s.int64(0)) +
+  int64_t version = s.step() ? s.int64(0) : 0;
+  if (version > kSchemaVersion)
+    throw std::runtime_error("the queue has schema version " + std::to_string(version) +
                              ", newer than this mailactor's " + std::to_string(kSchemaVersion) +
                              ": it was written by a newer release");
+  return static_cast<int>(version);
+}
+
+// Version 0 is a new file (or one from before versioning, laid out as version 1).
+void QueueStore::migrate(int from) {
+  if (from == kSchemaVersion) return;
+  db_.exec("BEGIN IMMEDIATE");
+  try {
+    db_.exec(schema_sql());
+    for (const auto& m : migrations())
+      if (m.to > from) db_.exec(m.sql);
+    db_.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
+    db_.exec("COMMIT");
+  } catch (...) {
+    db_.exec("ROLLBACK");
+    throw;
+  }
 }
 
 QueueStore::QueueStore(const std::string& spool_dir, Durability durability) {
@@ -68,9 +86,7 @@ QueueStore::QueueStore(const std::string& spool_dir, Durability durability) {
   db_.exec(durability == Durability::fsync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=OFF");
   // The writer is the only writer: keep checkpoints out of the commit path's way.
   db_.exec("PRAGMA wal_autocheckpoint=4000");
-  check_schema_version();
-  db_.exec(schema_sql());
-  db_.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
+  migrate(check_schema_version());
   insert_receiving_ =
       db_.prepare("INSERT INTO messages (id, state, received_at) VALUES (?1, 'receiving', ?2)");
   insert_chunk_ =
@@ -84,6 +100,12 @@ QueueStore::QueueStore(const std::string& spool_dir, Durability durability) {
   delete_message_ = db_.prepare("DELETE FROM messages WHERE id = ?1 AND state = 'receiving'");
   mark_delivered_ =
       db_.prepare("UPDATE messages SET state = 'delivered', delivered_at = ?2 WHERE id = ?1");
+  insert_recipient_ = db_.prepare(
+      "INSERT INTO recipients (message_id, idx, orig_rcpt, final_rcpt, route, target, "
+      "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  mark_recipients_delivered_ = db_.prepare(
+      "UPDATE recipients SET state = 'delivered', attempts = attempts + 1, last_attempt_at = ?2 "
+      "WHERE message_id = ?1 AND state IN ('pending', 'inflight')");
 }
 
 size_t QueueStore::remove_incomplete() {
@@ -127,8 +149,21 @@ void QueueStore::append(const std::string& id, std::string_view bytes, int64_t n
   r.size += bytes.size();
 }
 
-uint64_t QueueStore::finish(MessageMeta meta, std::string_view tail) {
+uint64_t QueueStore::finish(MessageMeta meta, std::vector<RoutedRecipient> recipients,
+                            std::string_view tail) {
   begin();
+  if (recipients.empty()) recipients = ingest_recipients(meta.rcpt_to);
+  for (size_t i = 0; i < recipients.size(); ++i) {
+    const auto& r = recipients[i];
+    insert_recipient_.bind(1, meta.id)
+        .bind(2, static_cast<int64_t>(i))
+        .bind(3, r.original)
+        .bind(4, r.address)
+        .bind(5, r.route)
+        .bind(6, r.target)
+        .bind(7, meta.received_at)
+        .run();
+  }
   int64_t seq = 0;
   uint64_t size = 0;
   auto it = receiving_.find(meta.id);
@@ -162,6 +197,7 @@ void QueueStore::abort(const std::string& id, bool written_before) {
 void QueueStore::mark_delivered(const std::string& id, bool keep_content, int64_t now) {
   begin();
   mark_delivered_.bind(1, id).bind(2, now).run();
+  mark_recipients_delivered_.bind(1, id).bind(2, now).run();
   if (!keep_content) delete_chunks_.bind(1, id).run();
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "storage/message_meta.hpp"
+#include "storage/routed_recipient.hpp"
 #include "storage/sqlite.hpp"
 
 namespace mailactor::storage {
@@ -29,12 +30,13 @@ class QueueStore {
 
   // Operations of the open batch (the first one begins it).
   void append(const std::string& id, std::string_view bytes, int64_t now);
-  // Finishes a message: its remaining bytes, then the envelope; state becomes 'queued'.
-  // Returns the stored size.
-  uint64_t finish(MessageMeta meta, std::string_view tail);
+  // Finishes a message: its remaining bytes, the envelope and its final recipients (none given:
+  // each RCPT address to the ingest Maildir); state becomes 'queued'. Returns the stored size.
+  uint64_t finish(MessageMeta meta, std::vector<RoutedRecipient> recipients, std::string_view tail);
   // Drops a message that will not complete. `written_before`: it may have rows from an earlier,
   // rolled-back batch that this store no longer tracks.
   void abort(const std::string& id, bool written_before = false);
+  // The message and every recipient not yet final are delivered.
   void mark_delivered(const std::string& id, bool keep_content, int64_t now);
 
   bool in_batch() const { return in_batch_; }
@@ -50,7 +52,8 @@ class QueueStore {
   size_t receiving() const { return receiving_.size(); }
 
  private:
-  void check_schema_version();  // throws for a queue written by a newer release
+  int check_schema_version();  // the queue's; throws for a queue written by a newer release
+  void migrate(int from);
   struct Receiving {
     int64_t next_seq = 0;
     uint64_t size = 0;
@@ -66,6 +69,8 @@ class QueueStore {
   Statement delete_receiving_chunks_;
   Statement delete_message_;
   Statement mark_delivered_;
+  Statement insert_recipient_;
+  Statement mark_recipients_delivered_;
   bool in_batch_ = false;
   std::unordered_map<std::string, Receiving> receiving_;
   std::unordered_set<std::string> touched_;  // receiving ids written in this batch

@@ -33,6 +33,7 @@ class PasswdFile {
   const PasswdEntry* find(const std::string& user) const;
   bool check(const std::string& user, std::string_view password) const;
   size_t size() const { return entries_.size(); }
+  const std::unordered_map<std::string, PasswdEntry>& entries() const { return entries_; }
   const std::vector<PasswdProblem>& problems() const { return problems_; }
 
  private:

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "../unit/storage/temp_dir.hpp"
+#include "actors/message_types.hpp"
 #include "actors/messages.hpp"
 #include "actors/queue_writer.hpp"
 #include "actors/spooler.hpp"
@@ -24,10 +25,7 @@ namespace mailactor::actors::testing {
 inline caf::actor_system_config& actor_test_config() {
   static caf::actor_system_config cfg;
   static bool once = [] {
-    cfg.add_message_type<storage::MessageMeta>("mailactor::MessageMeta");
-    cfg.add_message_type<spool_reply>("mailactor::spool_reply");
-    cfg.add_message_type<spool_ticket>("mailactor::spool_ticket");
-    cfg.add_message_type<actor_stats>("mailactor::actor_stats");
+    add_message_types(cfg);
     cfg.set("scheduler.max-threads", 2);
     // The broker runs on the middleman, configured as the server configures it.
     cfg.load<caf::io::middleman>();

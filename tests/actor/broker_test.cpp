@@ -12,6 +12,7 @@
 #include "actor_fixture.hpp"
 #include "actors/broker.hpp"
 #include "actors/stats.hpp"
+#include "routing/router_source.hpp"
 
 namespace mailactor::actors {
 namespace {
@@ -73,7 +74,7 @@ struct BrokerFixture : SpoolFixture {
     l.fd = listening_socket(port);
     l.session.listener = "mx";
     l.session.engine.hostname = "mx.example.test";
-    l.session.local_domains = {"example.test"};
+    l.session.router = routing::RouterSource::ingest({"example.test"});
     l.limits.max_sessions_per_ip = per_ip;
     settings->listeners.push_back(l);
     auto stats = spawn_stats(system);

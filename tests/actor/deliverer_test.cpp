@@ -37,6 +37,7 @@ TEST_F(SpoolFixture, FailedDeliveryIsRetriedUntilDelivered) {
   std::ofstream(box + "/tmp") << "in the way";
   caf::scoped_actor self{system};
   self->request(writer, std::chrono::seconds(5), commit_atom::value, meta("RETRY1"),
+                std::vector<storage::RoutedRecipient>{},
                 std::string("Subject: retry\r\n\r\nbody\r\n"))
       .receive([](const spool_reply& r) { EXPECT_TRUE(r.ok); }, [](caf::error&) { FAIL(); });
   DeliverySettings ds;

@@ -35,7 +35,8 @@ TEST_F(WriterFixture, ConcurrentCommitsShareSyncs) {
   caf::scoped_actor self{system};
   constexpr int n = 300;
   for (int i = 0; i < n; ++i)
-    self->send(writer, commit_atom::value, meta(i), std::string("message ") + std::to_string(i));
+    self->send(writer, commit_atom::value, meta(i), std::vector<storage::RoutedRecipient>{},
+               std::string("message ") + std::to_string(i));
   int ok = 0;
   for (int i = 0; i < n; ++i) {
     self->receive([&](const spool_reply& r) { ok += r.ok ? 1 : 0; },
@@ -63,7 +64,8 @@ TEST_F(WriterFixture, AppendThenAbortLeavesNothing) {
                 std::string(100000, 'x'))
       .receive([](const spool_reply& r) { EXPECT_TRUE(r.ok); }, [](caf::error&) { FAIL(); });
   self->send(writer, abort_atom::value, std::string("AB1"));
-  self->request(writer, std::chrono::seconds(5), commit_atom::value, meta(1), std::string("x"))
+  self->request(writer, std::chrono::seconds(5), commit_atom::value, meta(1),
+                std::vector<storage::RoutedRecipient>{}, std::string("x"))
       .receive([](const spool_reply& r) { EXPECT_TRUE(r.ok); }, [](caf::error&) { FAIL(); });
   storage::QueueReader reader(dir.path());
   EXPECT_FALSE(reader.get("AB1"));
@@ -82,7 +84,8 @@ TEST_F(WriterFixture, StreamedMessageCommitsWhole) {
                   std::string(70000, static_cast<char>('a' + i)))
         .receive([](const spool_reply& r) { EXPECT_TRUE(r.ok); }, [](caf::error&) { FAIL(); });
   uint64_t size = 0;
-  self->request(writer, std::chrono::seconds(5), commit_atom::value, m, std::string("end"))
+  self->request(writer, std::chrono::seconds(5), commit_atom::value, m,
+                std::vector<storage::RoutedRecipient>{}, std::string("end"))
       .receive([&](const spool_reply& r) { size = r.size; }, [](caf::error&) { FAIL(); });
   EXPECT_EQ(size, 210003u);
   storage::QueueReader reader(dir.path());

@@ -9,6 +9,7 @@
 #include "actor_fixture.hpp"
 #include "actors/session.hpp"
 #include "actors/stats.hpp"
+#include "routing/router_source.hpp"
 
 namespace mailactor::actors {
 namespace {
@@ -22,7 +23,7 @@ struct SessionFixture : SpoolFixture {
     auto settings = std::make_shared<SessionSettings>();
     settings->listener = "mx";
     settings->engine.hostname = "mx.example.test";
-    settings->local_domains = {"example.test"};
+    settings->router = routing::RouterSource::ingest({"example.test"});
     stats = spawn_stats(system);
     keep(stats);
     session = spawn_session(system, caf::actor_cast<caf::actor>(broker),

@@ -1,10 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <set>
 #include <type_traits>
 
 #include "storage/queue_id.hpp"
 #include "storage/queue_reader.hpp"
+#include "storage/queue_schema.hpp"
 #include "storage/queue_store.hpp"
 #include "storage/sqlite.hpp"
 #include "temp_dir.hpp"
@@ -40,7 +43,7 @@ TEST(QueueStore, StreamedMessageIsQueuedWithItsEnvelope) {
   QueueStore store(dir / "spool", Durability::fsync);
   store.append("M1", "Received: x\r\n", 1);
   store.append("M1", "Subject: a\r\n\r\n", 1);
-  EXPECT_EQ(store.finish(meta("M1"), "body\r\n"), 33u);
+  EXPECT_EQ(store.finish(meta("M1"), {}, "body\r\n"), 33u);
   store.commit();
   QueueReader reader(dir / "spool");
   auto e = reader.get("M1");
@@ -56,7 +59,7 @@ TEST(QueueStore, StreamedMessageIsQueuedWithItsEnvelope) {
 TEST(QueueStore, SmallMessageInOneStep) {
   TempDir dir;
   QueueStore store(dir.path(), Durability::none);
-  store.finish(meta("M2"), "whole message\r\n");
+  store.finish(meta("M2"), {}, "whole message\r\n");
   store.commit();
   QueueReader reader(dir.path());
   EXPECT_EQ(content_of(reader, "M2"), "whole message\r\n");
@@ -66,7 +69,7 @@ TEST(QueueStore, SmallMessageInOneStep) {
 TEST(QueueStore, EmptyMessageStillHasContent) {
   TempDir dir;
   QueueStore store(dir.path(), Durability::fsync);
-  store.finish(meta("E"), "");
+  store.finish(meta("E"), {}, "");
   store.commit();
   QueueReader reader(dir.path());
   std::string out = "x";
@@ -93,7 +96,7 @@ TEST(QueueStore, CrashLeftoversAreRemovedAtStart) {
   {
     QueueStore store(dir.path(), Durability::fsync);
     store.append("half", "partial", 1);
-    store.finish(meta("done"), "complete");
+    store.finish(meta("done"), {}, "complete");
     store.commit();  // "half" is durable as 'receiving': as after a crash mid-message
   }
   QueueStore again(dir.path(), Durability::fsync);
@@ -107,7 +110,7 @@ TEST(QueueStore, CrashLeftoversAreRemovedAtStart) {
 TEST(QueueStore, UncommittedBatchIsNotVisible) {
   TempDir dir;
   QueueStore store(dir.path(), Durability::fsync);
-  store.finish(meta("pending"), "x");
+  store.finish(meta("pending"), {}, "x");
   QueueReader reader(dir.path());
   EXPECT_FALSE(reader.get("pending")) << "visible before the group commit";
   store.commit();
@@ -118,7 +121,7 @@ TEST(QueueStore, RollbackReportsLostMessages) {
   TempDir dir;
   QueueStore store(dir.path(), Durability::fsync);
   store.append("R", "part", 1);
-  store.finish(meta("F"), "x");
+  store.finish(meta("F"), {}, "x");
   store.rollback();
   auto lost = store.lost_in_rollback();
   EXPECT_NE(std::find(lost.begin(), lost.end(), "R"), lost.end());
@@ -130,8 +133,8 @@ TEST(QueueStore, RollbackReportsLostMessages) {
 TEST(QueueStore, DeliveredDropsContentAndPurge) {
   TempDir dir;
   QueueStore store(dir.path(), Durability::fsync);
-  store.finish(meta("D"), "x");
-  store.finish(meta("Q"), "y");
+  store.finish(meta("D"), {}, "x");
+  store.finish(meta("Q"), {}, "y");
   store.commit();
   store.mark_delivered("D", false, 5);
   store.commit();
@@ -163,7 +166,7 @@ TEST(QueueStore, EveryFieldRoundTrips) {
   m.tls_cipher = "TLS_AES_256_GCM_SHA384";
   {
     QueueStore store(dir.path(), Durability::none);
-    store.finish(m, "x");
+    store.finish(m, {}, "x");
     store.commit();
   }
   auto e = QueueReader(dir.path()).get("RT1");
@@ -209,6 +212,80 @@ TEST(QueueId, UniqueAndSortable) {
     last = id;
     EXPECT_EQ(id.find_first_not_of("0123456789ABCDEF"), std::string::npos);
   }
+}
+
+}  // namespace
+}  // namespace mailactor::storage
+
+namespace mailactor::storage {
+namespace {
+
+// A queue written at schema version 1 (tests/data/queue_v1.sql) opens at version 2 with one
+// ingest recipient per RCPT address, delivered or pending as its message was, and nothing lost.
+TEST(QueueSchema, MigratesAVersion1Queue) {
+  TempDir dir;
+  {
+    std::ifstream in(std::string(MAILACTOR_TEST_DATA) + "/queue_v1.sql");
+    ASSERT_TRUE(in) << MAILACTOR_TEST_DATA;
+    std::string sql((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    Database db(dir.path() + "/queue.db", false);
+    db.exec(sql);
+  }
+  { QueueStore store(dir.path(), Durability::none); }
+  QueueReader reader(dir.path());
+  {
+    Database db(dir.path() + "/queue.db", false);
+    Statement s = db.prepare("PRAGMA user_version");
+    ASSERT_TRUE(s.step());
+    EXPECT_EQ(s.int64(0), kSchemaVersion);
+  }
+  auto queued = reader.queued_ids("", 10);
+  ASSERT_EQ(queued, std::vector<std::string>{"1A2216381A4000001684A"});
+  auto rows = reader.recipients(queued[0]);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].routed.original, "x@example.test");
+  EXPECT_EQ(rows[1].routed.address, "y@example.test");
+  for (const auto& r : rows) {
+    EXPECT_EQ(r.routed.route, "ingest");
+    EXPECT_EQ(r.state, RecipientState::pending);
+    EXPECT_EQ(r.next_attempt_at, 1795856499);
+  }
+  EXPECT_FALSE(content_of(reader, queued[0]).empty());
+  auto done = reader.recipients("1A221638197000000684A");
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].state, RecipientState::delivered);
+  // Opening it again changes nothing.
+  { QueueStore store(dir.path(), Durability::none); }
+  EXPECT_EQ(reader.recipients(queued[0]).size(), 2u);
+}
+
+TEST(QueueSchema, CommitStoresTheRoutedRecipientsAndDeliveryMarksThem) {
+  TempDir dir;
+  QueueStore store(dir.path(), Durability::none);
+  store.finish(meta("R"),
+               {{"team@example.test", "alice@example.test", "maildir", "alice@example.test"},
+                {"team@example.test", "bob@example.test", "maildir", "bob@example.test"}},
+               "x");
+  store.finish(meta("I"), {}, "y");  // no decision: each RCPT address to the ingest Maildir
+  store.commit();
+  QueueReader reader(dir.path());
+  auto rows = reader.recipients("R");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].idx, 1u);
+  EXPECT_EQ(rows[1].routed.original, "team@example.test");
+  EXPECT_EQ(rows[1].routed.target, "bob@example.test");
+  EXPECT_EQ(rows[1].state, RecipientState::pending);
+  EXPECT_EQ(reader.recipients("I").size(), 2u);
+  EXPECT_EQ(reader.recipients("I")[0].routed.route, "ingest");
+  store.mark_delivered("R", false, 1'800'000'100);
+  store.commit();
+  for (const auto& r : reader.recipients("R")) {
+    EXPECT_EQ(r.state, RecipientState::delivered);
+    EXPECT_EQ(r.attempts, 1);
+    EXPECT_EQ(r.last_attempt_at, 1'800'000'100);
+  }
+  EXPECT_EQ(reader.purge(false), 1u);
+  EXPECT_TRUE(reader.recipients("R").empty());
 }
 
 }  // namespace

@@ -1,0 +1,27 @@
+#include "storage/routed_recipient.hpp"
+
+namespace mailactor::storage {
+namespace {
+
+constexpr const char* kStateNames[] = {"pending", "inflight", "delivered", "failed", "expired"};
+
+}  // namespace
+
+const char* to_string(RecipientState s) {
+  return kStateNames[static_cast<size_t>(s)];
+}
+
+std::optional<RecipientState> parse_recipient_state(const std::string& s) {
+  for (size_t i = 0; i < std::size(kStateNames); ++i)
+    if (s == kStateNames[i]) return static_cast<RecipientState>(i);
+  return std::nullopt;
+}
+
+std::vector<RoutedRecipient> ingest_recipients(const std::vector<std::string>& rcpt_to) {
+  std::vector<RoutedRecipient> out;
+  for (const auto& r : rcpt_to)
+    out.push_back({r, r, "ingest", ""});
+  return out;
+}
+
+}  // namespace mailactor::storage

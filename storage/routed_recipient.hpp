@@ -1,0 +1,40 @@
+// One final recipient of a message as the router decided it at RCPT time, and its delivery state
+// in the queue (the recipients table: one row per final recipient).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mailactor::storage {
+
+// What the session hands over with the commit: the decision, made durable with the message.
+struct RoutedRecipient {
+  std::string original;  // the RCPT address as the client gave it
+  std::string address;   // the final address (after aliases)
+  std::string route;     // routing::to_string(Route): "ingest", "maildir", "relay"
+  std::string target;    // the route's target (maildir: the mailbox), may be empty
+};
+
+enum class RecipientState { pending, inflight, delivered, failed, expired };
+const char* to_string(RecipientState s);
+std::optional<RecipientState> parse_recipient_state(const std::string& s);
+
+// A row of the recipients table.
+struct RecipientRow {
+  size_t idx = 0;
+  RoutedRecipient routed;
+  RecipientState state = RecipientState::pending;
+  int64_t attempts = 0;
+  int64_t next_attempt_at = 0;  // unix seconds
+  std::optional<int64_t> last_attempt_at;
+  std::optional<int> last_code;  // the last reply, when there was one
+  std::string last_enhanced, last_text, last_host;
+};
+
+// The recipients of a message that lists only its RCPT addresses (a queue written before
+// routing, or a commit without a routing decision): each goes to the ingest Maildir.
+std::vector<RoutedRecipient> ingest_recipients(const std::vector<std::string>& rcpt_to);
+
+}  // namespace mailactor::storage
