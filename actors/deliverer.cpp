@@ -4,67 +4,223 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <deque>
-#include <system_error>
+#include <limits>
+#include <map>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "actors/actor_meter.hpp"
-#include "storage/envelope_json.hpp"
+#include "routing/router.hpp"
+#include "storage/unix_time.hpp"
 
 namespace mailactor::actors {
 namespace {
 
+using storage::RecipientState;
+using storage::unix_now;
+constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
+
 struct DelivererState {
   static inline const char* name = "deliverer";
   std::shared_ptr<storage::QueueReader> reader;
-  std::shared_ptr<storage::Maildir> maildir;
+  DeliveryTargets targets;
+  size_t next_mailbox_target = 0;  // round robin
   queue_writer_actor writer;
   DeliverySettings settings;
   std::deque<std::string> todo;
   std::unordered_set<std::string> known;  // in todo: a notification and a scan may both name it
-  bool working = false;
-  uint64_t delivered = 0;
-  uint64_t failures = 0;   // each is tried again after retry_delay
-  uint64_t recovered = 0;  // queued before this start, picked up by the scan
+  std::unordered_map<std::string, size_t> busy;  // jobs in flight per message
+  size_t in_flight = 0;
+  bool resting = false;                      // cpu_share: a pause after work
+  std::map<std::string, uint64_t> counters;  // "<result>_<route>", "recovered_at_start"
   uint64_t mailbox_high_water = 0;
   HandlerMeter meter;
-  LatencyHistogram delivery_latency;  // one Maildir delivery, fsyncs included
+  LatencyHistogram delivery_latency;  // one job, dispatch to report
 };
 
 using Self = deliverer_actor::stateful_pointer<DelivererState>;
+
+void pump(Self self);
 
 void enqueue(Self self, std::vector<std::string> ids) {
   auto& st = self->state;
   for (auto& id : ids)
     if (st.known.insert(id).second) st.todo.push_back(std::move(id));
-  // One message per turn, so stats requests and new work interleave with delivery.
-  if (!st.working && !st.todo.empty()) {
-    st.working = true;
-    self->send(self, work_atom::value);
-  }
+  pump(self);
 }
 
-void deliver_one(Self self, const std::string& id) {
+// Looks at `id` again once its next recipient is due.
+void recheck_at(Self self, const std::string& id, int64_t when) {
+  if (when == kNever) return;
+  auto delay = std::chrono::seconds(std::max<int64_t>(1, when - unix_now()));
+  self->delayed_send(self, delay, queued_atom::value, std::vector<std::string>{id});
+}
+
+const char* result_name(RecipientState s) {
+  switch (s) {
+    case RecipientState::delivered:
+      return "delivered";
+    case RecipientState::pending:
+      return "deferred";
+    case RecipientState::failed:
+      return "failed";
+    case RecipientState::expired:
+      return "expired";
+    case RecipientState::inflight:
+      break;
+  }
+  return "inflight";
+}
+
+// A target's answer: temporary failures get their next attempt (or expire), the writer records
+// every result, and the message is looked at again when its next recipient is due.
+void on_report(Self self, const std::string& id, const std::string& route, int64_t received_at,
+               const std::map<uint32_t, int64_t>& attempts, delivery_report& report,
+               std::chrono::steady_clock::time_point sent) {
+  auto& st = self->state;
+  st.delivery_latency.observe(std::chrono::steady_clock::now() - sent);
+  const int64_t now = unix_now();
+  int64_t soonest = kNever;
+  for (auto& r : report.results) {
+    if (r.state == RecipientState::pending) {
+      auto it = attempts.find(r.idx);
+      int64_t tried = (it == attempts.end() ? 0 : it->second) + 1;
+      auto d = routing::after_temporary_failure(st.settings.retry, tried, received_at, now);
+      if (d.expired) {
+        r.state = RecipientState::expired;
+      } else {
+        r.next_attempt_at = d.next_attempt_at;
+        soonest = std::min(soonest, d.next_attempt_at);
+      }
+    }
+    ++st.counters[std::string(result_name(r.state)) + "_" + route];
+  }
+  self->send(st.writer, delivered_atom::value, id, std::move(report.results));
+  recheck_at(self, id, soonest);
+  if (--st.busy[id] == 0) st.busy.erase(id);
+  --st.in_flight;
+  if (st.settings.cpu_share < 1.0) {
+    st.resting = true;
+    auto rest = std::chrono::microseconds(static_cast<int64_t>(
+        static_cast<double>(report.busy_us) * (1.0 / st.settings.cpu_share - 1.0)));
+    self->delayed_send(self, rest, work_atom::value);
+  }
+  pump(self);
+}
+
+delivery_target_actor target_for(Self self, const std::string& route) {
+  auto& st = self->state;
+  if (route == routing::to_string(routing::Route::ingest)) return st.targets.ingest;
+  if (route == routing::to_string(routing::Route::maildir) && !st.targets.mailboxes.empty())
+    return st.targets.mailboxes[st.next_mailbox_target++ % st.targets.mailboxes.size()];
+  return {};  // relay: held until outbound delivery exists
+}
+
+void send_job(Self self, const std::string& route, delivery_job job, int64_t received_at,
+              std::map<uint32_t, int64_t> attempts) {
+  auto& st = self->state;
+  auto target = target_for(self, route);
+  if (!target) return;
+  ++st.in_flight;
+  ++st.busy[job.id];
+  const std::string id = job.id;
+  const auto sent = std::chrono::steady_clock::now();
+  auto failed = [=](const std::string& why) {
+    delivery_report r;
+    for (uint32_t idx : job.idx)
+      r.results.push_back({idx, RecipientState::pending, 0, 451, "4.3.0", why, ""});
+    return r;
+  };
+  self->request(target, caf::infinite, deliver_atom::value, job)
+      .then(
+          [=](delivery_report& r) {
+            HandlerClock clock{self->state.meter};
+            on_report(self, id, route, received_at, attempts, r, sent);
+          },
+          [=](caf::error& e) {
+            auto r = failed("delivery target failed: " + self->system().render(e));
+            on_report(self, id, route, received_at, attempts, r, sent);
+          });
+}
+
+// One job per route for the message's recipients that are due now.
+void dispatch(Self self, const std::string& id) {
   auto& st = self->state;
   auto entry = st.reader->get(id);
   if (!entry || entry->state != storage::MessageState::queued) return;
-  auto t0 = std::chrono::steady_clock::now();
-  st.maildir->deliver(id, storage::envelope_json(entry->meta),
-                      [&](const storage::Maildir::Writer& w) { st.reader->content(id, w); });
-  ++st.delivered;
-  st.delivery_latency.observe(std::chrono::steady_clock::now() - t0);
-  self->send(st.writer, delivered_atom::value, id);
+  const int64_t now = unix_now();
+  int64_t soonest = kNever;
+  std::map<std::string, delivery_job> jobs;
+  std::map<std::string, std::map<uint32_t, int64_t>> attempts;
+  for (const auto& row : st.reader->recipients(id)) {
+    if (row.state != RecipientState::pending) continue;
+    if (row.next_attempt_at > now) {
+      soonest = std::min(soonest, row.next_attempt_at);
+      continue;
+    }
+    auto& job = jobs[row.routed.route];
+    job.id = id;
+    job.idx.push_back(static_cast<uint32_t>(row.idx));
+    job.recipients.push_back(row.routed.address);
+    job.targets.push_back(row.routed.target);
+    attempts[row.routed.route][static_cast<uint32_t>(row.idx)] = row.attempts;
+  }
+  for (auto& [route, job] : jobs)
+    send_job(self, route, std::move(job), entry->meta.received_at, attempts[route]);
+  recheck_at(self, id, soonest);
+}
+
+void pump(Self self) {
+  auto& st = self->state;
+  while (!st.resting && st.in_flight < st.settings.max_in_flight && !st.todo.empty()) {
+    std::string id = std::move(st.todo.front());
+    st.todo.pop_front();
+    st.known.erase(id);
+    if (st.busy.count(id) > 0) continue;  // its report schedules what is still pending
+    try {
+      dispatch(self, id);
+    } catch (const std::exception& e) {
+      spdlog::error("delivery of {}: cannot read the queue, trying again in {}s: {}", id,
+                    st.settings.retry.first.count(), e.what());
+      self->delayed_send(self, st.settings.retry.first, queued_atom::value,
+                         std::vector<std::string>{id});
+    }
+  }
+}
+
+actor_stats stats_of(Self self) {
+  auto& s = self->state;
+  actor_stats r;
+  r.name = "deliverer";
+  r.mailbox = self->mailbox().size();
+  r.mailbox_high_water = s.mailbox_high_water;
+  r.counters = s.counters;
+  uint64_t delivered = 0;
+  for (const auto& [k, v] : s.counters)
+    if (k.rfind("delivered_", 0) == 0) delivered += v;
+  r.counters["delivered"] = delivered;
+  r.counters["backlog"] = s.todo.size();
+  r.counters["in_flight"] = s.in_flight;
+  r.handled = s.meter.handled;
+  r.busy_us = s.meter.busy_us;
+  r.histograms.push_back(to_stats("delivery_latency", s.delivery_latency));
+  return r;
 }
 
 deliverer_actor::behavior_type deliverer_behavior(Self self,
                                                   std::shared_ptr<storage::QueueReader> reader,
-                                                  std::shared_ptr<storage::Maildir> maildir,
+                                                  DeliveryTargets targets,
                                                   queue_writer_actor writer,
                                                   DeliverySettings settings) {
   auto& st = self->state;
   st.reader = std::move(reader);
-  st.maildir = std::move(maildir);
+  st.targets = std::move(targets);
   st.writer = std::move(writer);
   st.settings = settings;
+  // The targets end with the deliverer.
+  if (st.targets.ingest) self->link_to(st.targets.ingest);
+  for (const auto& t : st.targets.mailboxes)
+    self->link_to(t);
   return {
       [=](queued_atom, std::vector<std::string>& ids) {
         HandlerClock clock{self->state.meter};
@@ -84,51 +240,15 @@ deliverer_actor::behavior_type deliverer_behavior(Self self,
           total += ids.size();
           enqueue(self, std::move(ids));
         }
-        self->state.recovered += total;
+        self->state.counters["recovered_at_start"] += total;
         if (total > 0) spdlog::info("delivering {} messages queued before start", total);
       },
       [=](work_atom) {
         HandlerClock clock{self->state.meter};
-        auto& s = self->state;
-        s.working = false;
-        if (s.todo.empty()) return;
-        std::string id = std::move(s.todo.front());
-        s.todo.pop_front();
-        s.known.erase(id);
-        auto t0 = std::chrono::steady_clock::now();
-        try {
-          deliver_one(self, id);
-          if (s.settings.cpu_share < 1.0 && !s.todo.empty()) {
-            auto rest = std::chrono::duration_cast<std::chrono::microseconds>(
-                (std::chrono::steady_clock::now() - t0) * (1.0 / s.settings.cpu_share - 1.0));
-            s.working = true;
-            self->delayed_send(self, rest, work_atom::value);
-            return;
-          }
-        } catch (const std::exception& e) {
-          ++s.failures;
-          spdlog::error("delivery of {} failed, retrying in {}s: {}", id,
-                        s.settings.retry_delay.count(), e.what());
-          self->delayed_send(self, s.settings.retry_delay, queued_atom::value,
-                             std::vector<std::string>{id});
-        }
-        enqueue(self, {});
+        self->state.resting = false;
+        pump(self);
       },
-      [=](get_stats_atom) {
-        auto& s = self->state;
-        actor_stats r;
-        r.name = "deliverer";
-        r.mailbox = self->mailbox().size();
-        r.mailbox_high_water = s.mailbox_high_water;
-        r.counters = {{"delivered", s.delivered},
-                      {"failures", s.failures},
-                      {"recovered_at_start", s.recovered},
-                      {"backlog", s.todo.size()}};
-        r.handled = s.meter.handled;
-        r.busy_us = s.meter.busy_us;
-        r.histograms.push_back(to_stats("delivery_latency", s.delivery_latency));
-        return r;
-      },
+      [=](get_stats_atom) { return stats_of(self); },
   };
 }
 
@@ -136,9 +256,9 @@ deliverer_actor::behavior_type deliverer_behavior(Self self,
 
 deliverer_actor spawn_deliverer(caf::actor_system& system,
                                 std::shared_ptr<storage::QueueReader> reader,
-                                std::shared_ptr<storage::Maildir> maildir,
-                                queue_writer_actor writer, DeliverySettings settings) {
-  auto d = system.spawn<caf::detached>(deliverer_behavior, std::move(reader), std::move(maildir),
+                                DeliveryTargets targets, queue_writer_actor writer,
+                                DeliverySettings settings) {
+  auto d = system.spawn<caf::detached>(deliverer_behavior, std::move(reader), std::move(targets),
                                        writer, settings);
   caf::anon_send(writer, attach_atom::value, d);
   return d;

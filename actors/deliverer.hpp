@@ -1,22 +1,29 @@
-// The deliverer: after the 250, never on its path. It writes each queued message into the
-// Maildir (tmp -> fsync -> envelope JSON -> rename into new/ -> fsync) and then tells the queue
-// writer it was delivered. A crash between those steps delivers again: at least once, never lost.
+// The deliverer: after the 250, never on its path. It reads each queued message's recipients
+// that are due, sends one job per route to that route's target actor, and hands the results to
+// the queue writer: delivered, failed for good, or tried again later (routing/retry_policy).
+// A crash before the writer records a result delivers again: at least once, never lost (the
+// targets name files so that a redelivery finds the earlier copy).
 #pragma once
 
 #include <caf/actor_system.hpp>
 
 #include <memory>
+#include <vector>
 
 #include "actors/messages.hpp"
 #include "actors/settings.hpp"
-#include "storage/maildir.hpp"
 #include "storage/queue_reader.hpp"
 
 namespace mailactor::actors {
 
+struct DeliveryTargets {
+  delivery_target_actor ingest;                  // the ingest Maildir
+  std::vector<delivery_target_actor> mailboxes;  // per-user Maildirs, jobs spread over them
+};
+
 deliverer_actor spawn_deliverer(caf::actor_system& system,
                                 std::shared_ptr<storage::QueueReader> reader,
-                                std::shared_ptr<storage::Maildir> maildir,
-                                queue_writer_actor writer, DeliverySettings settings);
+                                DeliveryTargets targets, queue_writer_actor writer,
+                                DeliverySettings settings);
 
 }  // namespace mailactor::actors

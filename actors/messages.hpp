@@ -57,6 +57,7 @@ using probe_atom = caf::atom_constant<caf::atom("probe")>;  // how busy is the w
 using flush_atom = caf::atom_constant<caf::atom("wflush")>;
 using queued_atom = caf::atom_constant<caf::atom("queued")>;
 using delivered_atom = caf::atom_constant<caf::atom("delivered")>;
+using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 using attach_atom = caf::atom_constant<caf::atom("attach")>;
 using work_atom = caf::atom_constant<caf::atom("work")>;
 using scan_atom = caf::atom_constant<caf::atom("scan")>;
@@ -134,6 +135,36 @@ typename Inspector::result_type inspect(Inspector& f, actor_stats& x) {
            x.instances, x.handled, x.busy_us, x.counters, x.histograms, x.slowest);
 }
 
+// One delivery attempt for some recipients of one message, all of one route (and target).
+struct delivery_job {
+  std::string id;                       // the queue id
+  std::vector<uint32_t> idx;            // the recipients' rows
+  std::vector<std::string> recipients;  // their final addresses, in the same order
+  std::vector<std::string> targets;     // their route's targets (maildir: the mailbox)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, delivery_job& x) {
+  return f(caf::meta::type_name("delivery_job"), x.id, x.idx, x.recipients, x.targets);
+}
+
+// A target's answer: one result per recipient of the job (delivered, pending = try again,
+// failed = permanently), and how long the target worked on it.
+struct delivery_report {
+  std::vector<storage::DeliveryResult> results;
+  uint64_t busy_us = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, delivery_report& x) {
+  return f(caf::meta::type_name("delivery_report"), x.results, x.busy_us);
+}
+
+// Where messages go: the ingest Maildir, users' Maildirs, (later) LMTP and SMTP. A target
+// never answers for a recipient it was not given, and answers for every one it was given.
+using delivery_target_actor =
+    caf::typed_actor<caf::replies_to<deliver_atom, delivery_job>::with<delivery_report>>;
+
 using deliverer_actor = caf::typed_actor<caf::reacts_to<queued_atom, std::vector<std::string>>,
                                          caf::reacts_to<work_atom>, caf::reacts_to<scan_atom>,
                                          caf::replies_to<get_stats_atom>::with<actor_stats>>;
@@ -145,7 +176,8 @@ using queue_writer_actor = caf::typed_actor<
     caf::replies_to<append_atom, std::string, std::string>::with<spool_reply>,
     caf::replies_to<commit_atom, storage::MessageMeta, std::vector<storage::RoutedRecipient>,
                     std::string>::with<spool_reply>,
-    caf::reacts_to<abort_atom, std::string>, caf::reacts_to<delivered_atom, std::string>,
+    caf::reacts_to<abort_atom, std::string>,
+    caf::reacts_to<delivered_atom, std::string, std::vector<storage::DeliveryResult>>,
     caf::reacts_to<flush_atom>, caf::reacts_to<scan_atom>,
     caf::reacts_to<attach_atom, deliverer_actor>, caf::reacts_to<attach_atom, depth_listener_actor>,
     caf::replies_to<probe_atom>::with<uint64_t>,
@@ -252,5 +284,10 @@ typename Inspector::result_type inspect(Inspector& f, MessageMeta& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, RoutedRecipient& x) {
   return f(caf::meta::type_name("RoutedRecipient"), x.original, x.address, x.route, x.target);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, DeliveryResult& x) {
+  return f(caf::meta::type_name("DeliveryResult"), x.idx, x.state, x.next_attempt_at, x.code,
+           x.enhanced, x.text, x.host);
 }
 }  // namespace mailactor::storage

@@ -286,12 +286,13 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
         }
         maybe_commit(self);
       },
-      [=](delivered_atom, const std::string& id) {
+      [=](delivered_atom, const std::string& id,
+          const std::vector<storage::DeliveryResult>& results) {
         HandlerClock clock{self->state.meter};
         auto& st = self->state;
         try {
-          st.store->mark_delivered(id, st.settings.keep_content, unix_now());
-          ++st.delivered;
+          if (st.store->record_results(id, results, st.settings.keep_content, unix_now()))
+            ++st.delivered;
         } catch (const storage::SqliteError& e) {
           operation_failed(self, e, "mark delivered");
         }

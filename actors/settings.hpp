@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "protocol/engine.hpp"
+#include "routing/retry_policy.hpp"
 #include "storage/queue_store.hpp"
 
 namespace mailactor::routing {
@@ -103,7 +104,8 @@ struct SpoolSettings {
 };
 
 struct DeliverySettings {
-  std::chrono::seconds retry_delay{30};
+  routing::RetrySchedule retry;  // temporary failures: when to try again, when to give up
+  size_t max_in_flight = 8;      // delivery jobs out to the targets at once
   // Share of one core the deliverer may use: after a delivery that took t it rests
   // t * (1 / share - 1), so a backlog never starves the SMTP path. 1: no limit.
   double cpu_share = 1.0;

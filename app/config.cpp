@@ -392,7 +392,13 @@ Config load_config(const std::string& path) {
     int64_t percent = static_cast<int64_t>(c.delivery_cpu_share * 100 + 0.5);
     r.integer("cpu_percent", percent, 1, 100);
     c.delivery_cpu_share = static_cast<double>(percent) / 100.0;
+    r.integer("workers", c.delivery_workers, 1, 64);
+    r.seconds("retry_first", c.retry.first, 1, 24 * 3600);
+    r.seconds("retry_max", c.retry.max, 1, 7 * 24 * 3600);
+    r.seconds("queue_lifetime", c.retry.lifetime, 1, 60 * 24 * 3600);
     r.finish();
+    if (c.retry.max < c.retry.first)
+      r.fail(t->get("retry_max"), "retry_max", "must be at least retry_first");
   }
   top.finish();
   return c;

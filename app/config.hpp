@@ -147,6 +147,8 @@ struct Config {
   std::string maildir = "./var/mail";
   bool keep_content = actors::SpoolSettings{}.keep_content;
   double delivery_cpu_share = actors::DeliverySettings{}.cpu_share;  // cpu_percent / 100
+  size_t delivery_workers = 4;  // per-user Maildir targets (each fsyncs on its own)
+  routing::RetrySchedule retry = actors::DeliverySettings{}.retry;
 };
 
 // Throws ConfigError.

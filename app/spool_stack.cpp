@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "actors/deliverer.hpp"
+#include "actors/delivery_targets.hpp"
 #include "actors/queue_writer.hpp"
 #include "actors/spooler.hpp"
 #include "actors/stats.hpp"
@@ -17,6 +18,7 @@ std::vector<std::string> SpoolFiles::owned_paths(const std::string& spool_dir) c
   if (maildir)
     for (const auto& d : maildir->directories())
       owned.push_back(d);
+  if (mailboxes && mailbox_root_created) owned.push_back(mailboxes->root());
   return owned;
 }
 
@@ -29,6 +31,10 @@ SpoolFiles open_spool_files(const Config& cfg) {
     spdlog::warn("durability = none: acknowledged mail can be lost on power failure or OS crash");
   if (cfg.delivery) {
     f.maildir = std::make_shared<storage::Maildir>(cfg.maildir);
+    // The root is made now (and given to the server's user) when users' mailboxes are in use.
+    f.mailbox_root_created = cfg.routing.local == routing::LocalMode::mailboxes;
+    f.mailboxes =
+        std::make_shared<storage::MailboxStore>(cfg.routing.mailbox_root, f.mailbox_root_created);
     f.reader = std::make_shared<storage::QueueReader>(cfg.spool_dir);
   }
   return f;
@@ -62,7 +68,14 @@ SpoolStack start_spool_stack(caf::actor_system& system, const Config& cfg, const
   if (cfg.delivery) {
     actors::DeliverySettings ds;
     ds.cpu_share = cfg.delivery_cpu_share;
-    s.deliverer = actors::spawn_deliverer(system, files.reader, files.maildir, s.writer, ds);
+    ds.retry = cfg.retry;
+    ds.max_in_flight = cfg.delivery_workers * 2;
+    actors::DeliveryTargets targets;
+    targets.ingest = actors::spawn_ingest_target(system, cfg.spool_dir, files.maildir);
+    for (size_t i = 0; i < cfg.delivery_workers; ++i)
+      targets.mailboxes.push_back(
+          actors::spawn_mailbox_target(system, cfg.spool_dir, files.mailboxes));
+    s.deliverer = actors::spawn_deliverer(system, files.reader, std::move(targets), s.writer, ds);
     caf::anon_send(s.deliverer, actors::scan_atom::value);
     actors::watch(stats, caf::actor_cast<caf::actor>(s.deliverer));
   }

@@ -11,6 +11,7 @@
 
 #include "actors/messages.hpp"
 #include "app/config.hpp"
+#include "storage/mailbox_store.hpp"
 #include "storage/maildir.hpp"
 #include "storage/queue_reader.hpp"
 #include "storage/queue_store.hpp"
@@ -20,8 +21,10 @@ namespace mailactor::app {
 // Opened before privileges are dropped (they may need root).
 struct SpoolFiles {
   std::shared_ptr<storage::QueueStore> store;
-  std::shared_ptr<storage::QueueReader> reader;  // delivery only
-  std::shared_ptr<storage::Maildir> maildir;     // delivery only
+  std::shared_ptr<storage::QueueReader> reader;      // delivery only
+  std::shared_ptr<storage::Maildir> maildir;         // delivery only
+  std::shared_ptr<storage::MailboxStore> mailboxes;  // delivery only
+  bool mailbox_root_created = false;                 // [routing] local = "mailboxes"
   // What the unprivileged user must own afterwards.
   std::vector<std::string> owned_paths(const std::string& spool_dir) const;
 };

@@ -67,7 +67,7 @@ void write_file_synced(const std::string& path,
 
 }  // namespace
 
-Maildir::Maildir(std::string path) : path_(std::move(path)) {
+Maildir::Maildir(std::string path, bool envelopes) : path_(std::move(path)), envelopes_(envelopes) {
   std::error_code ec;
   std::filesystem::create_directories(path_, ec);
   if (ec) throw std::runtime_error("cannot create Maildir " + path_ + ": " + ec.message());
@@ -79,7 +79,9 @@ Maildir::Maildir(std::string path) : path_(std::move(path)) {
 }
 
 std::vector<std::string> Maildir::directories() const {
-  return {path_, path_ + "/tmp", path_ + "/new", path_ + "/cur", path_ + "/envelope"};
+  std::vector<std::string> dirs{path_, path_ + "/tmp", path_ + "/new", path_ + "/cur"};
+  if (envelopes_) dirs.push_back(path_ + "/envelope");
+  return dirs;
 }
 
 bool Maildir::delivered(const std::string& id) const {
@@ -103,6 +105,19 @@ void Maildir::deliver(const std::string& id, const std::string& envelope_json,
   } catch (...) {
     ::unlink(tmp.c_str());
     ::unlink(env_tmp.c_str());
+    throw;
+  }
+}
+
+void Maildir::deliver_file(const std::string& name,
+                           const std::function<void(const Writer&)>& produce) {
+  const std::string tmp = path_ + "/tmp/" + name;
+  try {
+    write_file_synced(tmp, produce);
+    if (::rename(tmp.c_str(), (path_ + "/new/" + name).c_str()) != 0) fail("rename into new/");
+    fsync_dir(path_ + "/new");
+  } catch (...) {
+    ::unlink(tmp.c_str());
     throw;
   }
 }

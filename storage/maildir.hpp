@@ -13,14 +13,18 @@ namespace mailactor::storage {
 
 class Maildir {
  public:
-  // Creates the directories if needed; throws std::runtime_error when unusable.
-  explicit Maildir(std::string path);
+  // Creates the directories if needed; throws std::runtime_error when unusable. Without
+  // `envelopes` (a user's mailbox) there is no envelope/ folder and deliver_file() is used.
+  explicit Maildir(std::string path, bool envelopes = true);
 
   using Writer = std::function<void(std::string_view)>;
   // `produce` is called with a writer and streams the content into tmp/<id>. Throws
   // std::system_error on any I/O error (the message then is not in new/).
   void deliver(const std::string& id, const std::string& envelope_json,
                const std::function<void(const Writer&)>& produce);
+
+  // tmp/<name> -> fsync -> rename into new/<name> -> fsync new/.
+  void deliver_file(const std::string& name, const std::function<void(const Writer&)>& produce);
 
   const std::string& path() const { return path_; }
   // The Maildir and the folders it writes into (tmp, new, cur, envelope).
@@ -29,6 +33,7 @@ class Maildir {
 
  private:
   std::string path_;
+  bool envelopes_;
 };
 
 }  // namespace mailactor::storage

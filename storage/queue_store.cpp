@@ -103,9 +103,13 @@ QueueStore::QueueStore(const std::string& spool_dir, Durability durability) {
   insert_recipient_ = db_.prepare(
       "INSERT INTO recipients (message_id, idx, orig_rcpt, final_rcpt, route, target, "
       "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-  mark_recipients_delivered_ = db_.prepare(
-      "UPDATE recipients SET state = 'delivered', attempts = attempts + 1, last_attempt_at = ?2 "
-      "WHERE message_id = ?1 AND state IN ('pending', 'inflight')");
+  record_result_ = db_.prepare(
+      "UPDATE recipients SET state = ?3, attempts = attempts + 1, next_attempt_at = ?4, "
+      "last_attempt_at = ?5, last_code = ?6, last_enhanced = ?7, last_text = ?8, last_host = ?9 "
+      "WHERE message_id = ?1 AND idx = ?2");
+  count_open_recipients_ = db_.prepare(
+      "SELECT count(*) FROM recipients WHERE message_id = ?1 AND state IN ('pending', "
+      "'inflight')");
 }
 
 size_t QueueStore::remove_incomplete() {
@@ -194,11 +198,28 @@ void QueueStore::abort(const std::string& id, bool written_before) {
   if (it != receiving_.end()) receiving_.erase(it);
 }
 
-void QueueStore::mark_delivered(const std::string& id, bool keep_content, int64_t now) {
+bool QueueStore::record_results(const std::string& id, const std::vector<DeliveryResult>& results,
+                                bool keep_content, int64_t now) {
   begin();
-  mark_delivered_.bind(1, id).bind(2, now).run();
-  mark_recipients_delivered_.bind(1, id).bind(2, now).run();
-  if (!keep_content) delete_chunks_.bind(1, id).run();
+  for (const auto& r : results)
+    record_result_.bind(1, id)
+        .bind(2, static_cast<int64_t>(r.idx))
+        .bind(3, to_string(r.state))
+        .bind(4, r.next_attempt_at)
+        .bind(5, now)
+        .bind(6, static_cast<int64_t>(r.code))
+        .bind(7, r.enhanced)
+        .bind(8, r.text)
+        .bind(9, r.host)
+        .run();
+  count_open_recipients_.bind(1, id);
+  const bool done = count_open_recipients_.step() && count_open_recipients_.int64(0) == 0;
+  count_open_recipients_.reset();
+  if (done) {
+    mark_delivered_.bind(1, id).bind(2, now).run();
+    if (!keep_content) delete_chunks_.bind(1, id).run();
+  }
+  return done;
 }
 
 void QueueStore::commit() {

@@ -36,8 +36,11 @@ class QueueStore {
   // Drops a message that will not complete. `written_before`: it may have rows from an earlier,
   // rolled-back batch that this store no longer tracks.
   void abort(const std::string& id, bool written_before = false);
-  // The message and every recipient not yet final are delivered.
-  void mark_delivered(const std::string& id, bool keep_content, int64_t now);
+  // One delivery attempt's results, a row each. Once no recipient is pending or in flight the
+  // message is done (state 'delivered', whatever each recipient's end) and, unless
+  // keep_content, its content is dropped. Returns true when the message is done.
+  bool record_results(const std::string& id, const std::vector<DeliveryResult>& results,
+                      bool keep_content, int64_t now);
 
   bool in_batch() const { return in_batch_; }
   // Makes the batch durable. On failure the batch is rolled back and the exception rethrown;
@@ -70,7 +73,8 @@ class QueueStore {
   Statement delete_message_;
   Statement mark_delivered_;
   Statement insert_recipient_;
-  Statement mark_recipients_delivered_;
+  Statement record_result_;
+  Statement count_open_recipients_;
   bool in_batch_ = false;
   std::unordered_map<std::string, Receiving> receiving_;
   std::unordered_set<std::string> touched_;  // receiving ids written in this batch

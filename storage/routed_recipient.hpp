@@ -33,6 +33,15 @@ struct RecipientRow {
   std::string last_enhanced, last_text, last_host;
 };
 
+// What one delivery attempt did for one recipient, and the state it leaves the row in.
+struct DeliveryResult {
+  uint32_t idx = 0;                                  // the recipient's row
+  RecipientState state = RecipientState::delivered;  // pending: try again at next_attempt_at
+  int64_t next_attempt_at = 0;
+  int code = 0;  // the reply: 250 delivered, 4xx temporary, 5xx permanent
+  std::string enhanced, text, host;
+};
+
 // The recipients of a message that lists only its RCPT addresses (a queue written before
 // routing, or a commit without a routing decision): each goes to the ingest Maildir.
 std::vector<RoutedRecipient> ingest_recipients(const std::vector<std::string>& rcpt_to);

@@ -51,6 +51,7 @@ shutdown_grace = {shutdown_grace}
 bare_newline = "{bare_newline}"
 
 {metrics_lines}
+{routing_lines}
 [spool]
 directory = "{spool}"
 durability = "{durability}"
@@ -60,10 +61,11 @@ durability = "{durability}"
 enabled = {delivery}
 maildir = "{maildir}"
 keep_content = {keep_content}
+{delivery_lines}
 {node_lines}
 """
 
-DEFAULTS = dict(tls_lines="", metrics_lines="", spool_lines="", node_lines="", max_sessions_per_ip=1000, max_connection_rate_per_ip=0, max_message_rate_per_ip=0, mode="mx", allow_plaintext_auth="false", sender_login_match="false", auth_backend="none",
+DEFAULTS = dict(tls_lines="", metrics_lines="", spool_lines="", node_lines="", routing_lines="", delivery_lines="", max_sessions_per_ip=1000, max_connection_rate_per_ip=0, max_message_rate_per_ip=0, mode="mx", allow_plaintext_auth="false", sender_login_match="false", auth_backend="none",
                 tarpit_ms=0, max_auth_failures=3, auth_timeout=5, auth_options="", max_message_size=1048576, max_recipients=100, max_sessions=1000, max_errors=20,
                 command_timeout=300, data_timeout=180, shutdown_grace=10, bare_newline="normalize",
                 durability="fsync", log_level="info", delivery="true", keep_content="true")

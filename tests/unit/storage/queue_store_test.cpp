@@ -32,6 +32,10 @@ MessageMeta meta(const std::string& id) {
   return m;
 }
 
+DeliveryResult delivered(uint32_t idx) {
+  return {idx, RecipientState::delivered, 0, 250, "2.0.0", "ok", ""};
+}
+
 std::string content_of(const QueueReader& r, const std::string& id) {
   std::string out;
   r.content(id, [&](std::string_view b) { out.append(b.data(), b.size()); });
@@ -136,7 +140,7 @@ TEST(QueueStore, DeliveredDropsContentAndPurge) {
   store.finish(meta("D"), {}, "x");
   store.finish(meta("Q"), {}, "y");
   store.commit();
-  store.mark_delivered("D", false, 5);
+  store.record_results("D", {delivered(0), delivered(1)}, false, 5);
   store.commit();
   QueueReader reader(dir.path());
   EXPECT_EQ(reader.get("D")->state, MessageState::delivered);
@@ -277,13 +281,30 @@ TEST(QueueSchema, CommitStoresTheRoutedRecipientsAndDeliveryMarksThem) {
   EXPECT_EQ(rows[1].state, RecipientState::pending);
   EXPECT_EQ(reader.recipients("I").size(), 2u);
   EXPECT_EQ(reader.recipients("I")[0].routed.route, "ingest");
-  store.mark_delivered("R", false, 1'800'000'100);
+  // One delivered, one to try again: the message stays queued with its content.
+  DeliveryResult later{1, RecipientState::pending, 1'800'000'200, 451, "4.3.0", "disk full", ""};
+  EXPECT_FALSE(store.record_results("R", {delivered(0), later}, false, 1'800'000'100));
   store.commit();
-  for (const auto& r : reader.recipients("R")) {
-    EXPECT_EQ(r.state, RecipientState::delivered);
-    EXPECT_EQ(r.attempts, 1);
-    EXPECT_EQ(r.last_attempt_at, 1'800'000'100);
-  }
+  rows = reader.recipients("R");
+  EXPECT_EQ(rows[0].state, RecipientState::delivered);
+  EXPECT_EQ(rows[0].last_code, 250);
+  EXPECT_EQ(rows[1].state, RecipientState::pending);
+  EXPECT_EQ(rows[1].next_attempt_at, 1'800'000'200);
+  EXPECT_EQ(rows[1].last_text, "disk full");
+  EXPECT_EQ(rows[1].last_attempt_at, 1'800'000'100);
+  EXPECT_EQ(reader.get("R")->state, MessageState::queued);
+  EXPECT_TRUE(reader.content("R", [](std::string_view) {}));
+  // Then it fails for good: every recipient is final, the message is done, its content gone.
+  EXPECT_TRUE(store.record_results(
+      "R", {{1, RecipientState::failed, 0, 552, "5.2.2", "over quota", "dovecot"}}, false,
+      1'800'000'300));
+  store.commit();
+  rows = reader.recipients("R");
+  EXPECT_EQ(rows[1].state, RecipientState::failed);
+  EXPECT_EQ(rows[1].attempts, 2);
+  EXPECT_EQ(rows[1].last_host, "dovecot");
+  EXPECT_EQ(reader.get("R")->state, MessageState::delivered);
+  EXPECT_FALSE(reader.content("R", [](std::string_view) {}));
   EXPECT_EQ(reader.purge(false), 1u);
   EXPECT_TRUE(reader.recipients("R").empty());
 }

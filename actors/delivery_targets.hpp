@@ -1,0 +1,25 @@
+// The local delivery targets, each a detached actor (its file I/O and fsyncs never hold a
+// scheduler thread) with its own queue connection to read the content from:
+//   ingest   the one ingest Maildir with its envelope JSON, once per message for all its
+//            ingest recipients (the pipeline's view: one file, every recipient in the envelope)
+//   mailbox  per-user Maildirs (MailboxStore); one file per (message, recipient), named
+//            <queue id>.<row> so a redelivery after a crash finds it and does not duplicate it
+#pragma once
+
+#include <caf/actor_system.hpp>
+
+#include <memory>
+#include <string>
+
+#include "actors/messages.hpp"
+#include "storage/mailbox_store.hpp"
+#include "storage/maildir.hpp"
+
+namespace mailactor::actors {
+
+delivery_target_actor spawn_ingest_target(caf::actor_system& system, std::string spool_dir,
+                                          std::shared_ptr<storage::Maildir> maildir);
+delivery_target_actor spawn_mailbox_target(caf::actor_system& system, std::string spool_dir,
+                                           std::shared_ptr<storage::MailboxStore> mailboxes);
+
+}  // namespace mailactor::actors

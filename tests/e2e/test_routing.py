@@ -1,0 +1,206 @@
+"""Routing at RCPT time with [routing] local = "mailboxes": users from a static list and a
+passwd-file, an aliases file (fan-out, +detail, catch-all), each recipient delivered into its own
+Maildir (ROOT/DOMAIN/LOCAL/Maildir), unknown users refused with 550 5.1.1 and nothing stored,
+SIGHUP reloading the aliases, the postmaster check at start, `mailactor route`, and a queue
+written by the previous release (schema version 1) delivered after the upgrade."""
+
+import os
+import signal
+import smtplib
+import sqlite3
+import subprocess
+import time
+import unittest
+
+from harness import BIN, Server, main
+
+DATA = os.path.abspath(os.path.join(os.path.dirname(__file__), "../data"))
+MESSAGE = b"Subject: routed\r\nFrom: s@sender.test\r\n\r\nhello mailboxes\r\n"
+
+
+def routing_server(aliases="postmaster: alice\nteam: alice, bob, carol\n", **settings):
+    srv = Server(**settings)
+    with open(os.path.join(srv.dir, "aliases"), "w") as f:
+        f.write(aliases)
+    with open(os.path.join(srv.dir, "users.passwd"), "w") as f:
+        f.write("carol:{PLAIN}x\ndave@example.test:{PLAIN}y\n")
+    srv.mailboxes = os.path.join(srv.dir, "boxes")
+    srv.write_config(routing_lines='''[routing]
+local = "mailboxes"
+mailbox_root = "%s"
+aliases = "%s"
+users = ["alice", "bob"]
+passwd_file = "%s"
+''' % (srv.mailboxes, os.path.join(srv.dir, "aliases"), os.path.join(srv.dir, "users.passwd")))
+    return srv
+
+
+def mailbox_files(srv, mailbox):
+    local, domain = mailbox.split("@")
+    new = os.path.join(srv.mailboxes, domain, local, "Maildir", "new")
+    return sorted(os.listdir(new)) if os.path.isdir(new) else []
+
+
+def wait_files(srv, mailbox, n, timeout=20):
+    deadline = time.time() + timeout
+    while len(mailbox_files(srv, mailbox)) < n:
+        if time.time() > deadline:
+            raise AssertionError("%s has %s, not %d files" % (mailbox, mailbox_files(srv, mailbox), n))
+        time.sleep(0.05)
+    return mailbox_files(srv, mailbox)
+
+
+def recipients(srv, qid):
+    with srv.db() as c:
+        return c.execute("select orig_rcpt, final_rcpt, route, target, state from recipients "
+                         "where message_id = ? order by idx", (qid,)).fetchall()
+
+
+def send(srv, rcpts, expect_refused=()):
+    with smtplib.SMTP("127.0.0.1", srv.port, timeout=10) as s:
+        s.ehlo("client.test")
+        s.mail("s@sender.test")
+        accepted = []
+        for r in rcpts:
+            code, text = s.rcpt(r)
+            if r in expect_refused:
+                yield (r, code, text)
+            else:
+                assert code == 250, (r, code, text)
+                accepted.append(r)
+        if accepted:
+            code, text = s.data(MESSAGE)
+            assert code == 250, (code, text)
+            yield ("queued", code, text.decode().split()[-1])
+
+
+class Routing(unittest.TestCase):
+    def test_alias_fans_out_to_three_mailboxes_and_unknown_is_refused(self):
+        with routing_server() as srv:
+            out = list(send(srv, ["team@example.test", "Alice+lists@Example.Test",
+                                  "dave@example.test", "nobody@example.test"],
+                            expect_refused=["nobody@example.test"]))
+            refused, queued = out[0], out[1]
+            self.assertEqual(refused[1], 550)
+            self.assertEqual(refused[2], b"5.1.1 <nobody@example.test>: User unknown")
+            qid = queued[2]
+            for box in ("alice@example.test", "bob@example.test", "carol@example.test",
+                        "dave@example.test"):
+                files = wait_files(srv, box, 1)
+                self.assertEqual(len(files), 1, box)  # alice: once, though named twice
+                with open(os.path.join(srv.mailboxes, box.split("@")[1], box.split("@")[0],
+                                       "Maildir", "new", files[0]), "rb") as f:
+                    got = f.read()
+                trace = b"Return-Path: <s@sender.test>\r\nDelivered-To: %s\r\n" % box.encode()
+                self.assertEqual(got, trace + srv.content(qid), box)  # byte-exact
+                self.assertTrue(got.endswith(MESSAGE))
+            srv.wait_state(qid, "delivered")
+            rows = recipients(srv, qid)
+            self.assertEqual([r[1] for r in rows], ["alice@example.test", "bob@example.test",
+                                                    "carol@example.test", "dave@example.test"])
+            self.assertEqual({r[0] for r in rows[:3]}, {"team@example.test"})
+            self.assertEqual({r[2] for r in rows}, {"maildir"})
+            self.assertEqual({r[4] for r in rows}, {"delivered"})
+            self.assertEqual(srv.delivered(), [])  # nothing in the ingest Maildir
+
+    def test_only_unknown_recipients_store_nothing(self):
+        with routing_server() as srv:
+            with smtplib.SMTP("127.0.0.1", srv.port, timeout=10) as s:
+                s.ehlo("client.test")
+                s.mail("s@sender.test")
+                self.assertEqual(s.rcpt("ghost@example.test"),
+                                 (550, b"5.1.1 <ghost@example.test>: User unknown"))
+                self.assertEqual(s.rcpt("eve@elsewhere.test"), (550, b"5.7.1 Relay access denied"))
+                code, _ = s.docmd("DATA")
+                self.assertEqual(code, 554)
+            self.assertEqual(srv.stored_count(), 0)
+            self.assertFalse(os.path.exists(os.path.join(srv.mailboxes, "example.test", "ghost")))
+
+    def test_alias_loop_and_catch_all(self):
+        aliases = "postmaster: alice\nloop1: loop2\nloop2: loop1\n*@localhost: bob\n"
+        with routing_server(aliases=aliases) as srv:
+            out = list(send(srv, ["loop1@example.test", "whoever@localhost"],
+                            expect_refused=["loop1@example.test"]))
+            self.assertEqual(out[0][1:], (550, b"5.4.6 <loop1@example.test>: Alias loop"))
+            wait_files(srv, "bob@localhost", 1)
+
+    def test_sighup_reloads_aliases_and_keeps_them_on_error(self):
+        with routing_server() as srv:
+            with smtplib.SMTP("127.0.0.1", srv.port, timeout=10) as s:  # open across the reload
+                s.ehlo("client.test")
+                s.mail("s@sender.test")
+                self.assertEqual(s.rcpt("sales@example.test")[0], 550)
+                with open(os.path.join(srv.dir, "aliases"), "a") as f:
+                    f.write("sales: bob\n")
+                mark = len(srv.log_lines)
+                srv.proc.send_signal(signal.SIGHUP)
+                srv.wait_log(r"routing reloaded", start=mark)
+                self.assertEqual(s.rcpt("sales@example.test")[0], 250)
+                self.assertEqual(s.data(MESSAGE)[0], 250)
+            wait_files(srv, "bob@example.test", 1)
+            with open(os.path.join(srv.dir, "aliases"), "a") as f:
+                f.write("broken line without colon\n")
+            mark = len(srv.log_lines)
+            srv.proc.send_signal(signal.SIGHUP)
+            line = srv.wait_log(r"keeping the current routing", start=mark)
+            self.assertIn("aliases:4: expected", line)
+            list(send(srv, ["sales@example.test"]))
+            wait_files(srv, "bob@example.test", 2)
+
+    def test_missing_postmaster_refuses_to_start(self):
+        srv = routing_server(aliases="team: alice\n")
+        r = subprocess.run([BIN, "check-config", "--config", srv.config], capture_output=True,
+                           text=True, timeout=30)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("postmaster@example.test does not resolve", r.stderr)
+        p = subprocess.run([BIN, "serve", "--config", srv.config], capture_output=True, text=True,
+                           timeout=30)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("postmaster@example.test does not resolve", p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(srv.spool, "queue.db")))
+
+    def test_remote_alias_target_refused_at_start(self):
+        srv = routing_server(aliases="postmaster: alice\nfwd: someone@gmail.test\n")
+        r = subprocess.run([BIN, "check-config", "--config", srv.config], capture_output=True,
+                           text=True, timeout=30)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("(line 2) forwards to someone@gmail.test", r.stderr)
+
+    def test_route_command(self):
+        srv = routing_server()
+        r = subprocess.run([BIN, "route", "--config", srv.config, "team@example.test",
+                            "carol+x@EXAMPLE.test"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("team@example.test: accepted\n  -> alice@example.test (maildir "
+                      "alice@example.test)", r.stdout)
+        self.assertIn("team@example.test: alias (aliases line 2) -> alice bob carol", r.stdout)
+        self.assertIn("carol+x@EXAMPLE.test: accepted\n  -> carol@example.test", r.stdout)
+        r = subprocess.run([BIN, "route", "--config", srv.config, "ghost@example.test"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("ghost@example.test: unknown user", r.stdout)
+
+
+class Upgrade(unittest.TestCase):
+    def test_queue_of_schema_version_1_is_delivered_after_the_upgrade(self):
+        srv = Server()
+        os.makedirs(srv.spool)
+        with open(os.path.join(DATA, "queue_v1.sql")) as f:
+            sql = f.read()
+        with sqlite3.connect(os.path.join(srv.spool, "queue.db")) as c:
+            c.executescript(sql)
+        with srv:
+            qid = "1A2216381A4000001684A"
+            srv.wait_delivered(1)
+            self.assertEqual(srv.delivered(), [qid])
+            self.assertEqual(srv.delivered_bytes(qid), srv.content(qid))
+            srv.wait_state(qid, "delivered")
+            rows = recipients(srv, qid)
+            self.assertEqual(rows, [("x@example.test", "x@example.test", "ingest", "", "delivered"),
+                                    ("y@example.test", "y@example.test", "ingest", "", "delivered")])
+            with srv.db() as c:
+                self.assertEqual(c.execute("pragma user_version").fetchone()[0], 2)
+
+
+if __name__ == "__main__":
+    main()
