@@ -24,7 +24,7 @@ struct DelivererState {
   static inline const char* name = "deliverer";
   std::shared_ptr<storage::QueueReader> reader;
   DeliveryTargets targets;
-  size_t next_mailbox_target = 0;  // round robin
+  size_t next_target = 0;  // round robin over a route's targets
   queue_writer_actor writer;
   DeliverySettings settings;
   std::deque<std::string> todo;
@@ -111,8 +111,12 @@ void on_report(Self self, const std::string& id, const std::string& route, int64
 delivery_target_actor target_for(Self self, const std::string& route) {
   auto& st = self->state;
   if (route == routing::to_string(routing::Route::ingest)) return st.targets.ingest;
-  if (route == routing::to_string(routing::Route::maildir) && !st.targets.mailboxes.empty())
-    return st.targets.mailboxes[st.next_mailbox_target++ % st.targets.mailboxes.size()];
+  auto pick = [&](const std::vector<delivery_target_actor>& pool) -> delivery_target_actor {
+    if (pool.empty()) return {};
+    return pool[st.next_target++ % pool.size()];
+  };
+  if (route == routing::to_string(routing::Route::maildir)) return pick(st.targets.mailboxes);
+  if (route == routing::to_string(routing::Route::lmtp)) return pick(st.targets.lmtp);
   return {};  // relay: held until outbound delivery exists
 }
 
@@ -219,8 +223,9 @@ deliverer_actor::behavior_type deliverer_behavior(Self self,
   st.settings = settings;
   // The targets end with the deliverer.
   if (st.targets.ingest) self->link_to(st.targets.ingest);
-  for (const auto& t : st.targets.mailboxes)
-    self->link_to(t);
+  for (const auto* pool : {&st.targets.mailboxes, &st.targets.lmtp})
+    for (const auto& t : *pool)
+      self->link_to(t);
   return {
       [=](queued_atom, std::vector<std::string>& ids) {
         HandlerClock clock{self->state.meter};

@@ -19,6 +19,7 @@ namespace mailactor::actors {
 struct DeliveryTargets {
   delivery_target_actor ingest;                  // the ingest Maildir
   std::vector<delivery_target_actor> mailboxes;  // per-user Maildirs, jobs spread over them
+  std::vector<delivery_target_actor> lmtp;       // one connection each to the LMTP server
 };
 
 deliverer_actor spawn_deliverer(caf::actor_system& system,

@@ -377,7 +377,15 @@ Config load_config(const std::string& path) {
     r.string("detail_separator", c.routing.detail_separator);
     r.strings("users", c.routing.users);
     r.string("passwd_file", c.routing.passwd_file);
+    r.choice<routing::Route>(
+        "mailbox", c.routing.mailbox,
+        {{"maildir", routing::Route::maildir}, {"lmtp", routing::Route::lmtp}});
+    r.string("lmtp", c.routing.lmtp);
     r.finish();
+    if (c.routing.mailbox == routing::Route::lmtp && c.routing.lmtp.empty())
+      r.fail(t->get("mailbox"), "mailbox", "\"lmtp\" needs lmtp = \"unix:/path\" or \"HOST:PORT\"");
+    if (!c.routing.lmtp.empty() && c.routing.lmtp.rfind("unix:", 0) != 0)
+      r.check_host_port("lmtp", c.routing.lmtp);
     if (c.routing.detail_separator.size() > 1)
       r.fail(t->get("detail_separator"), "detail_separator", "must be one character or empty");
     if (c.routing.mailbox_root.empty())

@@ -80,8 +80,10 @@ struct RoutingConfig {
   std::string mailbox_root = "./var/mailboxes";  // ROOT/DOMAIN/LOCAL/Maildir per user
   std::string aliases;                           // aliases file; empty: none
   std::string detail_separator = routing::RouterSettings{}.detail_separator;
-  std::vector<std::string> users;  // the static user source
-  std::string passwd_file;         // every user of this passwd-file is a mailbox
+  std::vector<std::string> users;                    // the static user source
+  std::string passwd_file;                           // every user of this passwd-file is a mailbox
+  routing::Route mailbox = routing::Route::maildir;  // users' mail: own Maildirs or LMTP
+  std::string lmtp;                                  // the LMTP server: "unix:/path" or "HOST:PORT"
 };
 
 // How idle scheduler threads wait for work.

@@ -33,6 +33,7 @@ std::shared_ptr<const routing::Router> make_router(const Config& c) {
   s.local_domains = c.local_domains;
   s.mode = c.routing.local;
   s.detail_separator = c.routing.detail_separator;
+  s.mailbox_route = c.routing.mailbox;
   try {
     s.aliases = load_aliases(c.routing.aliases);
     if (!c.routing.users.empty())

@@ -1,13 +1,6 @@
 #include "app/send.hpp"
 
-#include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -15,72 +8,13 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "actors/client_connection.hpp"
 #include "app/config.hpp"
 #include "protocol/data_decoder.hpp"
 #include "protocol/received.hpp"
-#include "protocol/reply_parser.hpp"
 
 namespace mailactor::app {
 namespace {
-
-class Connection {
- public:
-  Connection(const std::string& server, int timeout) : timeout_ms_(timeout * 1000) {
-    auto [host, port] = split_host_port(server);
-    addrinfo hints{};
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* res = nullptr;
-    int rc = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res);
-    if (rc != 0) throw std::runtime_error(server + ": " + gai_strerror(rc));
-    for (addrinfo* a = res; a; a = a->ai_next) {
-      fd_ = ::socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      if (fd_ >= 0 && ::connect(fd_, a->ai_addr, a->ai_addrlen) == 0) break;
-      if (fd_ >= 0) ::close(fd_);
-      fd_ = -1;
-    }
-    freeaddrinfo(res);
-    if (fd_ < 0)
-      throw std::runtime_error("cannot connect to " + server + ": " + std::strerror(errno));
-  }
-  ~Connection() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-
-  void write(std::string_view bytes) {
-    while (!bytes.empty()) {
-      ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        throw std::runtime_error(std::string("write: ") + std::strerror(errno));
-      }
-      bytes.remove_prefix(static_cast<size_t>(n));
-    }
-  }
-
-  protocol::Reply read_reply() {
-    while (true) {
-      if (auto r = parser_.next()) return *r;
-      pollfd p{fd_, POLLIN, 0};
-      int rc = ::poll(&p, 1, timeout_ms_);
-      if (rc == 0) throw std::runtime_error("timeout waiting for the server");
-      if (rc < 0 && errno != EINTR) throw std::runtime_error(std::strerror(errno));
-      char buf[4096];
-      ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n == 0) throw std::runtime_error("connection closed by the server");
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        throw std::runtime_error(std::string("read: ") + std::strerror(errno));
-      }
-      if (!parser_.feed(std::string_view(buf, static_cast<size_t>(n))))
-        throw std::runtime_error("the server does not speak SMTP");
-    }
-  }
-
- private:
-  int fd_ = -1;
-  int timeout_ms_;
-  protocol::ReplyParser parser_;
-};
 
 std::string read_input(const std::string& file) {
   if (file.empty() || file == "-") {
@@ -126,7 +60,8 @@ int send_message(const SendOptions& o) {
     return 2;
   }
   try {
-    Connection c(o.server, o.timeout_seconds);
+    split_host_port(o.server);  // a bad address is named as the config names one
+    actors::ClientConnection c(o.server, std::chrono::seconds(o.timeout_seconds));
     auto expect = [&](const protocol::Reply& r, int want_class) {
       if (r.code / 100 != want_class) {
         std::cerr << "mailactor send: refused: " << text(r) << "\n";

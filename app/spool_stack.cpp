@@ -72,9 +72,13 @@ SpoolStack start_spool_stack(caf::actor_system& system, const Config& cfg, const
     ds.max_in_flight = cfg.delivery_workers * 2;
     actors::DeliveryTargets targets;
     targets.ingest = actors::spawn_ingest_target(system, cfg.spool_dir, files.maildir);
-    for (size_t i = 0; i < cfg.delivery_workers; ++i)
+    for (size_t i = 0; i < cfg.delivery_workers; ++i) {
       targets.mailboxes.push_back(
           actors::spawn_mailbox_target(system, cfg.spool_dir, files.mailboxes));
+      if (!cfg.routing.lmtp.empty())
+        targets.lmtp.push_back(actors::spawn_lmtp_target(
+            system, cfg.spool_dir, actors::LmtpSettings{cfg.routing.lmtp, cfg.hostname}));
+    }
     s.deliverer = actors::spawn_deliverer(system, files.reader, std::move(targets), s.writer, ds);
     caf::anon_send(s.deliverer, actors::scan_atom::value);
     actors::watch(stats, caf::actor_cast<caf::actor>(s.deliverer));

@@ -6,7 +6,7 @@
 namespace mailactor::routing {
 namespace {
 
-constexpr const char* kRouteNames[] = {"ingest", "maildir", "relay"};
+constexpr const char* kRouteNames[] = {"ingest", "maildir", "relay", "lmtp"};
 
 // "bob" -> (bob, default_domain); "bob@x" -> (bob, x).
 std::pair<std::string, std::string> split_target(const std::string& t,
@@ -125,7 +125,7 @@ void Router::expand(Walk& w, const std::string& local, const std::string& domain
     if (answer == UserAnswer::found) {
       std::string mailbox = name + "@" + domain;
       w.r.steps.push_back(key + ": mailbox " + mailbox);
-      return w.add({mailbox, Route::maildir, mailbox});
+      return w.add({mailbox, s_.mailbox_route, mailbox});
     }
   }
   if (inside_itself) return w.fail(Resolution::Kind::loop, key + ": alias loop");

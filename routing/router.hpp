@@ -23,6 +23,7 @@ enum class Route {
   ingest,   // the one ingest Maildir ([delivery] maildir) with its envelope JSON
   maildir,  // the user's own Maildir under [routing] mailbox_root
   relay,    // another domain (held until outbound delivery exists)
+  lmtp,     // the user's mailbox behind an LMTP server (Dovecot)
 };
 const char* to_string(Route r);
 std::optional<Route> parse_route(std::string_view s);
@@ -35,7 +36,7 @@ enum class LocalMode {
 struct FinalRecipient {
   std::string address;  // lower case, +detail removed for mailboxes
   Route route = Route::ingest;
-  std::string target;  // maildir: the mailbox ("alice@example.test"); otherwise empty
+  std::string target;  // maildir, lmtp: the mailbox ("alice@example.test"); otherwise empty
   bool operator==(const FinalRecipient& o) const {
     return address == o.address && route == o.route && target == o.target;
   }
@@ -58,7 +59,8 @@ const char* to_string(Resolution::Kind k);
 struct RouterSettings {
   std::vector<std::string> local_domains;  // lower case; the first stands for <Postmaster>
   LocalMode mode = LocalMode::ingest;
-  std::string detail_separator = "+";  // empty: no subaddressing
+  Route mailbox_route = Route::maildir;  // where a user's mail goes: maildir or lmtp
+  std::string detail_separator = "+";    // empty: no subaddressing
   AliasTable aliases;
   std::vector<std::shared_ptr<const UserSource>> users;
   size_t max_depth = 10;        // alias levels

@@ -33,7 +33,7 @@ std::string schema_sql() {
          "  idx        INTEGER NOT NULL,\n"
          "  orig_rcpt  TEXT NOT NULL,   -- as the client gave it in RCPT TO\n"
          "  final_rcpt TEXT NOT NULL,   -- after aliases\n"
-         "  route      TEXT NOT NULL CHECK (route IN ('ingest', 'maildir', 'relay')),\n"
+         "  route      TEXT NOT NULL CHECK (route IN ('ingest', 'maildir', 'lmtp', 'relay')),\n"
          "  target     TEXT NOT NULL DEFAULT '',  -- maildir: the mailbox\n"
          "  state      TEXT NOT NULL DEFAULT 'pending'\n"
          "             CHECK (state IN ('pending', 'inflight', 'delivered', 'failed', "

@@ -13,7 +13,7 @@ namespace mailactor::storage {
 struct RoutedRecipient {
   std::string original;  // the RCPT address as the client gave it
   std::string address;   // the final address (after aliases)
-  std::string route;     // routing::to_string(Route): "ingest", "maildir", "relay"
+  std::string route;     // routing::to_string(Route): "ingest", "maildir", "lmtp", "relay"
   std::string target;    // the route's target (maildir: the mailbox), may be empty
 };
 

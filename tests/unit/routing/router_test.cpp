@@ -188,7 +188,7 @@ TEST(Router, AliasToAnotherDomainIsAConfigError) {
 }
 
 TEST(Router, RouteNamesRoundTrip) {
-  for (Route r : {Route::ingest, Route::maildir, Route::relay})
+  for (Route r : {Route::ingest, Route::maildir, Route::relay, Route::lmtp})
     EXPECT_EQ(parse_route(to_string(r)), r);
   EXPECT_FALSE(parse_route("pipe"));
 }

@@ -1,0 +1,137 @@
+// The LMTP delivery target (see delivery_targets.hpp): one connection per target actor, reused
+// across jobs; the delivery settings bound how many such actors there are.
+#include <spdlog/spdlog.h>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <memory>
+#include <stdexcept>
+
+#include "actors/client_connection.hpp"
+#include "actors/delivery_targets.hpp"
+#include "protocol/data_decoder.hpp"
+#include "protocol/lmtp_transaction.hpp"
+#include "storage/queue_reader.hpp"
+
+namespace mailactor::actors {
+namespace {
+
+using storage::DeliveryResult;
+using storage::RecipientState;
+
+struct LmtpState {
+  static inline const char* name = "lmtp_target";
+  std::shared_ptr<storage::QueueReader> reader;
+  LmtpSettings settings;
+  std::unique_ptr<ClientConnection> conn;  // open between jobs
+};
+
+using Self = delivery_target_actor::stateful_pointer<LmtpState>;
+
+std::unique_ptr<ClientConnection> open_session(const LmtpSettings& s) {
+  auto c = std::make_unique<ClientConnection>(s.address, s.timeout);
+  auto greeting = c->read_reply();
+  if (greeting.code != 220) throw std::runtime_error("greeting: " + greeting.summary());
+  c->write("LHLO " + s.hostname + "\r\n");
+  auto lhlo = c->read_reply();
+  if (lhlo.code != 250) throw std::runtime_error("LHLO: " + lhlo.summary());
+  return c;
+}
+
+DeliveryResult result_of(uint32_t idx, const protocol::Reply& r, const std::string& host) {
+  RecipientState state = r.positive()    ? RecipientState::delivered
+                         : r.transient() ? RecipientState::pending
+                                         : RecipientState::failed;
+  std::string text;
+  for (const auto& l : r.lines)
+    text += (text.empty() ? "" : " ") + l;
+  return {idx, state, 0, r.code, r.status, text, host};
+}
+
+// Streams the stored content, dot-stuffed, in the pieces it was stored in.
+void send_content(ClientConnection& c, const storage::QueueReader& reader, const std::string& id) {
+  protocol::DotStuffer stuffer;
+  std::string wire;
+  reader.content(id, [&](std::string_view piece) {
+    wire.clear();
+    stuffer.append(piece, wire);
+    c.write(wire);
+  });
+  wire.clear();
+  stuffer.finish(wire);
+  c.write(wire);
+}
+
+// One transaction over the open connection. `replies_read` tells the caller whether the server
+// took part in it at all (a reused connection the server closed meanwhile has not).
+std::vector<DeliveryResult> run_transaction(Self self, const delivery_job& job,
+                                            const std::string& mail_from, bool& replies_read) {
+  auto& st = self->state;
+  protocol::LmtpTransaction t(mail_from, job.recipients);
+  st.conn->write(t.commands());
+  while (!t.done()) {
+    auto r = st.conn->read_reply();
+    replies_read = true;
+    if (t.on_reply(r) == protocol::LmtpTransaction::Next::send_content)
+      send_content(*st.conn, *st.reader, job.id);
+  }
+  if (t.connection_unusable()) st.conn.reset();
+  std::vector<DeliveryResult> out;
+  for (size_t i = 0; i < job.idx.size(); ++i)
+    out.push_back(result_of(job.idx[i], *t.results()[i], st.settings.address));
+  return out;
+}
+
+std::vector<DeliveryResult> deliver_lmtp(Self self, const delivery_job& job) {
+  auto& st = self->state;
+  auto entry = st.reader->get(job.id);
+  std::vector<DeliveryResult> out;
+  if (!entry) {
+    for (uint32_t idx : job.idx)
+      out.push_back({idx, RecipientState::failed, 0, 554, "5.3.0", "message gone", ""});
+    return out;
+  }
+  for (int attempt = 0;; ++attempt) {
+    const bool reused = st.conn != nullptr;
+    bool replies_read = false;
+    try {
+      if (!st.conn) st.conn = open_session(st.settings);
+      return run_transaction(self, job, entry->meta.mail_from, replies_read);
+    } catch (const std::exception& e) {
+      st.conn.reset();
+      // A kept connection the server has closed since: once more on a new one. After any reply
+      // a second try could deliver twice; the retry schedule takes over instead.
+      if (reused && !replies_read && attempt == 0) continue;
+      spdlog::warn("LMTP delivery of {} to {} failed: {}", job.id, st.settings.address, e.what());
+      for (uint32_t idx : job.idx)
+        out.push_back({idx, RecipientState::pending, 0, 451, "4.4.1",
+                       std::string("LMTP: ") + e.what(), st.settings.address});
+      return out;
+    }
+  }
+}
+
+delivery_target_actor::behavior_type lmtp_behavior(Self self,
+                                                   std::shared_ptr<storage::QueueReader> reader,
+                                                   LmtpSettings settings) {
+  self->state.reader = std::move(reader);
+  self->state.settings = std::move(settings);
+  return {[=](deliver_atom, const delivery_job& job) {
+    auto t0 = std::chrono::steady_clock::now();
+    delivery_report r;
+    r.results = deliver_lmtp(self, job);
+    r.busy_us = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
+            .count());
+    return r;
+  }};
+}
+
+}  // namespace
+
+delivery_target_actor spawn_lmtp_target(caf::actor_system& system, std::string spool_dir,
+                                        LmtpSettings settings) {
+  return system.spawn<caf::detached>(
+      lmtp_behavior, std::make_shared<storage::QueueReader>(spool_dir), std::move(settings));
+}
+
+}  // namespace mailactor::actors
