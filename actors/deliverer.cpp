@@ -10,12 +10,15 @@
 #include <unordered_set>
 
 #include "actors/actor_meter.hpp"
+#include "actors/bounces.hpp"
 #include "routing/router.hpp"
+#include "routing/router_source.hpp"
 #include "storage/unix_time.hpp"
 
 namespace mailactor::actors {
 namespace {
 
+using storage::DeliveryResult;
 using storage::RecipientState;
 using storage::unix_now;
 constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
@@ -72,20 +75,25 @@ const char* result_name(RecipientState s) {
   return "inflight";
 }
 
-// A target's answer: temporary failures get their next attempt (or expire), the writer records
-// every result, and the message is looked at again when its next recipient is due.
-void on_report(Self self, const std::string& id, const std::string& route, int64_t received_at,
-               const std::map<uint32_t, int64_t>& attempts, delivery_report& report,
-               std::chrono::steady_clock::time_point sent) {
+// What the deliverer remembers of a job while its target works on it.
+struct JobContext {
+  std::string route;
+  storage::MessageMeta meta;
+  std::map<uint32_t, storage::RecipientRow> rows;  // by idx
+  std::chrono::steady_clock::time_point sent;
+};
+
+// Temporary failures get their next attempt, or expire; returns the soonest next attempt.
+int64_t schedule_retries(Self self, const JobContext& job, std::vector<DeliveryResult>& results) {
   auto& st = self->state;
-  st.delivery_latency.observe(std::chrono::steady_clock::now() - sent);
   const int64_t now = unix_now();
   int64_t soonest = kNever;
-  for (auto& r : report.results) {
+  for (auto& r : results) {
     if (r.state == RecipientState::pending) {
-      auto it = attempts.find(r.idx);
-      int64_t tried = (it == attempts.end() ? 0 : it->second) + 1;
-      auto d = routing::after_temporary_failure(st.settings.retry, tried, received_at, now);
+      auto it = job.rows.find(r.idx);
+      int64_t tried = (it == job.rows.end() ? 0 : it->second.attempts) + 1;
+      auto d =
+          routing::after_temporary_failure(st.settings.retry, tried, job.meta.received_at, now);
       if (d.expired) {
         r.state = RecipientState::expired;
       } else {
@@ -93,11 +101,52 @@ void on_report(Self self, const std::string& id, const std::string& route, int64
         soonest = std::min(soonest, d.next_attempt_at);
       }
     }
-    ++st.counters[std::string(result_name(r.state)) + "_" + route];
+    ++st.counters[std::string(result_name(r.state)) + "_" + job.route];
   }
-  self->send(st.writer, delivered_atom::value, id, std::move(report.results));
-  recheck_at(self, id, soonest);
-  if (--st.busy[id] == 0) st.busy.erase(id);
+  return soonest;
+}
+
+// The bounce for what failed for good in this report, if one is to be sent.
+queued_bounce bounce_for(Self self, const JobContext& job,
+                         const std::vector<DeliveryResult>& results) {
+  auto& st = self->state;
+  std::vector<BouncedRecipient> failed;
+  for (const auto& r : results)
+    if (r.state == RecipientState::failed || r.state == RecipientState::expired) {
+      auto it = job.rows.find(r.idx);
+      if (it != job.rows.end()) failed.push_back({it->second.routed, r});
+    }
+  if (failed.empty() || !st.settings.router) return {};
+  auto d = make_bounce(*st.reader, *st.settings.router->current(), st.settings.hostname, job.meta,
+                       failed, unix_now());
+  if (!d.bounce.meta.id.empty()) {
+    ++st.counters["bounces"];
+    spdlog::info("bounce {} for {} ({} recipients) to <{}>", d.bounce.meta.id, job.meta.id,
+                 failed.size(), job.meta.mail_from);
+  } else {
+    ++st.counters["bounces_not_sent"];
+    spdlog::warn("no bounce for {} ({} recipients failed): {}", job.meta.id, failed.size(),
+                 d.why_not);
+  }
+  return std::move(d.bounce);
+}
+
+// A target's answer: retries scheduled, the results (and any bounce) to the writer, and the
+// message looked at again once its next recipient is due.
+void on_report(Self self, const JobContext& job, delivery_report& report) {
+  auto& st = self->state;
+  st.delivery_latency.observe(std::chrono::steady_clock::now() - job.sent);
+  const int64_t soonest = schedule_retries(self, job, report.results);
+  queued_bounce bounce;
+  try {
+    bounce = bounce_for(self, job, report.results);
+  } catch (const std::exception& e) {
+    spdlog::error("bounce for {}: cannot read the queue: {}", job.meta.id, e.what());
+  }
+  self->send(st.writer, delivered_atom::value, job.meta.id, std::move(report.results),
+             std::move(bounce));
+  recheck_at(self, job.meta.id, soonest);
+  if (--st.busy[job.meta.id] == 0) st.busy.erase(job.meta.id);
   --st.in_flight;
   if (st.settings.cpu_share < 1.0) {
     st.resting = true;
@@ -120,30 +169,26 @@ delivery_target_actor target_for(Self self, const std::string& route) {
   return {};  // relay: held until outbound delivery exists
 }
 
-void send_job(Self self, const std::string& route, delivery_job job, int64_t received_at,
-              std::map<uint32_t, int64_t> attempts) {
+void send_job(Self self, delivery_job job, std::shared_ptr<JobContext> ctx) {
   auto& st = self->state;
-  auto target = target_for(self, route);
+  auto target = target_for(self, ctx->route);
   if (!target) return;
   ++st.in_flight;
   ++st.busy[job.id];
-  const std::string id = job.id;
-  const auto sent = std::chrono::steady_clock::now();
-  auto failed = [=](const std::string& why) {
-    delivery_report r;
-    for (uint32_t idx : job.idx)
-      r.results.push_back({idx, RecipientState::pending, 0, 451, "4.3.0", why, ""});
-    return r;
-  };
-  self->request(target, caf::infinite, deliver_atom::value, job)
+  ctx->sent = std::chrono::steady_clock::now();
+  const std::vector<uint32_t> idx = job.idx;
+  self->request(target, caf::infinite, deliver_atom::value, std::move(job))
       .then(
           [=](delivery_report& r) {
             HandlerClock clock{self->state.meter};
-            on_report(self, id, route, received_at, attempts, r, sent);
+            on_report(self, *ctx, r);
           },
           [=](caf::error& e) {
-            auto r = failed("delivery target failed: " + self->system().render(e));
-            on_report(self, id, route, received_at, attempts, r, sent);
+            delivery_report r;
+            for (uint32_t i : idx)
+              r.results.push_back({i, RecipientState::pending, 0, 451, "4.3.0",
+                                   "delivery target failed: " + self->system().render(e), ""});
+            on_report(self, *ctx, r);
           });
 }
 
@@ -154,23 +199,27 @@ void dispatch(Self self, const std::string& id) {
   if (!entry || entry->state != storage::MessageState::queued) return;
   const int64_t now = unix_now();
   int64_t soonest = kNever;
-  std::map<std::string, delivery_job> jobs;
-  std::map<std::string, std::map<uint32_t, int64_t>> attempts;
-  for (const auto& row : st.reader->recipients(id)) {
+  std::map<std::string, std::pair<delivery_job, std::shared_ptr<JobContext>>> jobs;
+  for (auto& row : st.reader->recipients(id)) {
     if (row.state != RecipientState::pending) continue;
     if (row.next_attempt_at > now) {
       soonest = std::min(soonest, row.next_attempt_at);
       continue;
     }
-    auto& job = jobs[row.routed.route];
-    job.id = id;
+    auto& [job, ctx] = jobs[row.routed.route];
+    if (!ctx) {
+      ctx = std::make_shared<JobContext>();
+      ctx->route = row.routed.route;
+      ctx->meta = entry->meta;
+      job.id = id;
+    }
     job.idx.push_back(static_cast<uint32_t>(row.idx));
     job.recipients.push_back(row.routed.address);
     job.targets.push_back(row.routed.target);
-    attempts[row.routed.route][static_cast<uint32_t>(row.idx)] = row.attempts;
+    ctx->rows[static_cast<uint32_t>(row.idx)] = std::move(row);
   }
   for (auto& [route, job] : jobs)
-    send_job(self, route, std::move(job), entry->meta.received_at, attempts[route]);
+    send_job(self, std::move(job.first), std::move(job.second));
   recheck_at(self, id, soonest);
 }
 

@@ -160,6 +160,19 @@ typename Inspector::result_type inspect(Inspector& f, delivery_report& x) {
   return f(caf::meta::type_name("delivery_report"), x.results, x.busy_us);
 }
 
+// A bounce (RFC 3464 report) the deliverer made, queued by the writer in the same batch as the
+// results that caused it. An empty meta.id: none.
+struct queued_bounce {
+  storage::MessageMeta meta;
+  std::vector<storage::RoutedRecipient> to;
+  std::string content;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, queued_bounce& x) {
+  return f(caf::meta::type_name("queued_bounce"), x.meta, x.to, x.content);
+}
+
 // Where messages go: the ingest Maildir, users' Maildirs, (later) LMTP and SMTP. A target
 // never answers for a recipient it was not given, and answers for every one it was given.
 using delivery_target_actor =
@@ -177,7 +190,8 @@ using queue_writer_actor = caf::typed_actor<
     caf::replies_to<commit_atom, storage::MessageMeta, std::vector<storage::RoutedRecipient>,
                     std::string>::with<spool_reply>,
     caf::reacts_to<abort_atom, std::string>,
-    caf::reacts_to<delivered_atom, std::string, std::vector<storage::DeliveryResult>>,
+    caf::reacts_to<delivered_atom, std::string, std::vector<storage::DeliveryResult>,
+                   queued_bounce>,
     caf::reacts_to<flush_atom>, caf::reacts_to<scan_atom>,
     caf::reacts_to<attach_atom, deliverer_actor>, caf::reacts_to<attach_atom, depth_listener_actor>,
     caf::replies_to<probe_atom>::with<uint64_t>,

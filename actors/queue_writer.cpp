@@ -47,6 +47,9 @@ struct WriterState {
   // Messages whose commit failed after earlier batches had made some of their content durable:
   // that content is removed right after the next batch that commits.
   std::vector<std::string> orphans;
+  // In the open batch: messages with delivery results, and bounces queued with them.
+  std::vector<std::string> reported;
+  std::vector<std::string> bounces;
   uint64_t batch_bytes = 0;
   bool flush_scheduled = false;
   // stats
@@ -84,6 +87,11 @@ void fail_batch(Self self, const spool_reply& r) {
   for (const auto& id : st.store->lost_in_rollback())
     st.failed.insert(id);
   st.batch_bytes = 0;
+  // Delivery results were lost with the batch: the deliverer looks at those messages again.
+  st.bounces.clear();
+  if (!st.reported.empty() && st.deliverer)
+    self->send(st.deliverer, queued_atom::value, std::move(st.reported));
+  st.reported.clear();
 }
 
 void drop_orphans(Self self);
@@ -112,8 +120,10 @@ void commit_batch(Self self) {
                                   std::chrono::steady_clock::now() - st.pending.front().arrived)
                                   .count());
   st.last_latency_us = latency_us;
-  std::vector<std::string> ids;
-  ids.reserve(st.pending.size());
+  std::vector<std::string> ids = std::move(st.bounces);
+  st.bounces.clear();
+  st.reported.clear();
+  ids.reserve(ids.size() + st.pending.size());
   auto now = std::chrono::steady_clock::now();
   for (auto& p : st.pending) {
     st.commit_latency.observe(now - p.arrived);
@@ -287,12 +297,18 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
         maybe_commit(self);
       },
       [=](delivered_atom, const std::string& id,
-          const std::vector<storage::DeliveryResult>& results) {
+          const std::vector<storage::DeliveryResult>& results, queued_bounce& bounce) {
         HandlerClock clock{self->state.meter};
         auto& st = self->state;
         try {
           if (st.store->record_results(id, results, st.settings.keep_content, unix_now()))
             ++st.delivered;
+          st.reported.push_back(id);
+          // Once only: the same failure reported again (after a crash) names the same bounce.
+          if (!bounce.meta.id.empty() && !st.store->exists(bounce.meta.id)) {
+            st.store->finish(bounce.meta, std::move(bounce.to), bounce.content);
+            st.bounces.push_back(bounce.meta.id);
+          }
         } catch (const storage::SqliteError& e) {
           operation_failed(self, e, "mark delivered");
         }

@@ -106,6 +106,8 @@ struct SpoolSettings {
 struct DeliverySettings {
   routing::RetrySchedule retry;  // temporary failures: when to try again, when to give up
   size_t max_in_flight = 8;      // delivery jobs out to the targets at once
+  std::shared_ptr<routing::RouterSource> router;  // routes bounces to their senders
+  std::string hostname;                           // ours, in bounces
   // Share of one core the deliverer may use: after a delivery that took t it rests
   // t * (1 / share - 1), so a backlog never starves the SMTP path. 1: no limit.
   double cpu_share = 1.0;

@@ -174,7 +174,10 @@ int serve(const ServeOptions& options) {
   std::map<std::string, std::shared_ptr<tls::TlsContextSource>> tls_sources;
   try {
     router = std::make_shared<routing::RouterSource>(make_router(cfg));
-    if (!edge) files = open_spool_files(cfg);
+    if (!edge) {
+      files = open_spool_files(cfg);
+      files.router = router;
+    }
     broker_settings->max_sessions = cfg.limits.max_sessions;
     broker_settings->stress_percent = cfg.stress_percent;
     broker_settings->shutdown_grace = cfg.shutdown_grace;

@@ -70,6 +70,8 @@ SpoolStack start_spool_stack(caf::actor_system& system, const Config& cfg, const
     ds.cpu_share = cfg.delivery_cpu_share;
     ds.retry = cfg.retry;
     ds.max_in_flight = cfg.delivery_workers * 2;
+    ds.router = files.router;
+    ds.hostname = cfg.hostname;
     actors::DeliveryTargets targets;
     targets.ingest = actors::spawn_ingest_target(system, cfg.spool_dir, files.maildir);
     for (size_t i = 0; i < cfg.delivery_workers; ++i) {

@@ -11,6 +11,7 @@
 
 #include "actors/messages.hpp"
 #include "app/config.hpp"
+#include "routing/router_source.hpp"
 #include "storage/mailbox_store.hpp"
 #include "storage/maildir.hpp"
 #include "storage/queue_reader.hpp"
@@ -25,6 +26,7 @@ struct SpoolFiles {
   std::shared_ptr<storage::Maildir> maildir;         // delivery only
   std::shared_ptr<storage::MailboxStore> mailboxes;  // delivery only
   bool mailbox_root_created = false;                 // [routing] local = "mailboxes"
+  std::shared_ptr<routing::RouterSource> router;     // routes bounces; set by the caller
   // What the unprivileged user must own afterwards.
   std::vector<std::string> owned_paths(const std::string& spool_dir) const;
 };

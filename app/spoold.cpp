@@ -12,6 +12,7 @@
 #include "app/malloc_tuning.hpp"
 #include "app/metrics.hpp"
 #include "app/privileges.hpp"
+#include "app/routing_setup.hpp"
 #include "app/signals.hpp"
 #include "app/spool_stack.hpp"
 
@@ -104,6 +105,7 @@ int spoold(const std::string& config) {
   SpoolFiles files;
   try {
     files = open_spool_files(cfg);
+    files.router = std::make_shared<routing::RouterSource>(make_router(cfg));
     run_as_configured_user(cfg.user, cfg.group, files.owned_paths(cfg.spool_dir));
   } catch (const std::exception& e) {
     spdlog::error("cannot start: {}", e.what());

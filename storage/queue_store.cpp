@@ -107,6 +107,7 @@ QueueStore::QueueStore(const std::string& spool_dir, Durability durability) {
       "UPDATE recipients SET state = ?3, attempts = attempts + 1, next_attempt_at = ?4, "
       "last_attempt_at = ?5, last_code = ?6, last_enhanced = ?7, last_text = ?8, last_host = ?9 "
       "WHERE message_id = ?1 AND idx = ?2");
+  message_exists_ = db_.prepare("SELECT 1 FROM messages WHERE id = ?1");
   count_open_recipients_ = db_.prepare(
       "SELECT count(*) FROM recipients WHERE message_id = ?1 AND state IN ('pending', "
       "'inflight')");
@@ -220,6 +221,13 @@ bool QueueStore::record_results(const std::string& id, const std::vector<Deliver
     if (!keep_content) delete_chunks_.bind(1, id).run();
   }
   return done;
+}
+
+bool QueueStore::exists(const std::string& id) {
+  message_exists_.bind(1, id);
+  bool found = message_exists_.step();
+  message_exists_.reset();
+  return found;
 }
 
 void QueueStore::commit() {

@@ -42,6 +42,8 @@ class QueueStore {
   bool record_results(const std::string& id, const std::vector<DeliveryResult>& results,
                       bool keep_content, int64_t now);
 
+  bool exists(const std::string& id);  // a message of that id is in the queue
+
   bool in_batch() const { return in_batch_; }
   // Makes the batch durable. On failure the batch is rolled back and the exception rethrown;
   // the ids of messages whose partial content was lost are in lost_in_rollback().
@@ -75,6 +77,7 @@ class QueueStore {
   Statement insert_recipient_;
   Statement record_result_;
   Statement count_open_recipients_;
+  Statement message_exists_;
   bool in_batch_ = false;
   std::unordered_map<std::string, Receiving> receiving_;
   std::unordered_set<std::string> touched_;  // receiving ids written in this batch

@@ -5,6 +5,8 @@ quota failing alone (552 5.2.2 for that recipient only) while the others of the 
 delivered, and Dovecot stopped: the recipients stay queued, are retried, and are delivered once
 it is back — once each."""
 
+import email
+import email.policy
 import os
 import smtplib
 import time
@@ -92,6 +94,47 @@ class Lmtp(unittest.TestCase):
                 # rest is what the queue holds, byte for byte (doveadm prints LF line ends).
                 self.assertTrue(msgs[0].endswith(stored.replace(b"\r\n", b"\n")), user)
             self.assertEqual(fetched(dv, "carol@example.test"), [])
+            self.check_bounce(srv, qid)
+
+    def check_bounce(self, srv, qid):
+        """carol's failure bounces to the remote sender: held in the queue as "relay" (no
+        outbound delivery yet), every RFC 3464 field in place."""
+        bid = qid + "B2"
+        deadline = time.time() + 10
+        while not srv.rows("id = '%s'" % bid):
+            self.assertLess(time.time(), deadline, srv.log())
+            time.sleep(0.05)
+        row = srv.wait_state(bid, "queued")
+        self.assertEqual(row["mail_from"], "")
+        with srv.db() as c:
+            self.assertEqual(c.execute("select final_rcpt, route, state from recipients where "
+                                       "message_id = ?", (bid,)).fetchall(),
+                             [("s@sender.test", "relay", "pending")])
+        msg = email.message_from_bytes(srv.content(bid), policy=email.policy.default)
+        self.assertEqual(msg["To"].addresses[0].addr_spec, "s@sender.test")
+        self.assertEqual(msg["Subject"], "Undelivered Mail Returned to Sender")
+        self.assertEqual(msg["Auto-Submitted"], "auto-replied")
+        self.assertIsNotNone(msg["Date"])
+        self.assertEqual(msg.get_content_type(), "multipart/report")
+        human, status, original = msg.get_payload()
+        self.assertEqual(human.get_content_type(), "text/plain")
+        self.assertIn("<carol@example.test> (expanded from <team@example.test>): 552 5.2.2",
+                      human.get_content())
+        self.assertEqual(status.get_content_type(), "message/delivery-status")
+        per_message, per_rcpt = status.get_payload()
+        self.assertEqual(per_message["Reporting-MTA"], "dns; mx.example.test")
+        self.assertEqual(per_message["X-Mailactor-Queue-ID"], qid)
+        self.assertIsNotNone(per_message["Arrival-Date"])
+        self.assertEqual(per_rcpt["Final-Recipient"], "rfc822; carol@example.test")
+        self.assertEqual(per_rcpt["Original-Recipient"], "rfc822; team@example.test")
+        self.assertEqual(per_rcpt["Action"], "failed")
+        self.assertEqual(per_rcpt["Status"], "5.2.2")
+        self.assertTrue(per_rcpt["Remote-MTA"].startswith("dns; 127.0.0.1:"))
+        self.assertRegex(per_rcpt["Diagnostic-Code"], r"^smtp; 552 5\.2\.2 ")
+        self.assertEqual(original.get_content_type(), "message/rfc822")
+        inner = original.get_payload()[0]
+        self.assertEqual(inner["Subject"], "lmtp")
+        self.assertTrue(inner["Received"].startswith("from client.test"))
 
     def test_unix_socket_and_dovecot_down_then_back(self):
         dv = Dovecot(USERS)

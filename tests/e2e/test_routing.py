@@ -4,6 +4,8 @@ Maildir (ROOT/DOMAIN/LOCAL/Maildir), unknown users refused with 550 5.1.1 and no
 SIGHUP reloading the aliases, the postmaster check at start, `mailactor route`, and a queue
 written by the previous release (schema version 1) delivered after the upgrade."""
 
+import email
+import email.policy
 import os
 import signal
 import smtplib
@@ -179,6 +181,78 @@ class Routing(unittest.TestCase):
                            capture_output=True, text=True, timeout=30)
         self.assertEqual(r.returncode, 1)
         self.assertIn("ghost@example.test: unknown user", r.stdout)
+
+
+def send_from(srv, sender, rcpts):
+    with smtplib.SMTP("127.0.0.1", srv.port, timeout=10) as s:
+        s.ehlo("client.test")
+        s.mail(sender)
+        for r in rcpts:
+            assert s.rcpt(r)[0] == 250, r
+        code, text = s.data(MESSAGE)
+        assert code == 250, (code, text)
+        return text.decode().split()[-1]
+
+
+def break_mailbox(srv, mailbox):
+    """A file where the mailbox's folder should be: every delivery to it fails temporarily."""
+    local, domain = mailbox.split("@")
+    os.makedirs(os.path.join(srv.mailboxes, domain), exist_ok=True)
+    with open(os.path.join(srv.mailboxes, domain, local), "w") as f:
+        f.write("in the way")
+
+
+class Bounces(unittest.TestCase):
+    def server(self):
+        return routing_server(delivery_lines="retry_first = 1\nretry_max = 1\nqueue_lifetime = 3\n")
+
+    def test_expired_recipient_bounces_to_a_local_sender(self):
+        with self.server() as srv:
+            break_mailbox(srv, "bob@example.test")
+            qid = send_from(srv, "alice@example.test", ["bob@example.test", "carol@example.test"])
+            files = wait_files(srv, "alice@example.test", 1, timeout=30)
+            self.assertEqual(files, ["%sB0.0" % qid])
+            with open(os.path.join(srv.mailboxes, "example.test", "alice", "Maildir", "new",
+                                   files[0]), "rb") as f:
+                raw = f.read()
+            msg = email.message_from_bytes(raw.split(b"\r\n", 2)[2], policy=email.policy.default)
+            self.assertEqual(msg["From"], "Mail Delivery System <MAILER-DAEMON@mx.example.test>")
+            self.assertEqual(msg["Auto-Submitted"], "auto-replied")
+            self.assertEqual(msg.get_content_type(), "multipart/report")
+            self.assertEqual(msg.get_param("report-type"), "delivery-status")
+            human, status, original = msg.get_payload()
+            self.assertIn("<bob@example.test>: delivery time expired", human.get_content())
+            per_message, per_rcpt = status.get_payload()
+            self.assertEqual(per_message["Reporting-MTA"], "dns; mx.example.test")
+            self.assertEqual(per_rcpt["Final-Recipient"], "rfc822; bob@example.test")
+            self.assertEqual(per_rcpt["Original-Recipient"], "rfc822; bob@example.test")
+            self.assertEqual(per_rcpt["Action"], "failed")
+            self.assertEqual(per_rcpt["Status"], "4.4.7")
+            self.assertIn("451", per_rcpt["Diagnostic-Code"])
+            self.assertEqual(original.get_content_type(), "message/rfc822")
+            self.assertEqual(original.get_payload()[0]["Subject"], "routed")
+            # Its envelope: the null sender; carol got the message itself.
+            with srv.db() as c:
+                self.assertEqual(c.execute("select mail_from from messages where id = ?",
+                                           (qid + "B0",)).fetchone()[0], "")
+            wait_files(srv, "carol@example.test", 1)
+            srv.wait_log(r"bounce %sB0 for %s \(1 recipients\) to <alice@example.test>" % (qid, qid))
+
+    def test_no_bounce_for_null_sender_or_unknown_local_sender(self):
+        with self.server() as srv:
+            break_mailbox(srv, "bob@example.test")
+            q1 = send_from(srv, "", ["bob@example.test"])
+            q2 = send_from(srv, "ghost@example.test", ["bob@example.test"])
+            srv.wait_log(r"no bounce for %s \(1 recipients failed\): the sender is <>" % q1, timeout=30)
+            srv.wait_log(r"no bounce for %s .*the sender <ghost@example.test> is refused: unknown user" % q2,
+                         timeout=30)
+            srv.wait_state(q2, "delivered")  # done: every recipient final
+            with srv.db() as c:
+                self.assertEqual(c.execute("select count(*) from messages where id in (?, ?)",
+                                           (q1 + "B0", q2 + "B0")).fetchone()[0], 0)
+                self.assertEqual(c.execute("select count(*) from messages").fetchone()[0], 2)
+                self.assertEqual(c.execute("select state from recipients where message_id = ?",
+                                           (q2,)).fetchone()[0], "expired")
 
 
 class Upgrade(unittest.TestCase):

@@ -1,0 +1,79 @@
+#include "actors/bounces.hpp"
+
+#include "protocol/dsn.hpp"
+
+namespace mailactor::actors {
+namespace {
+
+// The original as stored, cut a little past what a report returns whole.
+std::string original_content(const storage::QueueReader& reader, const std::string& id) {
+  std::string out;
+  reader.content(id, [&](std::string_view piece) {
+    if (out.size() <= protocol::kDsnOriginalLimit)
+      out.append(piece.substr(0, protocol::kDsnOriginalLimit + 1 - out.size()));
+  });
+  return out;
+}
+
+protocol::DsnRecipient dsn_recipient(const BouncedRecipient& b) {
+  const auto& r = b.result;
+  std::string status = r.enhanced.empty() ? (r.code >= 500 ? "5.0.0" : "4.0.0") : r.enhanced;
+  if (r.state == storage::RecipientState::expired && status[0] == '4') status = "4.4.7";
+  std::string diagnostic =
+      std::to_string(r.code) + " " + (r.enhanced.empty() ? "" : r.enhanced + " ") + r.text;
+  if (r.state == storage::RecipientState::expired)
+    diagnostic = "delivery time expired; last reply: " + diagnostic;
+  return {b.routed.original, b.routed.address, "failed", status, diagnostic, r.host};
+}
+
+}  // namespace
+
+BounceDecision make_bounce(const storage::QueueReader& reader, const routing::Router& router,
+                           const std::string& hostname, const storage::MessageMeta& original,
+                           const std::vector<BouncedRecipient>& failed, int64_t now) {
+  BounceDecision d;
+  if (failed.empty()) return d;
+  if (original.mail_from.empty()) {
+    d.why_not = "the sender is <>";
+    return d;
+  }
+  std::string content = original_content(reader, original.id);
+  if (protocol::count_received(content) > 50) {
+    d.why_not = "more than 50 Received: header fields (a mail loop)";
+    return d;
+  }
+  auto to = router.resolve(original.mail_from);
+  using Kind = routing::Resolution::Kind;
+  if (to.kind != Kind::accepted && to.kind != Kind::not_local) {
+    d.why_not =
+        "the sender <" + original.mail_from + "> is refused: " + routing::to_string(to.kind);
+    return d;
+  }
+  protocol::DsnReport report;
+  report.reporting_mta = hostname;
+  report.queue_id = original.id;
+  report.sender = original.mail_from;
+  report.arrival = original.received_at;
+  report.now = now;
+  report.original = std::move(content);
+  for (const auto& f : failed)
+    report.recipients.push_back(dsn_recipient(f));
+  auto& b = d.bounce;
+  // One bounce per failing pass, named after the message and its first failed row: reporting
+  // the same failure twice (after a crash) finds it queued already.
+  b.meta.id = original.id + "B" + std::to_string(failed.front().result.idx);
+  b.meta.rcpt_to = {original.mail_from};
+  b.meta.helo = hostname;
+  b.meta.listener = "bounce";
+  b.meta.protocol = "local";
+  b.meta.received_at = now;
+  b.content = protocol::dsn_message(report);
+  if (to.kind == Kind::not_local)  // held until outbound delivery exists
+    b.to.push_back(
+        {original.mail_from, original.mail_from, routing::to_string(routing::Route::relay), ""});
+  for (const auto& f : to.recipients)
+    b.to.push_back({original.mail_from, f.address, routing::to_string(f.route), f.target});
+  return d;
+}
+
+}  // namespace mailactor::actors
