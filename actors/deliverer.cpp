@@ -70,9 +70,11 @@ const char* result_name(RecipientState s) {
     case RecipientState::expired:
       return "expired";
     case RecipientState::inflight:
+    case RecipientState::held:
+    case RecipientState::bouncing:
       break;
   }
-  return "inflight";
+  return storage::to_string(s);  // not a result
 }
 
 // What the deliverer remembers of a job while its target works on it.
@@ -192,6 +194,18 @@ void send_job(Self self, delivery_job job, std::shared_ptr<JobContext> ctx) {
           });
 }
 
+// The operator gave these recipients up: they fail now, and bounce.
+void give_up(Self self, const JobContext& ctx) {
+  auto& st = self->state;
+  delivery_report r;
+  for (const auto& [idx, row] : ctx.rows)
+    r.results.push_back({idx, RecipientState::failed, 0, 550, "5.0.0",
+                         "given up by the operator (mailactor queue bounce)", ""});
+  ++st.in_flight;
+  ++st.busy[ctx.meta.id];
+  on_report(self, ctx, r);
+}
+
 // One job per route for the message's recipients that are due now.
 void dispatch(Self self, const std::string& id) {
   auto& st = self->state;
@@ -200,7 +214,15 @@ void dispatch(Self self, const std::string& id) {
   const int64_t now = unix_now();
   int64_t soonest = kNever;
   std::map<std::string, std::pair<delivery_job, std::shared_ptr<JobContext>>> jobs;
+  auto given_up = std::make_shared<JobContext>();  // `mailactor queue bounce`
+  given_up->route = "operator";
+  given_up->meta = entry->meta;
+  given_up->sent = std::chrono::steady_clock::now();
   for (auto& row : st.reader->recipients(id)) {
+    if (row.state == RecipientState::bouncing) {
+      given_up->rows[static_cast<uint32_t>(row.idx)] = std::move(row);
+      continue;
+    }
     if (row.state != RecipientState::pending) continue;
     if (row.next_attempt_at > now) {
       soonest = std::min(soonest, row.next_attempt_at);
@@ -221,6 +243,7 @@ void dispatch(Self self, const std::string& id) {
   for (auto& [route, job] : jobs)
     send_job(self, std::move(job.first), std::move(job.second));
   recheck_at(self, id, soonest);
+  if (!given_up->rows.empty()) give_up(self, *given_up);
 }
 
 void pump(Self self) {
@@ -275,6 +298,7 @@ deliverer_actor::behavior_type deliverer_behavior(Self self,
   for (const auto* pool : {&st.targets.mailboxes, &st.targets.lmtp})
     for (const auto& t : *pool)
       self->link_to(t);
+  self->delayed_send(self, st.settings.due_scan, tick_atom::value);
   return {
       [=](queued_atom, std::vector<std::string>& ids) {
         HandlerClock clock{self->state.meter};
@@ -296,6 +320,16 @@ deliverer_actor::behavior_type deliverer_behavior(Self self,
         }
         self->state.counters["recovered_at_start"] += total;
         if (total > 0) spdlog::info("delivering {} messages queued before start", total);
+      },
+      [=](tick_atom) {
+        HandlerClock clock{self->state.meter};
+        auto& s = self->state;
+        try {
+          enqueue(self, s.reader->due_ids(unix_now(), 1000));
+        } catch (const std::exception& e) {
+          spdlog::error("deliverer: cannot read the queue: {}", e.what());
+        }
+        self->delayed_send(self, s.settings.due_scan, tick_atom::value);
       },
       [=](work_atom) {
         HandlerClock clock{self->state.meter};

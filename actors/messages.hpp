@@ -178,9 +178,10 @@ typename Inspector::result_type inspect(Inspector& f, queued_bounce& x) {
 using delivery_target_actor =
     caf::typed_actor<caf::replies_to<deliver_atom, delivery_job>::with<delivery_report>>;
 
-using deliverer_actor = caf::typed_actor<caf::reacts_to<queued_atom, std::vector<std::string>>,
-                                         caf::reacts_to<work_atom>, caf::reacts_to<scan_atom>,
-                                         caf::replies_to<get_stats_atom>::with<actor_stats>>;
+using deliverer_actor =
+    caf::typed_actor<caf::reacts_to<queued_atom, std::vector<std::string>>,
+                     caf::reacts_to<work_atom>, caf::reacts_to<scan_atom>,
+                     caf::reacts_to<tick_atom>, caf::replies_to<get_stats_atom>::with<actor_stats>>;
 
 // Whoever wants to hear the writer's depth after each batch (the spooler).
 using depth_listener_actor = caf::typed_actor<caf::reacts_to<depth_atom, uint64_t, uint64_t>>;

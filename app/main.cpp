@@ -87,23 +87,39 @@ int main(int argc, char** argv) {
 
   std::string queue_config = kDefaultConfig;
   std::string queue_spool;
-  auto* queue_cmd = app.add_subcommand("queue", "Read the queue: ls, show ID, export ID, purge.");
+  auto* queue_cmd = app.add_subcommand(
+      "queue", "The queue: ls, show ID, export ID, retry/hold/release/bounce ID, purge.");
   queue_cmd->add_option("--config,-c", queue_config, "Configuration file (for the spool)")
       ->capture_default_str();
   queue_cmd->add_option("--spool", queue_spool, "Spool directory (overrides the config)");
   queue_cmd->require_subcommand(1);
   std::string ls_state;
   bool ls_json = false;
-  auto* ls_cmd = queue_cmd->add_subcommand("ls", "List messages: id, state, size, time, sender");
+  auto* ls_cmd = queue_cmd->add_subcommand(
+      "ls", "List messages: id, state, size, time, sender, recipients by state");
   ls_cmd->add_option("--state", ls_state, "Only receiving, queued or delivered");
   ls_cmd->add_flag("--json", ls_json, "One JSON envelope per line");
   std::string show_id;
-  auto* show_cmd = queue_cmd->add_subcommand("show", "Print a message's envelope as JSON");
+  auto* show_cmd = queue_cmd->add_subcommand(
+      "show",
+      "Print a message's envelope as JSON and each recipient's route, state, next "
+      "attempt and last reply");
   show_cmd->add_option("ID", show_id, "Queue id")->required();
   std::string export_id;
   auto* export_cmd =
       queue_cmd->add_subcommand("export", "Write a message's stored content to standard output");
   export_cmd->add_option("ID", export_id, "Queue id")->required();
+  std::string move_id;
+  std::vector<std::pair<std::string, CLI::App*>> move_cmds;
+  for (const auto& [name, what] : std::vector<std::pair<std::string, std::string>>{
+           {"retry", "Deliver the message's pending recipients now, not at their next attempt"},
+           {"hold", "Keep the message's pending recipients from delivery until released"},
+           {"release", "Deliver held recipients again (now)"},
+           {"bounce", "Give the pending or held recipients up now: they fail and bounce"}}) {
+    auto* cmd = queue_cmd->add_subcommand(name, what);
+    cmd->add_option("ID", move_id, "Queue id")->required();
+    move_cmds.emplace_back(name, cmd);
+  }
   bool purge_all = false;
   auto* purge_cmd = queue_cmd->add_subcommand(
       "purge", "Delete delivered messages (with --all: also queued, undelivered ones)");
@@ -253,6 +269,8 @@ int main(int argc, char** argv) {
     if (*show_cmd) return queue_show(spool, show_id);
     if (*export_cmd) return queue_export(spool, export_id);
     if (*purge_cmd) return queue_purge(spool, purge_all);
+    for (const auto& [name, cmd] : move_cmds)
+      if (*cmd) return queue_move(spool, name, move_id);
   }
   return 2;
 }

@@ -2,9 +2,11 @@
 
 #include <cstdio>
 #include <iostream>
+#include <map>
 
 #include "storage/envelope_json.hpp"
 #include "storage/queue_reader.hpp"
+#include "storage/unix_time.hpp"
 
 namespace mailactor::app {
 namespace {
@@ -18,6 +20,29 @@ int with_reader(const std::string& spool, F&& f) {
     std::cerr << "mailactor queue: " << e.what() << "\n";
     return 2;
   }
+}
+
+// "2 delivered, 1 pending" for the message's recipients.
+std::string recipient_summary(const std::vector<storage::RecipientRow>& rows) {
+  std::map<std::string, size_t> by_state;
+  for (const auto& r : rows)
+    ++by_state[storage::to_string(r.state)];
+  std::string out;
+  for (const auto& [state, n] : by_state)
+    out += (out.empty() ? "" : ", ") + std::to_string(n) + " " + state;
+  return out;
+}
+
+void print_recipient(const storage::RecipientRow& r) {
+  std::printf("  %-32s %-8s %-9s attempts=%lld", r.routed.address.c_str(), r.routed.route.c_str(),
+              storage::to_string(r.state), static_cast<long long>(r.attempts));
+  if (r.state == storage::RecipientState::pending)
+    std::printf(" next=%s", storage::rfc3339_utc(r.next_attempt_at).c_str());
+  if (r.routed.original != r.routed.address) std::printf(" (from %s)", r.routed.original.c_str());
+  if (r.last_code)
+    std::printf("\n      last reply: %d %s %s%s", *r.last_code, r.last_enhanced.c_str(),
+                r.last_text.c_str(), r.last_host.empty() ? "" : (" [" + r.last_host + "]").c_str());
+  std::printf("\n");
 }
 
 }  // namespace
@@ -41,10 +66,10 @@ int queue_ls(const std::string& spool, const std::string& state, bool json) {
           if (c != '\n') flat += c;
         std::cout << flat << "\n";
       } else {
-        std::printf("%-24s %-9s %10llu  %s  <%s> -> %zu rcpt%s\n", e.meta.id.c_str(),
+        std::printf("%-24s %-9s %10llu  %s  <%s> -> %s\n", e.meta.id.c_str(),
                     storage::to_string(e.state), static_cast<unsigned long long>(e.meta.size),
                     storage::rfc3339_utc(e.meta.received_at).c_str(), e.meta.mail_from.c_str(),
-                    e.meta.rcpt_to.size(), e.meta.rcpt_to.size() == 1 ? "" : "s");
+                    recipient_summary(r.recipients(e.meta.id)).c_str());
       }
     }
     return 0;
@@ -59,7 +84,10 @@ int queue_show(const std::string& spool, const std::string& id) {
       return 1;
     }
     std::cout << "state: " << storage::to_string(e->state) << "\n"
-              << storage::envelope_json(e->meta);
+              << storage::envelope_json(e->meta) << "recipients:\n"
+              << std::flush;
+    for (const auto& row : r.recipients(id))
+      print_recipient(row);
     return 0;
   });
 }
@@ -73,6 +101,31 @@ int queue_export(const std::string& spool, const std::string& id) {
                 << " (unknown, or delivered and dropped)\n";
       return 1;
     }
+    return 0;
+  });
+}
+
+int queue_move(const std::string& spool, const std::string& command, const std::string& id) {
+  using S = storage::RecipientState;
+  struct Move {
+    std::vector<S> from;
+    S to;
+  };
+  const std::map<std::string, Move> moves = {{"retry", {{S::pending}, S::pending}},
+                                             {"hold", {{S::pending}, S::held}},
+                                             {"release", {{S::held}, S::pending}},
+                                             {"bounce", {{S::pending, S::held}, S::bouncing}}};
+  const Move& m = moves.at(command);
+  return with_reader(spool, [&](storage::QueueReader& r) {
+    size_t n = r.move_recipients(id, m.from, m.to, storage::unix_now());
+    if (n == 0) {
+      std::cerr << "mailactor queue " << command << ": " << id << " has no recipient that is "
+                << storage::to_string(m.from.back()) << "\n";
+      return 1;
+    }
+    std::cout << command << ": " << n << " recipient" << (n == 1 ? "" : "s") << " of " << id
+              << " now " << storage::to_string(m.to) << (m.to == S::pending ? ", due now" : "")
+              << "\n";
     return 0;
   });
 }

@@ -130,3 +130,32 @@ std::vector<RecipientRow> QueueReader::recipients(const std::string& id) const {
 }
 
 }  // namespace mailactor::storage
+
+namespace mailactor::storage {
+
+std::vector<std::string> QueueReader::due_ids(int64_t now, size_t limit) const {
+  Statement s = db_.prepare(
+      "SELECT DISTINCT message_id FROM recipients WHERE (state = 'pending' AND next_attempt_at "
+      "<= ?1) OR state = 'bouncing' ORDER BY message_id LIMIT ?2");
+  s.bind(1, now).bind(2, static_cast<int64_t>(limit));
+  std::vector<std::string> out;
+  while (s.step())
+    out.push_back(s.text(0));
+  return out;
+}
+
+size_t QueueReader::move_recipients(const std::string& id, const std::vector<RecipientState>& from,
+                                    RecipientState to, int64_t next_attempt_at) {
+  std::string states;
+  for (auto f : from)
+    states += std::string(states.empty() ? "'" : ", '") + to_string(f) + "'";
+  Statement s = db_.prepare(
+      "UPDATE recipients SET state = ?2, next_attempt_at = ?3 WHERE "
+      "message_id = ?1 AND state IN (" +
+      states + ")");
+  s.bind(1, id).bind(2, to_string(to)).bind(3, next_attempt_at);
+  s.run();
+  return static_cast<size_t>(db_.changes());
+}
+
+}  // namespace mailactor::storage

@@ -36,6 +36,13 @@ class QueueReader {
   std::vector<std::string> queued_ids(const std::string& after, size_t limit) const;
   // Deletes delivered messages, or every message that is not being received (`all`).
   size_t purge(bool all);
+  // Queued messages with a recipient due at `now` (pending) or given up (bouncing), at most
+  // `limit`, in arrival order.
+  std::vector<std::string> due_ids(int64_t now, size_t limit) const;
+  // The operator's commands: the message's recipients in one of `from` move to `to`, due at
+  // `next_attempt_at`. Returns how many moved.
+  size_t move_recipients(const std::string& id, const std::vector<RecipientState>& from,
+                         RecipientState to, int64_t next_attempt_at);
 
  private:
   QueueEntry row(const Statement& s) const;

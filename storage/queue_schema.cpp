@@ -37,7 +37,7 @@ std::string schema_sql() {
          "  target     TEXT NOT NULL DEFAULT '',  -- maildir: the mailbox\n"
          "  state      TEXT NOT NULL DEFAULT 'pending'\n"
          "             CHECK (state IN ('pending', 'inflight', 'delivered', 'failed', "
-         "'expired')),\n"
+         "'expired', 'held', 'bouncing')),\n"
          "  attempts   INTEGER NOT NULL DEFAULT 0,\n"
          "  next_attempt_at INTEGER NOT NULL DEFAULT 0,  -- unix seconds\n"
          "  last_attempt_at INTEGER,\n"

@@ -110,7 +110,7 @@ QueueStore::QueueStore(const std::string& spool_dir, Durability durability) {
   message_exists_ = db_.prepare("SELECT 1 FROM messages WHERE id = ?1");
   count_open_recipients_ = db_.prepare(
       "SELECT count(*) FROM recipients WHERE message_id = ?1 AND state IN ('pending', "
-      "'inflight')");
+      "'inflight', 'held', 'bouncing')");
 }
 
 size_t QueueStore::remove_incomplete() {

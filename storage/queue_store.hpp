@@ -36,7 +36,7 @@ class QueueStore {
   // Drops a message that will not complete. `written_before`: it may have rows from an earlier,
   // rolled-back batch that this store no longer tracks.
   void abort(const std::string& id, bool written_before = false);
-  // One delivery attempt's results, a row each. Once no recipient is pending or in flight the
+  // One delivery attempt's results, a row each. Once no recipient is left to deliver the
   // message is done (state 'delivered', whatever each recipient's end) and, unless
   // keep_content, its content is dropped. Returns true when the message is done.
   bool record_results(const std::string& id, const std::vector<DeliveryResult>& results,

@@ -3,7 +3,8 @@
 namespace mailactor::storage {
 namespace {
 
-constexpr const char* kStateNames[] = {"pending", "inflight", "delivered", "failed", "expired"};
+constexpr const char* kStateNames[] = {"pending", "inflight", "delivered", "failed",
+                                       "expired", "held",     "bouncing"};
 
 }  // namespace
 

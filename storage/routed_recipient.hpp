@@ -17,7 +17,10 @@ struct RoutedRecipient {
   std::string target;    // the route's target (maildir: the mailbox), may be empty
 };
 
-enum class RecipientState { pending, inflight, delivered, failed, expired };
+// pending: to deliver at next_attempt_at; held: not until released (mailactor queue hold);
+// bouncing: given up by the operator, the deliverer fails and bounces it (mailactor queue
+// bounce); delivered, failed and expired are final.
+enum class RecipientState { pending, inflight, delivered, failed, expired, held, bouncing };
 const char* to_string(RecipientState s);
 std::optional<RecipientState> parse_recipient_state(const std::string& s);
 

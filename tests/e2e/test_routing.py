@@ -255,6 +255,53 @@ class Bounces(unittest.TestCase):
                                            (q2,)).fetchone()[0], "expired")
 
 
+class QueueCommands(unittest.TestCase):
+    def queue(self, srv, *args):
+        return subprocess.run([BIN, "queue", "--config", srv.config, *args], capture_output=True,
+                              text=True, timeout=30)
+
+    def test_show_hold_release_retry_and_bounce(self):
+        srv = routing_server(delivery_lines="retry_first = 3600\nretry_max = 3600\n")
+        with srv:
+            break_mailbox(srv, "bob@example.test")
+            qid = send_from(srv, "alice@example.test", ["team@example.test"])
+            deadline = time.time() + 15
+            while "pending" not in [r[4] for r in recipients(srv, qid)] or \
+                    len(wait_files(srv, "carol@example.test", 1)) < 1:
+                self.assertLess(time.time(), deadline)
+                time.sleep(0.05)
+            while "attempts=1" not in self.queue(srv, "show", qid).stdout:
+                self.assertLess(time.time(), deadline)
+                time.sleep(0.05)
+            shown = self.queue(srv, "show", qid).stdout
+            self.assertIn("bob@example.test", shown)
+            self.assertRegex(shown, r"bob@example.test +maildir +pending +attempts=1 next=")
+            self.assertIn("last reply: 451 4.3.0", shown)
+            self.assertRegex(self.queue(srv, "ls").stdout, qid + r" .*-> 2 delivered, 1 pending")
+            r = self.queue(srv, "hold", qid)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("1 recipient of %s now held" % qid, r.stdout)
+            self.assertEqual(self.queue(srv, "hold", qid).returncode, 1)  # nothing pending now
+            self.assertEqual(self.queue(srv, "release", qid).returncode, 0)
+            os.unlink(os.path.join(srv.mailboxes, "example.test", "bob"))  # the disk is fixed
+            self.assertEqual(self.queue(srv, "retry", qid).returncode, 0)
+            wait_files(srv, "bob@example.test", 1, timeout=15)  # picked up by the due scan
+            srv.wait_state(qid, "delivered")
+            # Given up by the operator: fails now and bounces to alice.
+            break_mailbox(srv, "dave@example.test")
+            q2 = send_from(srv, "alice@example.test", ["dave@example.test"])
+            while "attempts=1" not in self.queue(srv, "show", q2).stdout:
+                self.assertLess(time.time(), deadline + 15)
+                time.sleep(0.05)
+            self.assertEqual(self.queue(srv, "bounce", q2).returncode, 0)
+            wait_files(srv, "alice@example.test", 2, timeout=15)  # team's message, the bounce
+            with open(os.path.join(srv.mailboxes, "example.test", "alice", "Maildir", "new",
+                                   q2 + "B0.0"), "rb") as f:
+                self.assertIn(b"given up by the operator", f.read())
+            srv.wait_state(q2, "delivered")
+            self.assertEqual(recipients(srv, q2)[0][4], "failed")
+
+
 class Upgrade(unittest.TestCase):
     def test_queue_of_schema_version_1_is_delivered_after_the_upgrade(self):
         srv = Server()
