@@ -23,6 +23,7 @@
 
 #include "actors/actor_meter.hpp"
 #include "actors/spool_reply.hpp"
+#include "routing/router.hpp"
 #include "storage/message_meta.hpp"
 #include "storage/routed_recipient.hpp"
 
@@ -58,6 +59,7 @@ using flush_atom = caf::atom_constant<caf::atom("wflush")>;
 using queued_atom = caf::atom_constant<caf::atom("queued")>;
 using delivered_atom = caf::atom_constant<caf::atom("delivered")>;
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
+using resolve_atom = caf::atom_constant<caf::atom("resolve")>;
 using attach_atom = caf::atom_constant<caf::atom("attach")>;
 using work_atom = caf::atom_constant<caf::atom("work")>;
 using scan_atom = caf::atom_constant<caf::atom("scan")>;
@@ -134,6 +136,10 @@ typename Inspector::result_type inspect(Inspector& f, actor_stats& x) {
   return f(caf::meta::type_name("actor_stats"), x.name, x.mailbox, x.mailbox_high_water,
            x.instances, x.handled, x.busy_us, x.counters, x.histograms, x.slowest);
 }
+
+// The router run off the session's thread, for user sources that may block (Dovecot's userdb).
+using resolver_actor =
+    caf::typed_actor<caf::replies_to<resolve_atom, std::string>::with<routing::Resolution>>;
 
 // One delivery attempt for some recipients of one message, all of one route (and target).
 struct delivery_job {
@@ -306,3 +312,14 @@ typename Inspector::result_type inspect(Inspector& f, DeliveryResult& x) {
            x.enhanced, x.text, x.host);
 }
 }  // namespace mailactor::storage
+
+namespace mailactor::routing {
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, FinalRecipient& x) {
+  return f(caf::meta::type_name("FinalRecipient"), x.address, x.route, x.target);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, Resolution& x) {
+  return f(caf::meta::type_name("Resolution"), x.kind, x.recipients, x.steps);
+}
+}  // namespace mailactor::routing

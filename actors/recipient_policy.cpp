@@ -1,7 +1,5 @@
 #include "actors/recipient_policy.hpp"
 
-#include "routing/router_source.hpp"
-
 namespace mailactor::actors {
 namespace {
 
@@ -24,10 +22,9 @@ Verdict refusal(Resolution::Kind kind, const std::string& address) {
 
 }  // namespace
 
-RecipientDecision check_recipient(const SessionSettings& s, const std::string& address,
-                                  bool authenticated) {
+RecipientDecision decide_recipient(const SessionSettings& s, const std::string& address,
+                                   bool authenticated, const Resolution& r) {
   const Verdict denied = refusal(Resolution::Kind::not_local, address);
-  Resolution r = s.router->current()->resolve(address);
   const bool submitted = s.mode == ListenerMode::submission && authenticated;
   if (r.kind == Resolution::Kind::not_local) {
     if (!submitted) return {denied, {}};

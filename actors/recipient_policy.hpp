@@ -7,6 +7,7 @@
 
 #include "actors/settings.hpp"
 #include "protocol/engine.hpp"
+#include "routing/router.hpp"
 #include "storage/routed_recipient.hpp"
 
 namespace mailactor::actors {
@@ -20,7 +21,7 @@ struct RecipientDecision {
 // failure), 550 5.7.1 for local parts holding a route ('%', '!', or a quoted '@').
 // Other domains: 550 5.7.1 on mx listeners; on submission, once authenticated, the ingest
 // Maildir (there is no outbound delivery yet).
-RecipientDecision check_recipient(const SessionSettings& s, const std::string& address,
-                                  bool authenticated);
+RecipientDecision decide_recipient(const SessionSettings& s, const std::string& address,
+                                   bool authenticated, const routing::Resolution& r);
 
 }  // namespace mailactor::actors

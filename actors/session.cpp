@@ -178,12 +178,7 @@ struct ActionStep {
   void operator()(action::CheckSender& a) const {
     if (sender_allowed(self, a.address)) check_sender(self);
   }
-  void operator()(action::CheckRecipient& a) const {
-    auto& st = self->state;
-    auto d = check_recipient(*st.settings, a.address, !st.engine->auth_user().empty());
-    if (d.verdict.accepted) st.spool.add_recipients(a.address, d.finals);
-    perform(self, st.engine->recipient_checked(d.verdict));
-  }
+  void operator()(action::CheckRecipient& a) const { check_recipient(self, a.address); }
   void operator()(action::Authenticate& a) const { authenticate(self, a); }
   void operator()(action::BeginMessage& a) const { begin_message(self, a); }
   void operator()(action::MessageChunk& a) const { add_content(self, std::move(a.bytes)); }

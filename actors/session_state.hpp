@@ -94,6 +94,9 @@ void abort_message(Self* self);
 void writer_down(Self* self, const caf::actor_addr& who);
 void check_spool_timeout(Self* self);
 
+// session_recipient.cpp
+void check_recipient(Self* self, const std::string& address);
+
 // session_auth.cpp
 bool sender_allowed(Self* self, const std::string& address);
 void authenticate(Self* self, const action::Authenticate& a);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/messages.hpp"
 #include "protocol/engine.hpp"
 #include "routing/retry_policy.hpp"
 #include "storage/queue_store.hpp"
@@ -42,6 +43,10 @@ struct SessionSettings {
   std::shared_ptr<tls::TlsContextSource> tls;  // set unless tls_mode is none
   // What becomes of each recipient (local domains, aliases, users); swapped on SIGHUP.
   std::shared_ptr<routing::RouterSource> router;
+  // Where the router runs when a user source may block (Dovecot's userdb), and how long an
+  // answer may take before "451 4.3.0".
+  resolver_actor resolver;
+  std::chrono::milliseconds lookup_timeout{5000};
   std::chrono::seconds command_timeout{300};
   std::chrono::seconds data_timeout{180};
   std::chrono::seconds spool_timeout{60};

@@ -381,6 +381,8 @@ Config load_config(const std::string& path) {
         "mailbox", c.routing.mailbox,
         {{"maildir", routing::Route::maildir}, {"lmtp", routing::Route::lmtp}});
     r.string("lmtp", c.routing.lmtp);
+    r.string("dovecot_userdb", c.routing.dovecot_userdb);
+    r.duration("lookup_timeout_ms", c.routing.lookup_timeout, 100, 60000);
     r.finish();
     if (c.routing.mailbox == routing::Route::lmtp && c.routing.lmtp.empty())
       r.fail(t->get("mailbox"), "mailbox", "\"lmtp\" needs lmtp = \"unix:/path\" or \"HOST:PORT\"");

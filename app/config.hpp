@@ -84,6 +84,8 @@ struct RoutingConfig {
   std::string passwd_file;                           // every user of this passwd-file is a mailbox
   routing::Route mailbox = routing::Route::maildir;  // users' mail: own Maildirs or LMTP
   std::string lmtp;                                  // the LMTP server: "unix:/path" or "HOST:PORT"
+  std::string dovecot_userdb;  // Dovecot's auth-userdb socket: a user source asked per RCPT
+  std::chrono::milliseconds lookup_timeout = actors::SessionSettings{}.lookup_timeout;
 };
 
 // How idle scheduler threads wait for work.

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "actors/auth/passwd_file.hpp"
+#include "actors/dovecot_userdb.hpp"
 
 namespace mailactor::app {
 namespace {
@@ -38,6 +39,9 @@ std::shared_ptr<const routing::Router> make_router(const Config& c) {
     s.aliases = load_aliases(c.routing.aliases);
     if (!c.routing.users.empty())
       s.users.push_back(std::make_shared<routing::UserList>("static", c.routing.users));
+    if (!c.routing.dovecot_userdb.empty())
+      s.users.push_back(std::make_shared<actors::DovecotUserdb>(c.routing.dovecot_userdb,
+                                                                c.routing.lookup_timeout));
     if (!c.routing.passwd_file.empty())
       s.users.push_back(std::make_shared<routing::UserList>(
           "passwd-file", passwd_file_users(c.routing.passwd_file)));

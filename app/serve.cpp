@@ -15,6 +15,7 @@
 #include "actors/auth/auth_front.hpp"
 #include "actors/broker.hpp"
 #include "actors/remote_spool.hpp"
+#include "actors/resolver.hpp"
 #include "actors/stats.hpp"
 #include "actors/tls/tls_context.hpp"
 #include "app/actor_system_setup.hpp"
@@ -38,6 +39,7 @@ actors::SessionSettings session_settings(const Config& c, const ListenerConfig& 
   s.listener = l.name;
   s.mode = l.mode;
   s.router = router;
+  s.lookup_timeout = c.routing.lookup_timeout;
   s.command_timeout = l.limits.command_timeout;
   s.data_timeout = l.limits.data_timeout;
   s.greeting_delay = l.limits.greeting_delay;
@@ -126,7 +128,10 @@ void reload_tls(const Config& cfg,
 // SIGHUP: the aliases and user sources read again; on any error the router stays as it was.
 void reload_routing(const Config& cfg, routing::RouterSource& router) {
   try {
-    router.replace(make_router(cfg));
+    auto next = make_router(cfg);
+    if (next->may_block() && !router.current()->may_block())
+      throw ConfigError("[routing] dovecot_userdb was added: restart to start its resolvers");
+    router.replace(std::move(next));
     spdlog::info("SIGHUP: routing reloaded ({} aliases)",
                  router.current()->settings().aliases.entries().size());
   } catch (const std::exception& e) {
@@ -241,6 +246,14 @@ int serve(const ServeOptions& options) {
       return 1;
     }
   }
+  // Resolver threads only when a user source may block; the resolver is set before the broker
+  // hands the settings to sessions.
+  actors::resolver_actor resolver;
+  if (router->current()->may_block()) {
+    resolver = actors::spawn_resolvers(system, router, cfg.delivery_workers);
+    for (auto& l : broker_settings->listeners)
+      l.session.resolver = resolver;
+  }
   auto broker = actors::spawn_broker(system, broker_settings, spool.spooler, stats, auth_front);
   caf::anon_send(spool.spooler, actors::attach_atom::value, broker);  // pressure levels
   actors::watch(stats, caf::actor_cast<caf::actor>(auth_front));
@@ -290,6 +303,7 @@ int serve(const ServeOptions& options) {
   metrics.reset();  // no scrape may ask a stopped stats actor
   stop_actor(self, caf::actor_cast<caf::actor>(stats), std::chrono::seconds(5));
   stop_actor(self, caf::actor_cast<caf::actor>(auth_front), std::chrono::seconds(5));
+  if (resolver) stop_actor(self, caf::actor_cast<caf::actor>(resolver), std::chrono::seconds(5));
   spdlog::info("mailactor stopped");
   return 0;
 }

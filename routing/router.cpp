@@ -74,6 +74,12 @@ bool Router::is_local(const std::string& domain) const {
          s_.local_domains.end();
 }
 
+bool Router::may_block() const {
+  for (const auto& s : s_.users)
+    if (s->may_block()) return true;
+  return false;
+}
+
 std::string Router::base_of(const std::string& local) const {
   if (s_.detail_separator.empty()) return local;
   size_t sep = local.find(s_.detail_separator);

@@ -75,6 +75,8 @@ class Router {
 
   Resolution resolve(std::string_view address) const;
   bool is_local(const std::string& domain) const;
+  // A user source may block: resolve() must run off the session's scheduler thread.
+  bool may_block() const;
   // Local domains whose postmaster@ does not resolve (RFC 5321 §4.5.1 requires it).
   std::vector<std::string> missing_postmasters() const;
   const RouterSettings& settings() const { return s_; }

@@ -20,6 +20,9 @@ class UserSource {
   // local and domain are lower case.
   virtual UserAnswer find(const std::string& local, const std::string& domain) const = 0;
   virtual std::string name() const = 0;
+  // A source that waits on something (a socket): the session then asks through the resolver
+  // actors, never on its own scheduler thread.
+  virtual bool may_block() const { return false; }
 };
 
 // A fixed list of users: the static list of the config, or the names in the passwd-file the

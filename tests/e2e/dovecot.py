@@ -74,6 +74,7 @@ class Dovecot:
         with open(self.config, "w") as f:
             f.write(CONFIG.format(d=self.dir, pid=os.getpid(), port=self.port))
         self.socket = os.path.join(self.dir, "run", "lmtp")
+        self.userdb = os.path.join(self.dir, "run", "auth-userdb")
         self.proc = None
 
     def start(self):

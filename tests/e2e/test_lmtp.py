@@ -19,7 +19,7 @@ USERS = {"alice@example.test": "", "bob@example.test": "", "postmaster@example.t
          "carol@example.test": "userdb_quota_rule=*:storage=1K"}
 
 
-def lmtp_server(dv, address, **settings):
+def lmtp_server(dv, address, userdb=False, **settings):
     srv = Server(**settings)
     with open(os.path.join(srv.dir, "aliases"), "w") as f:
         f.write("team@example.test: alice, bob, carol\npostmaster@localhost: postmaster@example.test\n")
@@ -28,8 +28,9 @@ local = "mailboxes"
 mailbox = "lmtp"
 lmtp = "%s"
 aliases = "%s"
-passwd_file = "%s"
-''' % (address, os.path.join(srv.dir, "aliases"), dv.users),
+%s
+''' % (address, os.path.join(srv.dir, "aliases"),
+       'dovecot_userdb = "%s"\nlookup_timeout_ms = 2000' % dv.userdb if userdb else 'passwd_file = "%s"' % dv.users),
         delivery_lines="retry_first = 1\nretry_max = 2\nworkers = 2\n")
     return srv
 
@@ -69,6 +70,24 @@ def fetched(dv, user):
 
 
 class Lmtp(unittest.TestCase):
+    def test_rcpt_validated_through_dovecot_userdb(self):
+        dv = Dovecot(USERS)
+        with dv, lmtp_server(dv, "unix:" + dv.socket, userdb=True) as srv:
+            with smtplib.SMTP("127.0.0.1", srv.port, timeout=10) as s:
+                s.ehlo("client.test")
+                s.mail("s@sender.test")
+                self.assertEqual(s.rcpt("nobody@example.test"),
+                                 (550, b"5.1.1 <nobody@example.test>: User unknown"))
+                self.assertEqual(s.rcpt("Bob@Example.Test")[0], 250)  # case-insensitive
+                self.assertEqual(s.rcpt("team@example.test")[0], 250)  # an alias of users
+                self.assertEqual(s.data(b"Subject: userdb\r\n\r\nhi\r\n")[0], 250)
+                dv.stop()  # no answer from the userdb: a temporary failure, never 550
+                s.rset()
+                s.mail("s@sender.test")
+                self.assertEqual(s.rcpt("alice@example.test"),
+                                 (451, b"4.3.0 <alice@example.test>: Temporary lookup failure"))
+            self.assertEqual(srv.stored_count(), 1)
+
     def test_delivered_through_dovecot_and_quota_fails_one_recipient_only(self):
         with Dovecot(USERS) as dv, lmtp_server(dv, "127.0.0.1:%d" % dv.port) as srv:
             with smtplib.SMTP("127.0.0.1", srv.port, timeout=10) as s:
