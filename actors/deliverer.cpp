@@ -277,6 +277,17 @@ actor_stats stats_of(Self self) {
   r.counters["delivered"] = delivered;
   r.counters["backlog"] = s.todo.size();
   r.counters["in_flight"] = s.in_flight;
+  try {  // the queue's view: every recipient not yet final, and the oldest one waiting
+    r.counters["queue_pending"] = 0;  // always there, for dashboards
+    r.counters["queue_held"] = 0;
+    for (const auto& [state, n] : s.reader->recipients_by_state())
+      r.counters["queue_" + state] = n;
+    int64_t oldest = s.reader->oldest_pending_arrival();
+    r.counters["oldest_pending_age_s"] =
+        oldest == 0 ? 0 : static_cast<uint64_t>(std::max<int64_t>(0, unix_now() - oldest));
+  } catch (const std::exception& e) {
+    spdlog::warn("deliverer stats: cannot read the queue: {}", e.what());
+  }
   r.handled = s.meter.handled;
   r.busy_us = s.meter.busy_us;
   r.histograms.push_back(to_stats("delivery_latency", s.delivery_latency));

@@ -167,6 +167,32 @@ void session_gauges(Families& f, const actors::actor_stats& s) {
   }
 }
 
+// The deliverer's "<result>_<route>" counters as one family labelled by both, and its view of
+// the queue ("queue_<state>", the oldest pending message's age) as gauges.
+bool delivery_counter(Families& f, const std::string& key, uint64_t value) {
+  for (const char* result : {"delivered", "deferred", "failed", "expired"})
+    if (auto route = after(key, std::string(result) + "_")) {
+      f.add("mailactor_deliveries_total", MetricType::Counter,
+            "Delivery results per recipient: delivered, deferred (tried again later), failed "
+            "(for good), expired (past the queue lifetime)",
+            static_cast<double>(value), {{"route", *route}, {"result", result}});
+      return true;
+    }
+  if (auto state = after(key, "queue_")) {
+    f.add("mailactor_queue_recipients", MetricType::Gauge,
+          "Recipients of queued messages by state (pending, held, delivered, failed, ...)",
+          static_cast<double>(value), {{"state", *state}});
+    return true;
+  }
+  if (key == "oldest_pending_age_s") {
+    f.add("mailactor_queue_oldest_pending_seconds", MetricType::Gauge,
+          "Age of the oldest message with a recipient still to deliver (0: none)",
+          static_cast<double>(value));
+    return true;
+  }
+  return false;
+}
+
 // "listener:<name>:<what>" broker counters as one family per <what>, labelled by listener.
 void listener_counter(Families& f, const std::string& name, const std::string& what,
                       uint64_t value) {
@@ -244,6 +270,8 @@ std::vector<MetricFamily> to_metric_families(const std::vector<actors::actor_sta
         if (!after(key, "state_")) session_counter(f, key, value);
       } else if (s.name == "broker" && (split = labelled(key, "listener:"))) {
         listener_counter(f, split->first, split->second, value);
+      } else if (s.name == "deliverer" && delivery_counter(f, key, value)) {
+        continue;
       } else if (s.name == "remote_spool" && (split = labelled(key, "node:"))) {
         node_figure(f, split->first, split->second, value);
       } else if (s.name == "queue_writer" && after(key, "batch_size_")) {

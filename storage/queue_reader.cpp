@@ -159,3 +159,24 @@ size_t QueueReader::move_recipients(const std::string& id, const std::vector<Rec
 }
 
 }  // namespace mailactor::storage
+
+namespace mailactor::storage {
+
+std::map<std::string, uint64_t> QueueReader::recipients_by_state() const {
+  Statement s = db_.prepare(
+      "SELECT r.state, count(*) FROM recipients r JOIN messages m ON m.id = r.message_id "
+      "WHERE m.state = 'queued' GROUP BY r.state");
+  std::map<std::string, uint64_t> out;
+  while (s.step())
+    out[s.text(0)] = static_cast<uint64_t>(s.int64(1));
+  return out;
+}
+
+int64_t QueueReader::oldest_pending_arrival() const {
+  Statement s = db_.prepare(
+      "SELECT min(m.received_at) FROM messages m JOIN recipients r ON r.message_id = m.id "
+      "WHERE m.state = 'queued' AND r.state = 'pending'");
+  return s.step() && !s.is_null(0) ? s.int64(0) : 0;
+}
+
+}  // namespace mailactor::storage

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +37,10 @@ class QueueReader {
   std::vector<std::string> queued_ids(const std::string& after, size_t limit) const;
   // Deletes delivered messages, or every message that is not being received (`all`).
   size_t purge(bool all);
+  // Recipients of queued messages by state, and the arrival (unix seconds) of the oldest
+  // message with a pending recipient (0: none).
+  std::map<std::string, uint64_t> recipients_by_state() const;
+  int64_t oldest_pending_arrival() const;
   // Queued messages with a recipient due at `now` (pending) or given up (bouncing), at most
   // `limit`, in arrival order.
   std::vector<std::string> due_ids(int64_t now, size_t limit) const;
