@@ -1,5 +1,6 @@
 #include "actors/bounces.hpp"
 
+#include "protocol/address.hpp"
 #include "protocol/dsn.hpp"
 
 namespace mailactor::actors {
@@ -15,15 +16,48 @@ std::string original_content(const storage::QueueReader& reader, const std::stri
   return out;
 }
 
+// The value of a MAIL parameter as the queue records them ("SIZE=12 RET=HDRS ENVID=x").
+std::string mail_param(const std::string& params, const std::string& key) {
+  size_t at = 0;
+  while (at < params.size()) {
+    size_t end = params.find(' ', at);
+    std::string word = params.substr(at, end == std::string::npos ? std::string::npos : end - at);
+    if (word.rfind(key + "=", 0) == 0) return word.substr(key.size() + 1);
+    if (end == std::string::npos) break;
+    at = end + 1;
+  }
+  return "";
+}
+
+std::string decoded_orcpt(const std::string& orcpt) {
+  size_t semi = orcpt.find(';');
+  if (semi == std::string::npos) return "";
+  return orcpt.substr(0, semi) + ";" + protocol::decode_xtext(orcpt.substr(semi + 1));
+}
+
 protocol::DsnRecipient dsn_recipient(const BouncedRecipient& b) {
   const auto& r = b.result;
+  if (r.state == storage::RecipientState::delivered)
+    return {b.routed.original,
+            decoded_orcpt(b.routed.orcpt),
+            b.routed.address,
+            "delivered",
+            "2.0.0",
+            std::to_string(r.code) + " " + r.enhanced + " " + r.text,
+            r.host};
   std::string status = r.enhanced.empty() ? (r.code >= 500 ? "5.0.0" : "4.0.0") : r.enhanced;
   if (r.state == storage::RecipientState::expired && status[0] == '4') status = "4.4.7";
   std::string diagnostic =
       std::to_string(r.code) + " " + (r.enhanced.empty() ? "" : r.enhanced + " ") + r.text;
   if (r.state == storage::RecipientState::expired)
     diagnostic = "delivery time expired; last reply: " + diagnostic;
-  return {b.routed.original, b.routed.address, "failed", status, diagnostic, r.host};
+  return {b.routed.original,
+          decoded_orcpt(b.routed.orcpt),
+          b.routed.address,
+          "failed",
+          status,
+          diagnostic,
+          r.host};
 }
 
 }  // namespace
@@ -56,12 +90,15 @@ BounceDecision make_bounce(const storage::QueueReader& reader, const routing::Ro
   report.arrival = original.received_at;
   report.now = now;
   report.original = std::move(content);
+  report.headers_only = mail_param(original.params, "RET") == "HDRS";
+  report.envid = protocol::decode_xtext(mail_param(original.params, "ENVID"));
   for (const auto& f : failed)
     report.recipients.push_back(dsn_recipient(f));
   auto& b = d.bounce;
   // One bounce per failing pass, named after the message and its first failed row: reporting
   // the same failure twice (after a crash) finds it queued already.
-  b.meta.id = original.id + "B" + std::to_string(failed.front().result.idx);
+  const bool success = failed.front().result.state == storage::RecipientState::delivered;
+  b.meta.id = original.id + (success ? "S" : "B") + std::to_string(failed.front().result.idx);
   b.meta.rcpt_to = {original.mail_from};
   b.meta.helo = hostname;
   b.meta.listener = "bounce";
@@ -69,11 +106,18 @@ BounceDecision make_bounce(const storage::QueueReader& reader, const routing::Ro
   b.meta.received_at = now;
   b.content = protocol::dsn_message(report);
   if (to.kind == Kind::not_local)  // held until outbound delivery exists
-    b.to.push_back(
-        {original.mail_from, original.mail_from, routing::to_string(routing::Route::relay), ""});
+    b.to.push_back({original.mail_from, original.mail_from,
+                    routing::to_string(routing::Route::relay), "", "", ""});
   for (const auto& f : to.recipients)
-    b.to.push_back({original.mail_from, f.address, routing::to_string(f.route), f.target});
+    b.to.push_back({original.mail_from, f.address, routing::to_string(f.route), f.target, "", ""});
   return d;
+}
+
+bool wants_notice(const std::string& notify, storage::RecipientState result) {
+  using S = storage::RecipientState;
+  if (result == S::delivered) return notify.find("SUCCESS") != std::string::npos;
+  if (result != S::failed && result != S::expired) return false;
+  return notify.empty() || notify.find("FAILURE") != std::string::npos;
 }
 
 }  // namespace mailactor::actors

@@ -108,29 +108,36 @@ int64_t schedule_retries(Self self, const JobContext& job, std::vector<DeliveryR
   return soonest;
 }
 
-// The bounce for what failed for good in this report, if one is to be sent.
-queued_bounce bounce_for(Self self, const JobContext& job,
-                         const std::vector<DeliveryResult>& results) {
+// The reports this result asks for: a bounce for what failed for good (unless its NOTIFY says
+// otherwise), a success notice for what was delivered with NOTIFY=SUCCESS.
+std::vector<queued_bounce> notices_for(Self self, const JobContext& job,
+                                       const std::vector<DeliveryResult>& results) {
   auto& st = self->state;
-  std::vector<BouncedRecipient> failed;
-  for (const auto& r : results)
-    if (r.state == RecipientState::failed || r.state == RecipientState::expired) {
+  std::vector<queued_bounce> out;
+  if (!st.settings.router) return out;
+  for (bool success : {false, true}) {
+    std::vector<BouncedRecipient> picked;
+    for (const auto& r : results) {
       auto it = job.rows.find(r.idx);
-      if (it != job.rows.end()) failed.push_back({it->second.routed, r});
+      if (it != job.rows.end() && (r.state == RecipientState::delivered) == success &&
+          wants_notice(it->second.routed.notify, r.state))
+        picked.push_back({it->second.routed, r});
     }
-  if (failed.empty() || !st.settings.router) return {};
-  auto d = make_bounce(*st.reader, *st.settings.router->current(), st.settings.hostname, job.meta,
-                       failed, unix_now());
-  if (!d.bounce.meta.id.empty()) {
-    ++st.counters["bounces"];
-    spdlog::info("bounce {} for {} ({} recipients) to <{}>", d.bounce.meta.id, job.meta.id,
-                 failed.size(), job.meta.mail_from);
-  } else {
-    ++st.counters["bounces_not_sent"];
-    spdlog::warn("no bounce for {} ({} recipients failed): {}", job.meta.id, failed.size(),
-                 d.why_not);
+    if (picked.empty()) continue;
+    auto d = make_bounce(*st.reader, *st.settings.router->current(), st.settings.hostname, job.meta,
+                         picked, unix_now());
+    const char* what = success ? "success notice" : "bounce";
+    if (!d.bounce.meta.id.empty()) {
+      ++st.counters[success ? "success_notices" : "bounces"];
+      spdlog::info("{} {} for {} ({} recipients) to <{}>", what, d.bounce.meta.id, job.meta.id,
+                   picked.size(), job.meta.mail_from);
+      out.push_back(std::move(d.bounce));
+    } else {
+      ++st.counters["bounces_not_sent"];
+      spdlog::warn("no {} for {} ({} recipients): {}", what, job.meta.id, picked.size(), d.why_not);
+    }
   }
-  return std::move(d.bounce);
+  return out;
 }
 
 // A target's answer: retries scheduled, the results (and any bounce) to the writer, and the
@@ -139,14 +146,14 @@ void on_report(Self self, const JobContext& job, delivery_report& report) {
   auto& st = self->state;
   st.delivery_latency.observe(std::chrono::steady_clock::now() - job.sent);
   const int64_t soonest = schedule_retries(self, job, report.results);
-  queued_bounce bounce;
+  std::vector<queued_bounce> notices;
   try {
-    bounce = bounce_for(self, job, report.results);
+    notices = notices_for(self, job, report.results);
   } catch (const std::exception& e) {
     spdlog::error("bounce for {}: cannot read the queue: {}", job.meta.id, e.what());
   }
   self->send(st.writer, delivered_atom::value, job.meta.id, std::move(report.results),
-             std::move(bounce));
+             std::move(notices));
   recheck_at(self, job.meta.id, soonest);
   if (--st.busy[job.meta.id] == 0) st.busy.erase(job.meta.id);
   --st.in_flight;

@@ -166,8 +166,8 @@ typename Inspector::result_type inspect(Inspector& f, delivery_report& x) {
   return f(caf::meta::type_name("delivery_report"), x.results, x.busy_us);
 }
 
-// A bounce (RFC 3464 report) the deliverer made, queued by the writer in the same batch as the
-// results that caused it. An empty meta.id: none.
+// A bounce or success notice (RFC 3464 report) the deliverer made, queued by the writer in the
+// same batch as the results that caused it.
 struct queued_bounce {
   storage::MessageMeta meta;
   std::vector<storage::RoutedRecipient> to;
@@ -198,7 +198,7 @@ using queue_writer_actor = caf::typed_actor<
                     std::string>::with<spool_reply>,
     caf::reacts_to<abort_atom, std::string>,
     caf::reacts_to<delivered_atom, std::string, std::vector<storage::DeliveryResult>,
-                   queued_bounce>,
+                   std::vector<queued_bounce>>,
     caf::reacts_to<flush_atom>, caf::reacts_to<scan_atom>,
     caf::reacts_to<attach_atom, deliverer_actor>, caf::reacts_to<attach_atom, depth_listener_actor>,
     caf::replies_to<probe_atom>::with<uint64_t>,
@@ -304,7 +304,8 @@ typename Inspector::result_type inspect(Inspector& f, MessageMeta& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, RoutedRecipient& x) {
-  return f(caf::meta::type_name("RoutedRecipient"), x.original, x.address, x.route, x.target);
+  return f(caf::meta::type_name("RoutedRecipient"), x.original, x.address, x.route, x.target,
+           x.notify, x.orcpt);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, DeliveryResult& x) {

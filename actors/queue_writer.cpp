@@ -297,7 +297,8 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
         maybe_commit(self);
       },
       [=](delivered_atom, const std::string& id,
-          const std::vector<storage::DeliveryResult>& results, queued_bounce& bounce) {
+          const std::vector<storage::DeliveryResult>& results,
+          std::vector<queued_bounce>& notices) {
         HandlerClock clock{self->state.meter};
         auto& st = self->state;
         try {
@@ -305,10 +306,11 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
             ++st.delivered;
           st.reported.push_back(id);
           // Once only: the same failure reported again (after a crash) names the same bounce.
-          if (!bounce.meta.id.empty() && !st.store->exists(bounce.meta.id)) {
-            st.store->finish(bounce.meta, std::move(bounce.to), bounce.content);
-            st.bounces.push_back(bounce.meta.id);
-          }
+          for (auto& bounce : notices)
+            if (!st.store->exists(bounce.meta.id)) {
+              st.store->finish(bounce.meta, std::move(bounce.to), bounce.content);
+              st.bounces.push_back(bounce.meta.id);
+            }
         } catch (const storage::SqliteError& e) {
           operation_failed(self, e, "mark delivered");
         }

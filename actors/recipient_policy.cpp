@@ -29,7 +29,7 @@ RecipientDecision decide_recipient(const SessionSettings& s, const std::string& 
   if (r.kind == Resolution::Kind::not_local) {
     if (!submitted) return {denied, {}};
     return {Verdict::accept(),
-            {{address, address, routing::to_string(routing::Route::ingest), ""}}};
+            {{address, address, routing::to_string(routing::Route::ingest), "", "", ""}}};
   }
   // Old routing syntaxes hidden in a local part ("user%elsewhere@", "elsewhere!user@", a quoted
   // "user@elsewhere"@) would make a relay of any downstream that still honours them.
@@ -39,7 +39,7 @@ RecipientDecision decide_recipient(const SessionSettings& s, const std::string& 
   if (r.kind != Resolution::Kind::accepted) return {refusal(r.kind, address), {}};
   RecipientDecision d{Verdict::accept(), {}};
   for (const auto& f : r.recipients)
-    d.finals.push_back({address, f.address, routing::to_string(f.route), f.target});
+    d.finals.push_back({address, f.address, routing::to_string(f.route), f.target, "", ""});
   return d;
 }
 

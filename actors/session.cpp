@@ -178,7 +178,7 @@ struct ActionStep {
   void operator()(action::CheckSender& a) const {
     if (sender_allowed(self, a.address)) check_sender(self);
   }
-  void operator()(action::CheckRecipient& a) const { check_recipient(self, a.address); }
+  void operator()(action::CheckRecipient& a) const { check_recipient(self, a.address, a.params); }
   void operator()(action::Authenticate& a) const { authenticate(self, a); }
   void operator()(action::BeginMessage& a) const { begin_message(self, a); }
   void operator()(action::MessageChunk& a) const { add_content(self, std::move(a.bytes)); }

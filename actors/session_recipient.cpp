@@ -10,33 +10,34 @@
 namespace mailactor::actors::session_detail {
 namespace {
 
-void recipient_resolved(Self* self, const std::string& address, const routing::Resolution& r) {
+void recipient_resolved(Self* self, const std::string& address, const protocol::RcptParams& params,
+                        const routing::Resolution& r) {
   auto& st = self->state;
   auto d = decide_recipient(*st.settings, address, !st.engine->auth_user().empty(), r);
-  if (d.verdict.accepted) st.spool.add_recipients(address, d.finals);
+  if (d.verdict.accepted) st.spool.add_recipients(address, d.finals, params);
   perform(self, st.engine->recipient_checked(d.verdict));
 }
 
 }  // namespace
 
-void check_recipient(Self* self, const std::string& address) {
+void check_recipient(Self* self, const std::string& address, const protocol::RcptParams& params) {
   auto& st = self->state;
   auto router = st.settings->router->current();
   if (!router->may_block() || !st.settings->resolver)
-    return recipient_resolved(self, address, router->resolve(address));
+    return recipient_resolved(self, address, params, router->resolve(address));
   ++st.in_flight;
   self->request(st.settings->resolver, st.settings->lookup_timeout, resolve_atom::value, address)
       .then(
           [=](const routing::Resolution& r) {
             HandlerClock clock{self->state.meter};
-            if (!self->state.closed) recipient_resolved(self, address, r);
+            if (!self->state.closed) recipient_resolved(self, address, params, r);
             finish_request(self);
           },
           [=](caf::error& e) {
             spdlog::warn("recipient lookup for <{}> failed: {}", address, self->system().render(e));
             routing::Resolution failed;
             failed.kind = routing::Resolution::Kind::lookup_failed;
-            if (!self->state.closed) recipient_resolved(self, address, failed);
+            if (!self->state.closed) recipient_resolved(self, address, params, failed);
             finish_request(self);
           });
 }

@@ -95,7 +95,7 @@ void writer_down(Self* self, const caf::actor_addr& who);
 void check_spool_timeout(Self* self);
 
 // session_recipient.cpp
-void check_recipient(Self* self, const std::string& address);
+void check_recipient(Self* self, const std::string& address, const protocol::RcptParams& params);
 
 // session_auth.cpp
 bool sender_allowed(Self* self, const std::string& address);

@@ -12,6 +12,8 @@ std::string mail_params_text(const protocol::MailParams& p) {
   if (p.size) add("SIZE=" + std::to_string(*p.size));
   if (p.body != protocol::BodyType::unspecified) add(std::string("BODY=") + to_string(p.body));
   if (p.smtputf8) add("SMTPUTF8");
+  if (!p.ret.empty()) add("RET=" + p.ret);
+  if (!p.envid.empty()) add("ENVID=" + p.envid);  // xtext: no space in it
   return text;
 }
 
@@ -123,13 +125,16 @@ void SpoolTransaction::reset() {
 }
 
 void SpoolTransaction::add_recipients(const std::string& original,
-                                      const std::vector<storage::RoutedRecipient>& finals) {
+                                      const std::vector<storage::RoutedRecipient>& finals,
+                                      const protocol::RcptParams& dsn) {
   for (auto f : finals) {
     auto same = [&](const storage::RoutedRecipient& r) {
       return r.address == f.address && r.route == f.route && r.target == f.target;
     };
     if (std::find_if(recipients_.begin(), recipients_.end(), same) != recipients_.end()) continue;
     f.original = original;
+    f.notify = dsn.notify;
+    f.orcpt = dsn.orcpt;
     recipients_.push_back(std::move(f));
   }
 }

@@ -60,7 +60,8 @@ class SpoolTransaction {
   // An accepted RCPT's final recipients, as the router decided; one already added for another
   // RCPT (an alias and its member, say) is kept once, with the first RCPT as its original.
   void add_recipients(const std::string& original,
-                      const std::vector<storage::RoutedRecipient>& finals);
+                      const std::vector<storage::RoutedRecipient>& finals,
+                      const protocol::RcptParams& dsn = {});
   const std::vector<storage::RoutedRecipient>& recipients() const { return recipients_; }
   bool current(uint64_t generation) const { return generation == generation_; }
   // The spooler's ticket: the queue id, and whether its writer is on a spool node (a link that

@@ -18,6 +18,14 @@ struct MailParams {
   std::optional<uint64_t> size;  // SIZE= as declared by the client
   BodyType body = BodyType::unspecified;
   bool smtputf8 = false;
+  std::string ret;    // DSN (RFC 3461): "FULL", "HDRS" or "" (not given)
+  std::string envid;  // DSN: ENVID as sent (xtext), "" when not given
+};
+
+// RCPT parameters (DSN, RFC 3461 §4.1-4.2), as sent.
+struct RcptParams {
+  std::string notify;  // "NEVER" or a comma list of SUCCESS, FAILURE, DELAY; "" when not given
+  std::string orcpt;   // "rfc822;alice@example.test" (xtext), "" when not given
 };
 
 struct Envelope {
@@ -50,6 +58,7 @@ struct CheckSender {
 };
 struct CheckRecipient {
   std::string address;
+  RcptParams params;
 };
 struct BeginMessage {
   Envelope envelope;

@@ -336,4 +336,31 @@ PathArgument split_path_argument(std::string_view arg, std::string_view prefix) 
   return r;
 }
 
+bool is_xtext(std::string_view text) {
+  auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'); };
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '+') {
+      if (i + 2 >= text.size() || !hex(text[i + 1]) || !hex(text[i + 2])) return false;
+      i += 2;
+    } else if (c < 33 || c > 126 || c == '=') {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string decode_xtext(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+' && i + 2 < text.size()) {
+      out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
 }  // namespace mailactor::protocol

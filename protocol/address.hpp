@@ -39,6 +39,10 @@ bool is_address_literal(std::string_view text);  // with the brackets
 bool is_ehlo_argument(std::string_view text);
 bool is_valid_utf8(std::string_view text);
 
+// RFC 3461 §4: xtext ('+' and two upper-case hex digits for what may not appear as itself).
+bool is_xtext(std::string_view text);
+std::string decode_xtext(std::string_view text);  // of valid xtext
+
 struct EsmtpParam {
   std::string keyword;  // upper-cased
   std::optional<std::string> value;

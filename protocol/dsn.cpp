@@ -21,11 +21,20 @@ std::string one_line(std::string_view s) {
   return out;
 }
 
+// A report of deliveries only (NOTIFY=SUCCESS), not of failures.
+bool success(const DsnReport& r) {
+  return std::all_of(r.recipients.begin(), r.recipients.end(),
+                     [](const DsnRecipient& rc) { return rc.action == "delivered"; });
+}
+
 std::string human_part(const DsnReport& r) {
-  std::string text = "This is the mail system at host " + r.reporting_mta +
-                     ".\r\n\r\nYour message could not be delivered to one or more recipients.\r\n"
-                     "It is attached below. For further assistance, send mail to postmaster.\r\n"
-                     "\r\nThe mail system\r\n";
+  std::string text =
+      "This is the mail system at host " + r.reporting_mta + ".\r\n\r\n" +
+      (success(r)
+           ? std::string("Your message was delivered to the recipients below, as you asked.\r\n")
+           : "Your message could not be delivered to one or more recipients.\r\n"
+             "It is attached below. For further assistance, send mail to postmaster.\r\n") +
+      "\r\nThe mail system\r\n";
   for (const auto& rc : r.recipients)
     text += "\r\n<" + one_line(rc.final) + ">" +
             (rc.original.empty() || rc.original == rc.final
@@ -46,7 +55,10 @@ std::string status_part(const DsnReport& r) {
   s += "Arrival-Date: " + rfc5322_date(r.arrival) + "\r\n";
   for (const auto& rc : r.recipients) {
     s += "\r\nFinal-Recipient: rfc822; " + one_line(rc.final) + "\r\n";
-    if (!rc.original.empty()) s += "Original-Recipient: rfc822; " + one_line(rc.original) + "\r\n";
+    if (!rc.orcpt.empty())
+      s += "Original-Recipient: " + one_line(rc.orcpt) + "\r\n";
+    else if (!rc.original.empty())
+      s += "Original-Recipient: rfc822; " + one_line(rc.original) + "\r\n";
     s += "Action: " + rc.action + "\r\nStatus: " + rc.status + "\r\n";
     if (!rc.remote_mta.empty()) s += "Remote-MTA: dns; " + one_line(rc.remote_mta) + "\r\n";
     s += "Diagnostic-Code: smtp; " + one_line(rc.diagnostic) + "\r\n";
@@ -60,8 +72,8 @@ std::string original_part(const DsnReport& r) {
   if (!whole) body = body.substr(0, kDsnOriginalLimit) + "\r\n";
   std::string head =
       whole ? "Content-Type: message/rfc822\r\n" : "Content-Type: text/rfc822-headers\r\n";
-  head += std::string("Content-Description: ") +
-          (whole ? "Undelivered Message" : "Undelivered Message Headers") + "\r\n";
+  head += std::string("Content-Description: ") + (success(r) ? "Delivered" : "Undelivered") +
+          (whole ? " Message" : " Message Headers") + "\r\n";
   if (has_8bit(body)) head += "Content-Transfer-Encoding: 8bit\r\n";
   return head + "\r\n" + body;
 }
@@ -96,16 +108,16 @@ std::string dsn_message(const DsnReport& r) {
   std::string boundary = r.queue_id + "/" + r.reporting_mta;
   while (r.original.find(boundary) != std::string::npos)  // a sender who guessed it
     boundary += "=";
-  std::string m = "From: Mail Delivery System <MAILER-DAEMON@" + r.reporting_mta + ">\r\nTo: <" +
-                  one_line(r.sender) +
-                  ">\r\nSubject: Undelivered Mail Returned to "
-                  "Sender\r\nDate: " +
-                  rfc5322_date(r.now) + "\r\nMessage-ID: <" + r.queue_id + ".dsn@" +
-                  r.reporting_mta +
-                  ">\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
-                  "Content-Type: multipart/report; report-type=delivery-status;\r\n"
-                  "\tboundary=\"" +
-                  boundary + "\"\r\n\r\nThis is a MIME-encapsulated message.\r\n";
+  std::string m =
+      "From: Mail Delivery System <MAILER-DAEMON@" + r.reporting_mta + ">\r\nTo: <" +
+      one_line(r.sender) + ">\r\nSubject: " +
+      (success(r) ? "Successful Mail Delivery Report" : "Undelivered Mail Returned to Sender") +
+      "\r\nDate: " + rfc5322_date(r.now) + "\r\nMessage-ID: <" + r.queue_id + ".dsn@" +
+      r.reporting_mta +
+      ">\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/report; report-type=delivery-status;\r\n"
+      "\tboundary=\"" +
+      boundary + "\"\r\n\r\nThis is a MIME-encapsulated message.\r\n";
   for (const auto& part : {human_part(r), status_part(r), original_part(r)})
     m += "\r\n--" + boundary + "\r\n" + part;
   return m + "\r\n--" + boundary + "--\r\n";

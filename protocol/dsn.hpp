@@ -12,7 +12,8 @@
 namespace mailactor::protocol {
 
 struct DsnRecipient {
-  std::string original;    // as the client gave it (Original-Recipient), may be empty
+  std::string original;    // as the client gave it in RCPT, may be empty
+  std::string orcpt;       // DSN ORCPT, decoded ("rfc822;a@b"): the Original-Recipient if given
   std::string final;       // Final-Recipient
   std::string action;      // "failed", "delayed", "delivered"
   std::string status;      // RFC 3463 code, "5.2.2"

@@ -29,6 +29,29 @@ bool parse_size(std::string_view v, uint64_t& out) {
   return true;
 }
 
+std::string upper(std::string s) {
+  for (char& c : s)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  return s;
+}
+
+// NOTIFY=NEVER, or a comma list of SUCCESS, FAILURE and DELAY, each once (RFC 3461 §4.1).
+bool valid_notify(const std::string& value) {
+  std::string v = upper(value);
+  if (v == "NEVER") return true;
+  std::vector<std::string> seen;
+  size_t at = 0;
+  while (true) {
+    size_t comma = v.find(',', at);
+    std::string word = v.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+    if (word != "SUCCESS" && word != "FAILURE" && word != "DELAY") return false;
+    if (std::find(seen.begin(), seen.end(), word) != seen.end()) return false;
+    seen.push_back(word);
+    if (comma == std::string::npos) return true;
+    at = comma + 1;
+  }
+}
+
 }  // namespace
 
 bool Engine::auth_offered() const {
@@ -42,7 +65,8 @@ std::vector<std::string> Engine::extensions() const {
                                   "SMTPUTF8",
                                   "ENHANCEDSTATUSCODES",
                                   "CHUNKING",
-                                  "BINARYMIME"};
+                                  "BINARYMIME",
+                                  "DSN"};
   if (cfg_.starttls && !tls_active_) ext.push_back("STARTTLS");
   if (auth_offered()) {
     std::string line = "AUTH";
@@ -110,6 +134,14 @@ void Engine::cmd_mail(const Command& c) {
       }
     } else if (p.keyword == "SMTPUTF8" && !p.value) {
       params.smtputf8 = true;
+    } else if (p.keyword == "RET" && params.ret.empty()) {
+      if (!iequals(value, "FULL") && !iequals(value, "HDRS"))
+        return send(501, "5.5.4", "Bad RET parameter");
+      params.ret = iequals(value, "FULL") ? "FULL" : "HDRS";
+    } else if (p.keyword == "ENVID" && params.envid.empty()) {
+      if (value.empty() || value.size() > 100 || !is_xtext(value))
+        return send(501, "5.5.4", "Bad ENVID parameter");
+      params.envid = value;
     } else if (p.keyword == "AUTH" && p.value && auth_offered()) {
       // RFC 4954 §5: the original submitter; we record the authenticated user instead.
     } else {
@@ -144,8 +176,24 @@ void Engine::cmd_rcpt(const Command& c) {
   if (!starts_with_ci(c.arg, "TO:")) return send(501, "5.5.4", "Syntax: RCPT TO:<address>");
   PathArgument arg = split_path_argument(c.arg, "TO:");
   if (!arg.ok) return send(501, "5.1.3", "Bad recipient address syntax");
-  if (!arg.params_ok || !arg.params.empty())
+  if (!arg.params_ok || (!esmtp_ && !arg.params.empty()))
     return send(555, "5.5.4", "Unsupported or malformed RCPT parameter");
+  RcptParams rcpt_params;
+  for (const auto& p : arg.params) {
+    const std::string value = p.value.value_or("");
+    if (p.keyword == "NOTIFY" && rcpt_params.notify.empty()) {
+      if (!valid_notify(value)) return send(501, "5.5.4", "Bad NOTIFY parameter");
+      rcpt_params.notify = upper(value);
+    } else if (p.keyword == "ORCPT" && rcpt_params.orcpt.empty()) {
+      size_t semi = value.find(';');
+      if (semi == std::string::npos || semi == 0 || value.size() > 500 ||
+          !is_xtext(value.substr(semi + 1)))
+        return send(501, "5.5.4", "Bad ORCPT parameter");
+      rcpt_params.orcpt = value;
+    } else {
+      return send(555, "5.5.4", "Unsupported parameter " + p.keyword);
+    }
+  }
   PathParse path = parse_path(arg.path, false, true, txn_.params.smtputf8);
   switch (path.error) {
     case PathError::none:
@@ -162,7 +210,7 @@ void Engine::cmd_rcpt(const Command& c) {
     return send(452, "4.5.3", "Error: too many recipients");
   pending_rcpt_ = path.path.address();
   phase_ = Phase::await_recipient;
-  emit(action::CheckRecipient{pending_rcpt_});
+  emit(action::CheckRecipient{pending_rcpt_, std::move(rcpt_params)});
 }
 
 void Engine::cmd_rset(const Command& c) {

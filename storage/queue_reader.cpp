@@ -108,14 +108,15 @@ namespace mailactor::storage {
 std::vector<RecipientRow> QueueReader::recipients(const std::string& id) const {
   Statement s = db_.prepare(
       "SELECT idx, orig_rcpt, final_rcpt, route, target, state, attempts, next_attempt_at, "
-      "last_attempt_at, last_code, last_enhanced, last_text, last_host FROM recipients "
+      "last_attempt_at, last_code, last_enhanced, last_text, last_host, notify, orcpt "
+      "FROM recipients "
       "WHERE message_id = ?1 ORDER BY idx");
   s.bind(1, id);
   std::vector<RecipientRow> rows;
   while (s.step()) {
     RecipientRow r;
     r.idx = static_cast<size_t>(s.int64(0));
-    r.routed = {s.text(1), s.text(2), s.text(3), s.text(4)};
+    r.routed = {s.text(1), s.text(2), s.text(3), s.text(4), s.text(13), s.text(14)};
     r.state = parse_recipient_state(s.text(5)).value_or(RecipientState::pending);
     r.attempts = s.int64(6);
     r.next_attempt_at = s.int64(7);

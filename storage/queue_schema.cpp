@@ -45,6 +45,8 @@ std::string schema_sql() {
          "  last_enhanced TEXT,\n"
          "  last_text     TEXT,\n"
          "  last_host     TEXT,\n"
+         "  notify     TEXT NOT NULL DEFAULT '',  -- DSN NOTIFY as given: '' = failures only\n"
+         "  orcpt      TEXT NOT NULL DEFAULT '',  -- DSN ORCPT as given\n"
          "  PRIMARY KEY (message_id, idx)\n"
          ") WITHOUT ROWID;\n"
          "CREATE INDEX IF NOT EXISTS recipients_due ON recipients (state, next_attempt_at);\n";

@@ -102,7 +102,7 @@ QueueStore::QueueStore(const std::string& spool_dir, Durability durability) {
       db_.prepare("UPDATE messages SET state = 'delivered', delivered_at = ?2 WHERE id = ?1");
   insert_recipient_ = db_.prepare(
       "INSERT INTO recipients (message_id, idx, orig_rcpt, final_rcpt, route, target, "
-      "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+      "next_attempt_at, notify, orcpt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
   record_result_ = db_.prepare(
       "UPDATE recipients SET state = ?3, attempts = attempts + 1, next_attempt_at = ?4, "
       "last_attempt_at = ?5, last_code = ?6, last_enhanced = ?7, last_text = ?8, last_host = ?9 "
@@ -167,6 +167,8 @@ uint64_t QueueStore::finish(MessageMeta meta, std::vector<RoutedRecipient> recip
         .bind(5, r.route)
         .bind(6, r.target)
         .bind(7, meta.received_at)
+        .bind(8, r.notify)
+        .bind(9, r.orcpt)
         .run();
   }
   int64_t seq = 0;

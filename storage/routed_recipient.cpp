@@ -21,7 +21,7 @@ std::optional<RecipientState> parse_recipient_state(const std::string& s) {
 std::vector<RoutedRecipient> ingest_recipients(const std::vector<std::string>& rcpt_to) {
   std::vector<RoutedRecipient> out;
   for (const auto& r : rcpt_to)
-    out.push_back({r, r, "ingest", ""});
+    out.push_back({r, r, "ingest", "", "", ""});
   return out;
 }
 

@@ -15,6 +15,8 @@ struct RoutedRecipient {
   std::string address;   // the final address (after aliases)
   std::string route;     // routing::to_string(Route): "ingest", "maildir", "lmtp", "relay"
   std::string target;    // the route's target (maildir: the mailbox), may be empty
+  std::string notify;    // DSN NOTIFY as given ("" = the default: failures only)
+  std::string orcpt;     // DSN ORCPT as given ("rfc822;a@b", xtext), may be empty
 };
 
 // pending: to deliver at next_attempt_at; held: not until released (mailactor queue hold);

@@ -92,9 +92,9 @@ TEST_F(SpoolFixture, EachRoutedRecipientReachesItsOwnMailboxOnce) {
   auto mailboxes = std::make_shared<storage::MailboxStore>(dir / "boxes");
   caf::scoped_actor self{system};
   std::vector<storage::RoutedRecipient> routed = {
-      {"team@example.test", "alice@example.test", "maildir", "alice@example.test"},
-      {"team@example.test", "bob@example.test", "maildir", "bob@example.test"},
-      {"evil@example.test", "../x@example.test", "maildir", "../x@example.test"}};
+      {"team@example.test", "alice@example.test", "maildir", "alice@example.test", "", ""},
+      {"team@example.test", "bob@example.test", "maildir", "bob@example.test", "", ""},
+      {"evil@example.test", "../x@example.test", "maildir", "../x@example.test", "", ""}};
   self->request(writer, std::chrono::seconds(5), commit_atom::value, meta("FAN1"), routed,
                 std::string("Subject: fan\r\n\r\nbody\r\n"))
       .receive([](const spool_reply& r) { EXPECT_TRUE(r.ok); }, [](caf::error&) { FAIL(); });
@@ -135,7 +135,7 @@ TEST_F(SpoolFixture, RecipientThatKeepsFailingExpires) {
   m.received_at = storage::unix_now();
   self->request(writer, std::chrono::seconds(5), commit_atom::value, m,
                 std::vector<storage::RoutedRecipient>{
-                    {"a@example.test", "a@example.test", "maildir", "a@example.test"}},
+                    {"a@example.test", "a@example.test", "maildir", "a@example.test", "", ""}},
                 std::string("x\r\n"))
       .receive([](const spool_reply& r) { EXPECT_TRUE(r.ok); }, [](caf::error&) { FAIL(); });
   auto reader = std::make_shared<storage::QueueReader>(dir.path());

@@ -23,7 +23,8 @@ CLIENTS = 6
 class Load:
     """Clients that send one message per connection to whatever port the server has now."""
 
-    def __init__(self):
+    def __init__(self, rcpt=b"x@example.test"):
+        self.rcpt = rcpt
         self.port = None
         self.stop = False
         self.lock = threading.Lock()
@@ -46,7 +47,8 @@ class Load:
             f = s.makefile("rb")
             try:
                 reply(f)
-                for cmd in (b"EHLO crash.example", b"MAIL FROM:<a@b.example>", b"RCPT TO:<x@example.test>", b"DATA"):
+                for cmd in (b"EHLO crash.example", b"MAIL FROM:<a@b.example>", b"RCPT TO:<" + self.rcpt + b">",
+                            b"DATA"):
                     s.sendall(cmd + b"\r\n")
                     reply(f)
                 s.sendall(body + b".\r\n")
@@ -77,16 +79,18 @@ class Load:
             self.one(port)
 
 
+MAILBOXES = ("alice", "bob", "carol")
+
+
 class Crash(unittest.TestCase):
-    def test_random_sigkills_under_load(self):
-        workdir = tempfile.mkdtemp(prefix="mailactor-crash-")
-        load = Load()
+    def crash_repeatedly(self, load, kills, workdir=None, **settings):
+        workdir = workdir or tempfile.mkdtemp(prefix="mailactor-crash-")
         threads = [threading.Thread(target=load.run, daemon=True) for _ in range(CLIENTS)]
         for t in threads:
             t.start()
         rng = random.Random(int(os.environ.get("SEED", time.time())))
-        for k in range(KILLS):
-            srv = Server(workdir, delivery="true").start()
+        for k in range(kills):
+            srv = Server(workdir, delivery="true", **settings).start()
             load.port = srv.port
             time.sleep(rng.uniform(0.05, 0.6))
             srv.kill()
@@ -94,9 +98,57 @@ class Crash(unittest.TestCase):
         load.stop = True
         for t in threads:
             t.join(30)
-        srv = Server(workdir, delivery="true", log_level="info").start()
+        return Server(workdir, delivery="true", log_level="info", **settings).start()
+
+    def test_random_sigkills_under_load(self):
+        load = Load()
+        srv = self.crash_repeatedly(load, KILLS)
         try:
             self.check(srv, load)
+        finally:
+            srv.stop()
+
+    def test_random_sigkills_with_delivery_to_mailboxes(self):
+        """The same, each message to an alias of three users: every (message, recipient) lands
+        in its user's Maildir exactly once (a redelivery after a crash finds the earlier file by
+        its name), complete, and every recipient row ends delivered."""
+        workdir = tempfile.mkdtemp(prefix="mailactor-crash-boxes-")
+        with open(os.path.join(workdir, "aliases"), "w") as f:
+            f.write("postmaster: alice\nteam: %s\n" % ", ".join(MAILBOXES))
+        boxes = os.path.join(workdir, "boxes")
+        routing = '[routing]\nlocal = "mailboxes"\nmailbox_root = "%s"\naliases = "%s"\nusers = [%s]\n' % (
+            boxes, os.path.join(workdir, "aliases"), ", ".join('"%s"' % b for b in MAILBOXES))
+        load = Load(rcpt=b"team@example.test")
+        srv = self.crash_repeatedly(load, max(1, KILLS // 2), workdir, routing_lines=routing)
+        try:
+            deadline = time.time() + 60
+            while time.time() < deadline and srv.rows("state = 'queued'"):
+                time.sleep(0.1)
+            self.assertEqual(srv.rows("state != 'delivered'"), [], "all delivered")
+            with srv.db() as c:
+                states = c.execute("select state, count(*) from recipients group by state").fetchall()
+            self.assertEqual([s for s, _ in states], ["delivered"], states)
+            self.assertGreater(len(load.acked), 1, "the load did send mail")
+            tmp_left = 0
+            for box in MAILBOXES:
+                maildir = os.path.join(boxes, "example.test", box, "Maildir")
+                tmp_left += len(os.listdir(os.path.join(maildir, "tmp")))
+                tokens = {}
+                for name in os.listdir(os.path.join(maildir, "new")):
+                    with open(os.path.join(maildir, "new", name), "rb") as f:
+                        data = f.read()
+                    m = re.search(rb"Subject: crash (T\d+)", data)
+                    self.assertIsNotNone(m, "partial file %s/%s" % (box, name))
+                    t = m.group(1).decode()
+                    body = load.acked[t][1] if t in load.acked else load.dot_sent.get(t)
+                    self.assertIsNotNone(body, name)
+                    self.assertTrue(data.endswith(body), "complete file %s/%s" % (box, name))
+                    tokens[t] = tokens.get(t, 0) + 1
+                for t in load.acked:
+                    self.assertEqual(tokens.get(t), 1, "%s in %s exactly once" % (t, box))
+                self.assertEqual([t for t, n in tokens.items() if n > 1], [], "no duplicate in " + box)
+            print("\n%d kills, 3 mailboxes: %d acknowledged, each delivered once per mailbox; "
+                  "%d files left in tmp/" % (max(1, KILLS // 2), len(load.acked), tmp_left))
         finally:
             srv.stop()
 

@@ -243,7 +243,7 @@ class Bounces(unittest.TestCase):
             break_mailbox(srv, "bob@example.test")
             q1 = send_from(srv, "", ["bob@example.test"])
             q2 = send_from(srv, "ghost@example.test", ["bob@example.test"])
-            srv.wait_log(r"no bounce for %s \(1 recipients failed\): the sender is <>" % q1, timeout=30)
+            srv.wait_log(r"no bounce for %s \(1 recipients\): the sender is <>" % q1, timeout=30)
             srv.wait_log(r"no bounce for %s .*the sender <ghost@example.test> is refused: unknown user" % q2,
                          timeout=30)
             srv.wait_state(q2, "delivered")  # done: every recipient final
@@ -253,6 +253,46 @@ class Bounces(unittest.TestCase):
                 self.assertEqual(c.execute("select count(*) from messages").fetchone()[0], 2)
                 self.assertEqual(c.execute("select state from recipients where message_id = ?",
                                            (q2,)).fetchone()[0], "expired")
+
+
+class DsnExtension(unittest.TestCase):
+    def test_notify_orcpt_ret_envid(self):
+        """RFC 3461: NOTIFY=SUCCESS gets a success notice (with the ORCPT, the ENVID, headers only
+        for RET=HDRS); NOTIFY=NEVER gets no bounce even when the recipient expires."""
+        srv = routing_server(delivery_lines="retry_first = 1\nretry_max = 1\nqueue_lifetime = 3\n")
+        with srv:
+            break_mailbox(srv, "carol@example.test")
+            with smtplib.SMTP("127.0.0.1", srv.port, timeout=10) as s:
+                s.ehlo("client.test")
+                self.assertTrue(s.has_extn("dsn"))
+                self.assertEqual(s.mail("alice@example.test", ["RET=HDRS", "ENVID=QQ+2B314"])[0], 250)
+                self.assertEqual(s.rcpt("bob@example.test", ["NOTIFY=SUCCESS",
+                                                             "ORCPT=rfc822;bob+2Bx@example.test"])[0], 250)
+                self.assertEqual(s.rcpt("carol@example.test", ["NOTIFY=NEVER"])[0], 250)
+                code, text = s.data(MESSAGE)
+                self.assertEqual(code, 250)
+                qid = text.decode().split()[-1]
+            srv.wait_state(qid, "delivered", timeout=30)
+            self.assertEqual([r[4] for r in recipients(srv, qid)], ["delivered", "expired"])
+            files = wait_files(srv, "alice@example.test", 1)
+            self.assertEqual(files, ["%sS0.0" % qid])  # the success notice, and no bounce
+            with open(os.path.join(srv.mailboxes, "example.test", "alice", "Maildir", "new",
+                                   files[0]), "rb") as f:
+                raw = f.read()
+            msg = email.message_from_bytes(raw.split(b"\r\n", 2)[2], policy=email.policy.default)
+            self.assertEqual(msg["Subject"], "Successful Mail Delivery Report")
+            human, status, original = msg.get_payload()
+            per_message, per_rcpt = status.get_payload()
+            self.assertEqual(per_message["Original-Envelope-Id"], "QQ+314")
+            self.assertEqual(per_rcpt["Final-Recipient"], "rfc822; bob@example.test")
+            self.assertEqual(per_rcpt["Original-Recipient"], "rfc822;bob+x@example.test")
+            self.assertEqual(per_rcpt["Action"], "delivered")
+            self.assertEqual(per_rcpt["Status"], "2.0.0")
+            self.assertEqual(original.get_content_type(), "text/rfc822-headers")
+            self.assertNotIn(b"hello mailboxes", raw)
+            with srv.db() as c:
+                self.assertEqual(c.execute("select count(*) from messages where id = ?",
+                                           (qid + "B1",)).fetchone()[0], 0)
 
 
 class QueueCommands(unittest.TestCase):

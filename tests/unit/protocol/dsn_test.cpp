@@ -12,7 +12,7 @@ DsnReport report() {
   r.sender = "s@sender.test";
   r.arrival = 1'800'000'000;
   r.now = 1'800'000'100;
-  r.recipients = {{"team@example.test", "carol@example.test", "failed", "5.2.2",
+  r.recipients = {{"team@example.test", "", "carol@example.test", "failed", "5.2.2",
                    "552 5.2.2 <carol@example.test> Quota exceeded", "127.0.0.1:24"}};
   r.original = "Received: from x\r\nSubject: hi\r\n\r\nbody\r\n";
   return r;

@@ -31,6 +31,7 @@ struct Harness {
   std::vector<action::Authenticate> auth_calls;
   std::vector<std::string> sender_checks;
   std::vector<std::string> recipient_checks;
+  std::vector<RcptParams> recipient_params;
 
   std::function<Verdict(const std::string&)> sender_policy = [](const std::string&) {
     return Verdict::accept();
@@ -52,6 +53,7 @@ struct Harness {
         apply(engine.sender_checked(sender_policy(c->address)));
       } else if (auto* r = std::get_if<action::CheckRecipient>(&a)) {
         recipient_checks.push_back(r->address);
+        recipient_params.push_back(r->params);
         apply(engine.recipient_checked(recipient_policy(r->address)));
       } else if (auto* au = std::get_if<action::Authenticate>(&a)) {
         auth_calls.push_back(*au);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "engine_harness.hpp"
+#include "protocol/address.hpp"
 
 namespace mailactor::protocol::testing {
 namespace {
@@ -19,7 +20,8 @@ TEST(EngineSession, EhloListsExtensions) {
   Harness h(cfg);
   EXPECT_EQ(h.ehlo(),
             "250-mx.example.test\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250-8BITMIME\r\n"
-            "250-SMTPUTF8\r\n250-ENHANCEDSTATUSCODES\r\n250-CHUNKING\r\n250 BINARYMIME\r\n");
+            "250-SMTPUTF8\r\n250-ENHANCEDSTATUSCODES\r\n250-CHUNKING\r\n250-BINARYMIME\r\n"
+            "250 DSN\r\n");
 }
 
 TEST(EngineSession, StartTlsAndAuthAdvertisedOnlyWhenEnabled) {
@@ -149,12 +151,47 @@ TEST(EngineSession, RecipientRules) {
   h.input("MAIL FROM:<a@b.example>\r\n");
   EXPECT_EQ(h.input("RCPT TO:<>\r\n"), "501 5.1.3 Bad recipient address syntax\r\n");
   EXPECT_EQ(h.input("RCPT FROM:<x@y.example>\r\n"), "501 5.5.4 Syntax: RCPT TO:<address>\r\n");
-  EXPECT_EQ(h.input("RCPT TO:<x@y.example> NOTIFY=NEVER\r\n"),
-            "555 5.5.4 Unsupported or malformed RCPT parameter\r\n");
+  EXPECT_EQ(h.input("RCPT TO:<x@y.example> FOO=1\r\n"), "555 5.5.4 Unsupported parameter FOO\r\n");
   EXPECT_EQ(h.input("RCPT TO:<relay@elsewhere.example>\r\n"), "550 5.7.1 Relay access denied\r\n");
   EXPECT_EQ(h.input("RCPT TO:<Postmaster>\r\n"), "250 2.1.5 Ok\r\n");
   EXPECT_EQ(h.input("RCPT TO:<\"john doe\"@b.example>\r\n"), "250 2.1.5 Ok\r\n");
   EXPECT_EQ(h.recipient_checks.back(), "\"john doe\"@b.example");
+}
+
+TEST(EngineSession, DsnParameters) {
+  Harness h;
+  h.ehlo();
+  EXPECT_EQ(h.input("MAIL FROM:<a@b.example> RET=MAYBE\r\n"), "501 5.5.4 Bad RET parameter\r\n");
+  EXPECT_EQ(h.input("MAIL FROM:<a@b.example> ENVID=a=b\r\n"),
+            "555 5.5.4 Unsupported or malformed MAIL parameter\r\n");
+  EXPECT_EQ(h.input("MAIL FROM:<a@b.example> ENVID=a+2\r\n"), "501 5.5.4 Bad ENVID parameter\r\n");
+  EXPECT_EQ(h.input("MAIL FROM:<a@b.example> RET=HDRS RET=FULL\r\n"),
+            "555 5.5.4 Unsupported or malformed MAIL parameter\r\n");
+  EXPECT_EQ(h.input("MAIL FROM:<a@b.example> ret=hdrs ENVID=QQ+2B314\r\n"), "250 2.1.0 Ok\r\n");
+  for (const char* bad :
+       {"NOTIFY=NEVER,SUCCESS", "NOTIFY=SUCCESS,SUCCESS", "NOTIFY=SOMETIMES", "NOTIFY=,"})
+    EXPECT_EQ(h.input(std::string("RCPT TO:<x@y.example> ") + bad + "\r\n"),
+              "501 5.5.4 Bad NOTIFY parameter\r\n")
+        << bad;
+  for (const char* bad : {"ORCPT=alice@x", "ORCPT=;a@b", "ORCPT=rfc822;a+zz"})
+    EXPECT_EQ(h.input(std::string("RCPT TO:<x@y.example> ") + bad + "\r\n"),
+              "501 5.5.4 Bad ORCPT parameter\r\n")
+        << bad;
+  EXPECT_EQ(
+      h.input("RCPT TO:<x@y.example> notify=success,failure ORCPT=rfc822;x+2Btag@y.example\r\n"),
+      "250 2.1.5 Ok\r\n");
+  EXPECT_EQ(h.recipient_params.back().notify, "SUCCESS,FAILURE");
+  EXPECT_EQ(h.recipient_params.back().orcpt, "rfc822;x+2Btag@y.example");
+  EXPECT_EQ(h.input("RCPT TO:<z@y.example> NOTIFY=NEVER\r\n"), "250 2.1.5 Ok\r\n");
+  EXPECT_EQ(h.recipient_params.back().notify, "NEVER");
+  h.input("DATA\r\n");
+  h.input("x\r\n.\r\n");
+  ASSERT_EQ(h.envelopes.size(), 1u);
+  EXPECT_EQ(h.envelopes[0].params.ret, "HDRS");
+  EXPECT_EQ(h.envelopes[0].params.envid, "QQ+2B314");
+  EXPECT_EQ(decode_xtext("QQ+2B314"), "QQ+314");
+  EXPECT_TRUE(is_xtext("rfc822;a+40b"));
+  EXPECT_FALSE(is_xtext("+4"));
 }
 
 TEST(EngineSession, DataWithoutValidRecipients) {

@@ -266,10 +266,11 @@ TEST(QueueSchema, MigratesAVersion1Queue) {
 TEST(QueueSchema, CommitStoresTheRoutedRecipientsAndDeliveryMarksThem) {
   TempDir dir;
   QueueStore store(dir.path(), Durability::none);
-  store.finish(meta("R"),
-               {{"team@example.test", "alice@example.test", "maildir", "alice@example.test"},
-                {"team@example.test", "bob@example.test", "maildir", "bob@example.test"}},
-               "x");
+  store.finish(
+      meta("R"),
+      {{"team@example.test", "alice@example.test", "maildir", "alice@example.test", "", ""},
+       {"team@example.test", "bob@example.test", "maildir", "bob@example.test", "", ""}},
+      "x");
   store.finish(meta("I"), {}, "y");  // no decision: each RCPT address to the ingest Maildir
   store.commit();
   QueueReader reader(dir.path());
