@@ -38,9 +38,11 @@ std::unique_ptr<ClientConnection> open_session(const LmtpSettings& s) {
 }
 
 DeliveryResult result_of(uint32_t idx, const protocol::Reply& r, const std::string& host) {
-  RecipientState state = r.positive()    ? RecipientState::delivered
-                         : r.transient() ? RecipientState::pending
-                                         : RecipientState::failed;
+  // Only 2xx delivers and only 5xx fails for good: anything else (a server's nonsense code
+  // included) is tried again rather than taken for an answer.
+  RecipientState state = r.code / 100 == 2   ? RecipientState::delivered
+                         : r.code / 100 == 5 ? RecipientState::failed
+                                             : RecipientState::pending;
   std::string text;
   for (const auto& l : r.lines)
     text += (text.empty() ? "" : " ") + l;

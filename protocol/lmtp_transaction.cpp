@@ -24,13 +24,13 @@ void LmtpTransaction::settle_open(const Reply& r) {
 LmtpTransaction::Next LmtpTransaction::on_reply(const Reply& r) {
   switch (stage_) {
     case Stage::mail:
-      if (!r.positive()) mail_refusal_ = r;
+      if (r.code / 100 != 2) mail_refusal_ = r;
       stage_ = Stage::rcpt;
       return Next::read_reply;
     case Stage::rcpt:
       if (mail_refusal_)
         results_[next_rcpt_] = *mail_refusal_;
-      else if (r.positive())
+      else if (r.code / 100 == 2)  // only a 2xx accepts: a 3xx or a code past 5xx does not
         accepted_.push_back(next_rcpt_);
       else
         results_[next_rcpt_] = r;

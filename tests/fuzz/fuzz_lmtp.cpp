@@ -1,10 +1,11 @@
 // libFuzzer target: the LMTP client's reply handling. Bytes from a (hostile) LMTP server go
-// through the reply parser into a transaction for three recipients: it never gives a recipient
-// two replies or one that is not a reply it read, and once done every recipient has one.
+// through the reply parser into a transaction for three recipients: once done every recipient has
+// a reply, and a recipient whose RCPT got anything but 2xx is never taken as delivered.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "protocol/lmtp_transaction.hpp"
 #include "protocol/reply_parser.hpp"
@@ -15,15 +16,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ReplyParser parser;
   parser.feed(std::string_view(reinterpret_cast<const char*>(data), size));
   LmtpTransaction t("s@x.test", {"a@y.test", "b@y.test", "c@y.test"});
-  size_t replies = 0;
+  std::vector<Reply> read;
   while (auto r = parser.next()) {
-    ++replies;
+    read.push_back(*r);
     if (t.on_reply(*r) == LmtpTransaction::Next::done) break;
   }
   if (t.done()) {
-    for (const auto& r : t.results())
-      if (!r || r->code < 100 || r->code > 599) std::abort();
-  } else if (replies >= 1 + 3 + 1 + 3) {
+    for (size_t i = 0; i < t.results().size(); ++i) {
+      if (!t.results()[i]) std::abort();
+      // A refused RCPT (reply 2 + i) stays refused, whatever came after the data.
+      bool rcpt_refused = read.size() > 1 + i && read[1 + i].code / 100 != 2;
+      if (rcpt_refused && t.results()[i]->code / 100 == 2 && read[0].code / 100 == 2) std::abort();
+    }
+  } else if (read.size() >= 1 + 3 + 1 + 3) {
     std::abort();  // enough replies were read to finish
   }
   return 0;
