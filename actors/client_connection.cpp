@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -75,25 +76,45 @@ void ClientConnection::write(std::string_view bytes) {
   }
 }
 
-protocol::Reply ClientConnection::read_reply() {
+std::string_view ClientConnection::receive() {
   while (true) {
-    if (auto r = parser_.next()) return *r;
+    int wait_ms = timeout_ms_;
+    if (deadline_ != std::chrono::steady_clock::time_point::max()) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline_ - std::chrono::steady_clock::now());
+      wait_ms = static_cast<int>(std::clamp<int64_t>(left.count(), 0, timeout_ms_));
+    }
     pollfd p{fd_, POLLIN, 0};
-    int rc = ::poll(&p, 1, timeout_ms_);
+    int rc = ::poll(&p, 1, wait_ms);
     if (rc == 0) throw std::runtime_error("timeout waiting for the server");
     if (rc < 0) {
       if (errno == EINTR) continue;
       throw std::runtime_error(std::strerror(errno));
     }
-    char buf[4096];
-    ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    ssize_t n = ::recv(fd_, buf_, sizeof buf_, 0);
     if (n == 0) throw std::runtime_error("connection closed by the server");
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw std::runtime_error(std::string("read: ") + std::strerror(errno));
+    if (n > 0) return std::string_view(buf_, static_cast<size_t>(n));
+    if (errno != EINTR) throw std::runtime_error(std::string("read: ") + std::strerror(errno));
+  }
+}
+
+protocol::Reply ClientConnection::read_reply() {
+  while (true) {
+    if (auto r = parser_.next()) return *r;
+    if (!parser_.feed(receive())) throw std::runtime_error("the server does not speak SMTP");
+  }
+}
+
+std::string ClientConnection::read_line() {
+  while (true) {
+    size_t nl = lines_.find('\n');
+    if (nl != std::string::npos) {
+      std::string line = lines_.substr(0, nl);
+      lines_.erase(0, nl + 1);
+      return line;
     }
-    if (!parser_.feed(std::string_view(buf, static_cast<size_t>(n))))
-      throw std::runtime_error("the server does not speak SMTP");
+    if (lines_.size() > 65536) throw std::runtime_error("over-long line");
+    lines_.append(receive());
   }
 }
 

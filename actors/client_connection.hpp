@@ -1,6 +1,7 @@
-// A blocking client connection to an SMTP or LMTP server, every wait bounded by a timeout. Used
-// by `mailactor send` and by delivery targets, which run as detached actors (a blocked read
-// never holds a scheduler thread).
+// A blocking client connection to an SMTP or LMTP server (replies) or a line-based service such
+// as Dovecot's auth-userdb (lines), every wait bounded by a timeout. Used by `mailactor send`,
+// the delivery targets and the Dovecot userdb source, which run on detached actors (a blocked
+// read never holds a scheduler thread).
 #pragma once
 
 #include <chrono>
@@ -23,11 +24,20 @@ class ClientConnection {
 
   void write(std::string_view bytes);  // throws std::runtime_error
   protocol::Reply read_reply();        // throws std::runtime_error on timeout, EOF, non-SMTP
+  std::string read_line();  // up to '\n', without it; throws on timeout, EOF, over-long lines
+  // From now on no read waits past `deadline` either (a whole exchange bounded, not each read).
+  void limit_to(std::chrono::steady_clock::time_point deadline) { deadline_ = deadline; }
 
  private:
+  // Bytes that arrived within the timeout; throws on timeout and EOF.
+  std::string_view receive();
+
   int fd_ = -1;
   int timeout_ms_;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   protocol::ReplyParser parser_;
+  char buf_[4096];
+  std::string lines_;  // read_line's unfinished line
 };
 
 }  // namespace mailactor::actors

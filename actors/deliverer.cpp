@@ -11,6 +11,7 @@
 
 #include "actors/actor_meter.hpp"
 #include "actors/bounces.hpp"
+#include "actors/delivery_results.hpp"
 #include "routing/router.hpp"
 #include "routing/router_source.hpp"
 #include "storage/unix_time.hpp"
@@ -194,9 +195,9 @@ void send_job(Self self, delivery_job job, std::shared_ptr<JobContext> ctx) {
           },
           [=](caf::error& e) {
             delivery_report r;
-            for (uint32_t i : idx)
-              r.results.push_back({i, RecipientState::pending, 0, 451, "4.3.0",
-                                   "delivery target failed: " + self->system().render(e), ""});
+            r.results = results::all(
+                idx, results::temporary(0, "4.3.0",
+                                        "delivery target failed: " + self->system().render(e)));
             on_report(self, *ctx, r);
           });
 }
@@ -206,8 +207,8 @@ void give_up(Self self, const JobContext& ctx) {
   auto& st = self->state;
   delivery_report r;
   for (const auto& [idx, row] : ctx.rows)
-    r.results.push_back({idx, RecipientState::failed, 0, 550, "5.0.0",
-                         "given up by the operator (mailactor queue bounce)", ""});
+    r.results.push_back(
+        results::permanent(idx, 550, "5.0.0", "given up by the operator (mailactor queue bounce)"));
   ++st.in_flight;
   ++st.busy[ctx.meta.id];
   on_report(self, ctx, r);

@@ -6,59 +6,31 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "actors/delivery_results.hpp"
 #include "storage/envelope_json.hpp"
 #include "storage/queue_reader.hpp"
 
 namespace mailactor::actors {
 namespace {
 
+using results::all;
+using results::delivered;
+using results::permanent;
+using results::timed;
 using storage::DeliveryResult;
-using storage::RecipientState;
-
-DeliveryResult delivered(uint32_t idx, std::string text) {
-  return {idx, RecipientState::delivered, 0, 250, "2.0.0", std::move(text), ""};
-}
-DeliveryResult temporary(uint32_t idx, std::string text) {
-  return {idx, RecipientState::pending, 0, 451, "4.3.0", std::move(text), ""};
-}
-DeliveryResult permanent(uint32_t idx, int code, std::string enhanced, std::string text) {
-  return {idx, RecipientState::failed, 0, code, std::move(enhanced), std::move(text), ""};
-}
-
-// Runs `work` and fills in how long it took.
-template <class F>
-delivery_report timed(F&& work) {
-  auto t0 = std::chrono::steady_clock::now();
-  delivery_report r;
-  r.results = work();
-  r.busy_us = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
-          .count());
-  return r;
-}
-
-// Every recipient of the job gets the same answer.
-std::vector<DeliveryResult> all(const delivery_job& job, const DeliveryResult& r) {
-  std::vector<DeliveryResult> out;
-  for (uint32_t idx : job.idx) {
-    out.push_back(r);
-    out.back().idx = idx;
-  }
-  return out;
-}
 
 std::vector<DeliveryResult> deliver_ingest(const storage::QueueReader& reader,
                                            storage::Maildir& maildir, const delivery_job& job) {
   auto entry = reader.get(job.id);
-  if (!entry) return all(job, permanent(0, 554, "5.3.0", "message no longer in the queue"));
+  if (!entry) return results::message_gone(job);
   try {
     if (!maildir.delivered(job.id))
       maildir.deliver(job.id, storage::envelope_json(entry->meta),
                       [&](const storage::Maildir::Writer& w) { reader.content(job.id, w); });
-    return all(job, delivered(0, "delivered to the ingest Maildir"));
+    return all(job.idx, delivered(0, "delivered to the ingest Maildir"));
   } catch (const std::exception& e) {
     spdlog::error("delivery of {} to the ingest Maildir failed: {}", job.id, e.what());
-    return all(job, temporary(0, e.what()));
+    return all(job.idx, results::temporary(0, "4.3.0", e.what()));
   }
 }
 
@@ -81,7 +53,7 @@ DeliveryResult deliver_to_mailbox(const storage::QueueReader& reader,
     return delivered(idx, "delivered to " + mailbox);
   } catch (const std::exception& e) {
     spdlog::error("delivery of {} to mailbox {} failed: {}", job.id, mailbox, e.what());
-    return temporary(idx, e.what());
+    return results::temporary(idx, "4.3.0", e.what());
   }
 }
 
@@ -89,7 +61,7 @@ std::vector<DeliveryResult> deliver_mailboxes(const storage::QueueReader& reader
                                               storage::MailboxStore& mailboxes,
                                               const delivery_job& job) {
   auto entry = reader.get(job.id);
-  if (!entry) return all(job, permanent(0, 554, "5.3.0", "message no longer in the queue"));
+  if (!entry) return results::message_gone(job);
   std::vector<DeliveryResult> out;
   for (size_t i = 0; i < job.idx.size(); ++i)
     out.push_back(deliver_to_mailbox(reader, mailboxes, job, entry->meta.mail_from, i));

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "actors/client_connection.hpp"
+#include "actors/delivery_results.hpp"
 #include "actors/delivery_targets.hpp"
 #include "protocol/data_decoder.hpp"
 #include "protocol/lmtp_transaction.hpp"
@@ -86,12 +87,7 @@ std::vector<DeliveryResult> run_transaction(Self self, const delivery_job& job,
 std::vector<DeliveryResult> deliver_lmtp(Self self, const delivery_job& job) {
   auto& st = self->state;
   auto entry = st.reader->get(job.id);
-  std::vector<DeliveryResult> out;
-  if (!entry) {
-    for (uint32_t idx : job.idx)
-      out.push_back({idx, RecipientState::failed, 0, 554, "5.3.0", "message gone", ""});
-    return out;
-  }
+  if (!entry) return results::message_gone(job);
   for (int attempt = 0;; ++attempt) {
     const bool reused = st.conn != nullptr;
     bool replies_read = false;
@@ -104,10 +100,8 @@ std::vector<DeliveryResult> deliver_lmtp(Self self, const delivery_job& job) {
       // a second try could deliver twice; the retry schedule takes over instead.
       if (reused && !replies_read && attempt == 0) continue;
       spdlog::warn("LMTP delivery of {} to {} failed: {}", job.id, st.settings.address, e.what());
-      for (uint32_t idx : job.idx)
-        out.push_back({idx, RecipientState::pending, 0, 451, "4.4.1",
-                       std::string("LMTP: ") + e.what(), st.settings.address});
-      return out;
+      return results::all(job.idx, results::temporary(0, "4.4.1", std::string("LMTP: ") + e.what(),
+                                                      st.settings.address));
     }
   }
 }
@@ -118,13 +112,7 @@ delivery_target_actor::behavior_type lmtp_behavior(Self self,
   self->state.reader = std::move(reader);
   self->state.settings = std::move(settings);
   return {[=](deliver_atom, const delivery_job& job) {
-    auto t0 = std::chrono::steady_clock::now();
-    delivery_report r;
-    r.results = deliver_lmtp(self, job);
-    r.busy_us = static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
-            .count());
-    return r;
+    return results::timed([&] { return deliver_lmtp(self, job); });
   }};
 }
 
