@@ -6,7 +6,7 @@
 //            <queue id>.<row> so a redelivery after a crash finds it and does not duplicate it
 //   lmtp     an LMTP server (Dovecot) over one connection, kept open for the next job: LHLO,
 //            then MAIL, RCPT per recipient and DATA pipelined, one reply per accepted
-//            recipient after the content (protocol/lmtp_transaction.hpp)
+//            recipient after the content (protocol/client_transaction.hpp)
 #pragma once
 
 #include <caf/actor_system.hpp>

@@ -9,8 +9,8 @@
 #include "actors/client_connection.hpp"
 #include "actors/delivery_results.hpp"
 #include "actors/delivery_targets.hpp"
+#include "protocol/client_transaction.hpp"
 #include "protocol/data_decoder.hpp"
-#include "protocol/lmtp_transaction.hpp"
 #include "storage/queue_reader.hpp"
 
 namespace mailactor::actors {
@@ -69,12 +69,12 @@ void send_content(ClientConnection& c, const storage::QueueReader& reader, const
 std::vector<DeliveryResult> run_transaction(Self self, const delivery_job& job,
                                             const std::string& mail_from, bool& replies_read) {
   auto& st = self->state;
-  protocol::LmtpTransaction t(mail_from, job.recipients);
+  protocol::ClientTransaction t(mail_from, job.recipients, {true, true, ""});
   st.conn->write(t.commands());
   while (!t.done()) {
     auto r = st.conn->read_reply();
     replies_read = true;
-    if (t.on_reply(r) == protocol::LmtpTransaction::Next::send_content)
+    if (t.on_reply(r) == protocol::ClientTransaction::Next::send_content)
       send_content(*st.conn, *st.reader, job.id);
   }
   if (t.connection_unusable()) st.conn.reset();

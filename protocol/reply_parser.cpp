@@ -5,7 +5,8 @@
 namespace mailactor::protocol {
 namespace {
 constexpr size_t kMaxReplyLine = 4096;
-}
+constexpr size_t kMaxReplyLines = 256;  // an EHLO reply has a few dozen
+}  // namespace
 
 bool split_enhanced_status(std::string_view text, std::string& status, std::string& rest) {
   // class "." subject "." detail, class in {2,4,5}, 1-3 digits each.
@@ -66,6 +67,8 @@ bool ReplyParser::line(std::string_view l) {
   } else {
     partial_->lines.emplace_back(text);
   }
+  // A hostile server's endless multi-line reply must not grow without bound.
+  if (partial_->lines.size() > kMaxReplyLines) return false;
   if (!more) {
     ready_.push_back(std::move(*partial_));
     partial_.reset();

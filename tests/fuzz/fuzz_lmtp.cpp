@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "protocol/lmtp_transaction.hpp"
+#include "protocol/client_transaction.hpp"
 #include "protocol/reply_parser.hpp"
 
 using namespace mailactor::protocol;
@@ -15,11 +15,11 @@ using namespace mailactor::protocol;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ReplyParser parser;
   parser.feed(std::string_view(reinterpret_cast<const char*>(data), size));
-  LmtpTransaction t("s@x.test", {"a@y.test", "b@y.test", "c@y.test"});
+  ClientTransaction t("s@x.test", {"a@y.test", "b@y.test", "c@y.test"}, {true, true, ""});
   std::vector<Reply> read;
   while (auto r = parser.next()) {
     read.push_back(*r);
-    if (t.on_reply(*r) == LmtpTransaction::Next::done) break;
+    if (t.on_reply(*r) == ClientTransaction::Next::done) break;
   }
   if (t.done()) {
     for (size_t i = 0; i < t.results().size(); ++i) {

@@ -1,0 +1,130 @@
+#include "protocol/client_transaction.hpp"
+
+#include <gtest/gtest.h>
+
+namespace mailactor::protocol {
+namespace {
+
+using Next = ClientTransaction::Next;
+const TransactionOptions kLmtp{true, true, ""};
+
+std::vector<int> codes(const ClientTransaction& t) {
+  std::vector<int> out;
+  for (const auto& r : t.results())
+    out.push_back(r ? r->code : 0);
+  return out;
+}
+
+TEST(LmtpTransaction, PipelinesMailRcptsAndData) {
+  ClientTransaction t("s@x.test", {"a@y.test", "b@y.test"}, kLmtp);
+  EXPECT_EQ(t.commands(),
+            "MAIL FROM:<s@x.test>\r\nRCPT TO:<a@y.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+  ClientTransaction bounce("", {"a@y.test"}, kLmtp);
+  EXPECT_EQ(bounce.commands().substr(0, 13), "MAIL FROM:<>\r");
+}
+
+TEST(LmtpTransaction, OneReplyPerAcceptedRecipientAfterTheData) {
+  ClientTransaction t("s@x.test", {"a@y.test", "nobody@y.test", "b@y.test", "c@y.test"}, kLmtp);
+  EXPECT_EQ(t.on_reply(reply(250, "2.1.0", "ok")), Next::read_reply);
+  EXPECT_EQ(t.on_reply(reply(250, "2.1.5", "ok")), Next::read_reply);
+  EXPECT_EQ(t.on_reply(reply(550, "5.1.1", "User doesn't exist: nobody")), Next::read_reply);
+  EXPECT_EQ(t.on_reply(reply(250, "2.1.5", "ok")), Next::read_reply);
+  EXPECT_EQ(t.on_reply(reply(250, "2.1.5", "ok")), Next::read_reply);
+  EXPECT_EQ(t.on_reply(reply(354, "", "go ahead")), Next::send_content);
+  EXPECT_EQ(t.on_reply(reply(250, "2.0.0", "<a@y.test> Saved")), Next::read_reply);
+  EXPECT_EQ(t.on_reply(reply(552, "5.2.2", "<b@y.test> Quota exceeded")), Next::read_reply);
+  EXPECT_FALSE(t.done());
+  EXPECT_EQ(t.on_reply(reply(451, "4.3.0", "<c@y.test> Temporary failure")), Next::done);
+  EXPECT_TRUE(t.done());
+  EXPECT_EQ(codes(t), (std::vector<int>{250, 550, 552, 451}));
+  EXPECT_EQ(t.results()[2]->status, "5.2.2");
+  EXPECT_FALSE(t.connection_unusable());
+}
+
+TEST(LmtpTransaction, MailRefusedGivesEveryRecipientThatReply) {
+  ClientTransaction t("s@x.test", {"a@y.test", "b@y.test"}, kLmtp);
+  t.on_reply(reply(452, "4.3.1", "Insufficient system storage"));
+  t.on_reply(reply(503, "5.5.1", "MAIL first"));
+  t.on_reply(reply(503, "5.5.1", "MAIL first"));
+  EXPECT_EQ(t.on_reply(reply(503, "5.5.1", "no valid recipients")), Next::done);
+  EXPECT_EQ(codes(t), (std::vector<int>{452, 452}));
+}
+
+TEST(LmtpTransaction, NoRecipientAcceptedEndsAtData) {
+  ClientTransaction t("s@x.test", {"a@y.test"}, kLmtp);
+  t.on_reply(reply(250, "2.1.0", "ok"));
+  t.on_reply(reply(550, "5.1.1", "unknown"));
+  EXPECT_EQ(t.on_reply(reply(554, "5.5.1", "no valid recipients")), Next::done);
+  EXPECT_EQ(codes(t), std::vector<int>{550});
+}
+
+TEST(LmtpTransaction, DataRefusedSettlesTheAcceptedOnes) {
+  ClientTransaction t("s@x.test", {"a@y.test", "b@y.test"}, kLmtp);
+  t.on_reply(reply(250, "2.1.0", "ok"));
+  t.on_reply(reply(250, "2.1.5", "ok"));
+  t.on_reply(reply(550, "5.1.1", "unknown"));
+  EXPECT_EQ(t.on_reply(reply(451, "4.3.0", "try later")), Next::done);
+  EXPECT_EQ(codes(t), (std::vector<int>{451, 550}));
+}
+
+TEST(LmtpTransaction, Data354WithoutAcceptedRecipientSpendsTheConnection) {
+  ClientTransaction t("s@x.test", {"a@y.test"}, kLmtp);
+  t.on_reply(reply(250, "2.1.0", "ok"));
+  t.on_reply(reply(550, "5.1.1", "unknown"));
+  EXPECT_EQ(t.on_reply(reply(354, "", "go ahead")), Next::done);
+  EXPECT_TRUE(t.connection_unusable());
+  EXPECT_EQ(codes(t), std::vector<int>{550});
+}
+
+TEST(LmtpTransaction, NoRecipientsIsDoneAtOnce) {
+  ClientTransaction t("s@x.test", {}, kLmtp);
+  EXPECT_TRUE(t.done());
+}
+
+TEST(SmtpTransaction, OneReplyAfterTheContentForEveryAcceptedRecipient) {
+  ClientTransaction t("s@x.test", {"a@y.test", "nobody@y.test", "b@y.test"},
+                      {false, true, " SIZE=10"});
+  EXPECT_EQ(t.commands().substr(0, 30), "MAIL FROM:<s@x.test> SIZE=10\r\n");
+  EXPECT_EQ(t.on_reply(reply(250, "2.1.0", "ok")), Next::read_reply);
+  EXPECT_EQ(t.on_reply(reply(250, "2.1.5", "ok")), Next::read_reply);
+  EXPECT_EQ(t.on_reply(reply(550, "5.1.1", "no")), Next::read_reply);
+  EXPECT_EQ(t.on_reply(reply(250, "2.1.5", "ok")), Next::read_reply);
+  EXPECT_EQ(t.on_reply(reply(354, "", "go")), Next::send_content);
+  EXPECT_EQ(t.on_reply(reply(451, "4.3.0", "later")), Next::done);
+  EXPECT_EQ(codes(t), (std::vector<int>{451, 550, 451}));
+  EXPECT_FALSE(t.needs_reset());
+}
+
+TEST(SmtpTransaction, WithoutPipeliningOneCommandPerReply) {
+  ClientTransaction t("s@x.test", {"a@y.test", "b@y.test"}, {false, false, ""});
+  EXPECT_EQ(t.commands(), "MAIL FROM:<s@x.test>\r\n");
+  EXPECT_EQ(t.on_reply(reply(250, "2.1.0", "ok")), Next::read_reply);
+  EXPECT_EQ(t.take_command(), "RCPT TO:<a@y.test>\r\n");
+  EXPECT_EQ(t.on_reply(reply(550, "5.1.1", "no")), Next::read_reply);
+  EXPECT_EQ(t.take_command(), "RCPT TO:<b@y.test>\r\n");
+  EXPECT_EQ(t.on_reply(reply(250, "2.1.5", "ok")), Next::read_reply);
+  EXPECT_EQ(t.take_command(), "DATA\r\n");
+  EXPECT_EQ(t.on_reply(reply(354, "", "go")), Next::send_content);
+  EXPECT_EQ(t.on_reply(reply(250, "2.0.0", "queued")), Next::done);
+  EXPECT_EQ(codes(t), (std::vector<int>{550, 250}));
+}
+
+TEST(SmtpTransaction, WithoutPipeliningNoAcceptedRecipientSendsNoData) {
+  ClientTransaction t("s@x.test", {"a@y.test"}, {false, false, ""});
+  t.on_reply(reply(250, "2.1.0", "ok"));
+  t.take_command();
+  EXPECT_EQ(t.on_reply(reply(450, "4.2.0", "greylisted")), Next::done);
+  EXPECT_EQ(t.take_command(), "");
+  EXPECT_EQ(codes(t), (std::vector<int>{450}));
+  EXPECT_TRUE(t.needs_reset());
+}
+
+TEST(SmtpTransaction, WithoutPipeliningMailRefusedEndsAtOnce) {
+  ClientTransaction t("s@x.test", {"a@y.test", "b@y.test"}, {false, false, ""});
+  EXPECT_EQ(t.on_reply(reply(552, "5.3.4", "too big")), Next::done);
+  EXPECT_EQ(codes(t), (std::vector<int>{552, 552}));
+  EXPECT_TRUE(t.needs_reset());
+}
+
+}  // namespace
+}  // namespace mailactor::protocol
