@@ -33,3 +33,18 @@ TEST(RetryPolicy, HugeAttemptCountsDoNotOverflow) {
 }
 
 }  // namespace
+
+namespace mailactor::routing {
+namespace {
+
+TEST(RemoteRetry, WaitsAsLongAsTheMessageIsOldWithinTheBounds) {
+  auto s = remote_retry_schedule();
+  const int64_t t0 = 1'000'000;
+  EXPECT_EQ(after_temporary_failure(s, 1, t0, t0 + 10).next_attempt_at, t0 + 10 + 300);
+  EXPECT_EQ(after_temporary_failure(s, 3, t0, t0 + 1200).next_attempt_at, t0 + 1200 + 1200);
+  EXPECT_EQ(after_temporary_failure(s, 9, t0, t0 + 86400).next_attempt_at, t0 + 86400 + 4000);
+  EXPECT_TRUE(after_temporary_failure(s, 99, t0, t0 + 5 * 86400).expired);
+}
+
+}  // namespace
+}  // namespace mailactor::routing
