@@ -105,9 +105,10 @@ BounceDecision make_bounce(const storage::QueueReader& reader, const routing::Ro
   b.meta.protocol = "local";
   b.meta.received_at = now;
   b.content = protocol::dsn_message(report);
-  if (to.kind == Kind::not_local)  // held until outbound delivery exists
+  if (to.kind == Kind::not_local)  // out over the relay route (held while [relay] is off)
     b.to.push_back({original.mail_from, original.mail_from,
-                    routing::to_string(routing::Route::relay), "", "", ""});
+                    routing::to_string(routing::Route::relay),
+                    original.mail_from.substr(original.mail_from.rfind('@') + 1), "", ""});
   for (const auto& f : to.recipients)
     b.to.push_back({original.mail_from, f.address, routing::to_string(f.route), f.target, "", ""});
   return d;

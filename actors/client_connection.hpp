@@ -4,6 +4,8 @@
 // read never holds a scheduler thread).
 #pragma once
 
+#include <openssl/ssl.h>
+
 #include <chrono>
 #include <string>
 #include <string_view>
@@ -18,9 +20,23 @@ class ClientConnection {
   // `address`: "unix:/path/to/socket", "HOST:PORT" or "[IPv6]:PORT". Throws std::runtime_error
   // naming the address when it cannot connect.
   ClientConnection(const std::string& address, std::chrono::milliseconds timeout);
+  // The same with its own bound on connecting (an unreachable host must not take minutes).
+  ClientConnection(const std::string& address, std::chrono::milliseconds connect_timeout,
+                   std::chrono::milliseconds timeout);
   ~ClientConnection();
   ClientConnection(const ClientConnection&) = delete;
   ClientConnection& operator=(const ClientConnection&) = delete;
+
+  // TLS from now on (after a 220 to STARTTLS, or at once for implicit TLS), SNI `server_name`.
+  // With `verify_name` the chain must verify against the context's trust store and the
+  // certificate must name it; otherwise the result is only recorded. Throws on failure.
+  struct TlsInfo {
+    std::string version;  // "TLSv1.3"
+    std::string cipher;
+    bool verified = false;  // chain and name checked and good
+  };
+  TlsInfo start_tls(SSL_CTX* ctx, const std::string& server_name, bool verify_name);
+  bool encrypted() const { return ssl_ != nullptr; }
 
   void write(std::string_view bytes);  // throws std::runtime_error
   protocol::Reply read_reply();        // throws std::runtime_error on timeout, EOF, non-SMTP
@@ -31,8 +47,10 @@ class ClientConnection {
  private:
   // Bytes that arrived within the timeout; throws on timeout and EOF.
   std::string_view receive();
+  std::string_view receive_tls();  // empty: no application data in this record
 
   int fd_ = -1;
+  SSL* ssl_ = nullptr;
   int timeout_ms_;
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   protocol::ReplyParser parser_;

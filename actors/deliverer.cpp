@@ -12,6 +12,7 @@
 #include "actors/actor_meter.hpp"
 #include "actors/bounces.hpp"
 #include "actors/delivery_results.hpp"
+#include "routing/connection_slots.hpp"
 #include "routing/router.hpp"
 #include "routing/router_source.hpp"
 #include "storage/unix_time.hpp"
@@ -23,6 +24,24 @@ using storage::DeliveryResult;
 using storage::RecipientState;
 using storage::unix_now;
 constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
+// Relay jobs waiting for a connection slot; past this the deliverer takes no new messages (their
+// ids wait in `todo`, which costs far less than a job).
+constexpr size_t kMaxRelayWaiting = 1000;
+
+// What the deliverer remembers of a job while its target works on it.
+struct JobContext {
+  std::string route;
+  storage::MessageMeta meta;
+  std::map<uint32_t, storage::RecipientRow> rows;  // by idx
+  std::chrono::steady_clock::time_point sent;
+  bool counted = true;  // in `in_flight` (relay jobs have their own bounds: connection slots)
+};
+
+struct RelayJob {
+  delivery_job job;
+  std::shared_ptr<JobContext> ctx;
+  std::string destination;  // routing::Destination::key()
+};
 
 struct DelivererState {
   static inline const char* name = "deliverer";
@@ -35,6 +54,9 @@ struct DelivererState {
   std::unordered_set<std::string> known;  // in todo: a notification and a scan may both name it
   std::unordered_map<std::string, size_t> busy;  // jobs in flight per message
   size_t in_flight = 0;
+  bool pumping = false;                             // pump() is on the stack
+  std::unique_ptr<routing::ConnectionSlots> slots;  // over targets.relay
+  std::deque<RelayJob> relay_waiting;
   bool resting = false;                      // cpu_share: a pause after work
   std::map<std::string, uint64_t> counters;  // "<result>_<route>", "recovered_at_start"
   uint64_t mailbox_high_water = 0;
@@ -78,14 +100,6 @@ const char* result_name(RecipientState s) {
   return storage::to_string(s);  // not a result
 }
 
-// What the deliverer remembers of a job while its target works on it.
-struct JobContext {
-  std::string route;
-  storage::MessageMeta meta;
-  std::map<uint32_t, storage::RecipientRow> rows;  // by idx
-  std::chrono::steady_clock::time_point sent;
-};
-
 // Temporary failures get their next attempt, or expire; returns the soonest next attempt.
 int64_t schedule_retries(Self self, const JobContext& job, std::vector<DeliveryResult>& results) {
   auto& st = self->state;
@@ -95,8 +109,10 @@ int64_t schedule_retries(Self self, const JobContext& job, std::vector<DeliveryR
     if (r.state == RecipientState::pending) {
       auto it = job.rows.find(r.idx);
       int64_t tried = (it == job.rows.end() ? 0 : it->second.attempts) + 1;
-      auto d =
-          routing::after_temporary_failure(st.settings.retry, tried, job.meta.received_at, now);
+      const auto& schedule = job.route == routing::to_string(routing::Route::relay)
+                                 ? st.settings.relay_retry
+                                 : st.settings.retry;
+      auto d = routing::after_temporary_failure(schedule, tried, job.meta.received_at, now);
       if (d.expired) {
         r.state = RecipientState::expired;
       } else {
@@ -157,7 +173,7 @@ void on_report(Self self, const JobContext& job, delivery_report& report) {
              std::move(notices));
   recheck_at(self, job.meta.id, soonest);
   if (--st.busy[job.meta.id] == 0) st.busy.erase(job.meta.id);
-  --st.in_flight;
+  if (job.counted) --st.in_flight;
   if (st.settings.cpu_share < 1.0) {
     st.resting = true;
     auto rest = std::chrono::microseconds(static_cast<int64_t>(
@@ -179,8 +195,77 @@ delivery_target_actor target_for(Self self, const std::string& route) {
   return {};  // relay: held until outbound delivery exists
 }
 
-void send_job(Self self, delivery_job job, std::shared_ptr<JobContext> ctx) {
+void relay_pump(Self self);
+
+void send_relay(Self self, size_t slot, RelayJob j) {
   auto& st = self->state;
+  j.ctx->sent = std::chrono::steady_clock::now();
+  auto ctx = j.ctx;
+  auto destination = j.destination;
+  const std::vector<uint32_t> idx = j.job.idx;
+  auto finish = [=](delivery_report& r) {
+    auto& s = self->state;
+    s.slots->release(slot);
+    if (r.destination_down && !r.results.empty()) {
+      s.slots->back_off(destination, unix_now() + s.settings.relay_retry.first.count(),
+                        r.results.front().text);
+      ++s.counters["destinations_backed_off"];
+    }
+    on_report(self, *ctx, r);
+    relay_pump(self);
+  };
+  self->request(st.targets.relay[slot], caf::infinite, deliver_atom::value, std::move(j.job))
+      .then(
+          [=](delivery_report& r) {
+            HandlerClock clock{self->state.meter};
+            finish(r);
+          },
+          [=](caf::error& e) {
+            delivery_report r;
+            r.results = results::all(
+                idx,
+                results::temporary(0, "4.3.0", "relay target failed: " + self->system().render(e)));
+            finish(r);
+          });
+}
+
+// Waiting relay jobs onto free connection slots; a destination backed off answers at once.
+void relay_pump(Self self) {
+  auto& st = self->state;
+  std::vector<std::pair<size_t, RelayJob>> ready;
+  std::vector<std::pair<std::string, RelayJob>> backed_off;  // why, job
+  const int64_t now = unix_now();
+  for (size_t i = 0; i < st.relay_waiting.size();) {
+    auto& j = st.relay_waiting[i];
+    std::optional<size_t> slot;
+    if (auto why = st.slots->backed_off(j.destination, now)) {
+      backed_off.emplace_back("destination backed off: " + *why, std::move(j));
+    } else if ((slot = st.slots->take(j.destination))) {
+      ready.emplace_back(*slot, std::move(j));
+    } else {
+      ++i;
+      continue;
+    }
+    st.relay_waiting.erase(st.relay_waiting.begin() + static_cast<std::ptrdiff_t>(i));
+  }
+  for (auto& [slot, j] : ready)
+    send_relay(self, slot, std::move(j));
+  for (auto& [why, j] : backed_off) {
+    delivery_report r;
+    r.results = results::all(j.job.idx, results::temporary(0, "4.4.1", why));
+    on_report(self, *j.ctx, r);
+  }
+}
+
+void send_job(Self self, delivery_job job, std::shared_ptr<JobContext> ctx, std::string key) {
+  auto& st = self->state;
+  if (ctx->route == routing::to_string(routing::Route::relay) && st.slots) {
+    ++st.busy[job.id];
+    ctx->counted = false;
+    st.relay_waiting.push_back({std::move(job), std::move(ctx), key.substr(key.find('|') + 1)});
+    relay_pump(self);
+    return;
+  }
   auto target = target_for(self, ctx->route);
   if (!target) return;
   ++st.in_flight;
@@ -236,7 +321,13 @@ void dispatch(Self self, const std::string& id) {
       soonest = std::min(soonest, row.next_attempt_at);
       continue;
     }
-    auto& [job, ctx] = jobs[row.routed.route];
+    std::string key = row.routed.route;
+    std::string target = row.routed.target;
+    if (row.routed.route == routing::to_string(routing::Route::relay) && st.settings.relay) {
+      target = row.routed.address.substr(row.routed.address.rfind('@') + 1);
+      key += "|" + routing::destination_for(*st.settings.relay, target).key();
+    }
+    auto& [job, ctx] = jobs[key];
     if (!ctx) {
       ctx = std::make_shared<JobContext>();
       ctx->route = row.routed.route;
@@ -245,18 +336,21 @@ void dispatch(Self self, const std::string& id) {
     }
     job.idx.push_back(static_cast<uint32_t>(row.idx));
     job.recipients.push_back(row.routed.address);
-    job.targets.push_back(row.routed.target);
+    job.targets.push_back(target);
     ctx->rows[static_cast<uint32_t>(row.idx)] = std::move(row);
   }
-  for (auto& [route, job] : jobs)
-    send_job(self, std::move(job.first), std::move(job.second));
+  for (auto& [key, job] : jobs)
+    send_job(self, std::move(job.first), std::move(job.second), key);
   recheck_at(self, id, soonest);
   if (!given_up->rows.empty()) give_up(self, *given_up);
 }
 
 void pump(Self self) {
   auto& st = self->state;
-  while (!st.resting && st.in_flight < st.settings.max_in_flight && !st.todo.empty()) {
+  if (st.pumping) return;  // a report answered inside the loop below: the loop goes on
+  st.pumping = true;
+  while (!st.resting && st.in_flight < st.settings.max_in_flight && !st.todo.empty() &&
+         st.relay_waiting.size() < kMaxRelayWaiting) {
     std::string id = std::move(st.todo.front());
     st.todo.pop_front();
     st.known.erase(id);
@@ -270,6 +364,7 @@ void pump(Self self) {
                          std::vector<std::string>{id});
     }
   }
+  st.pumping = false;
 }
 
 actor_stats stats_of(Self self) {
@@ -285,6 +380,7 @@ actor_stats stats_of(Self self) {
   r.counters["delivered"] = delivered;
   r.counters["backlog"] = s.todo.size();
   r.counters["in_flight"] = s.in_flight;
+  r.counters["relay_waiting"] = s.relay_waiting.size();
   try {  // the queue's view: every recipient not yet final, and the oldest one waiting
     r.counters["queue_pending"] = 0;  // always there, for dashboards
     r.counters["queue_held"] = 0;
@@ -314,7 +410,10 @@ deliverer_actor::behavior_type deliverer_behavior(Self self,
   st.settings = settings;
   // The targets end with the deliverer.
   if (st.targets.ingest) self->link_to(st.targets.ingest);
-  for (const auto* pool : {&st.targets.mailboxes, &st.targets.lmtp})
+  if (!st.targets.relay.empty())
+    st.slots = std::make_unique<routing::ConnectionSlots>(st.targets.relay.size(),
+                                                          st.settings.relay_per_destination);
+  for (const auto* pool : {&st.targets.mailboxes, &st.targets.lmtp, &st.targets.relay})
     for (const auto& t : *pool)
       self->link_to(t);
   self->delayed_send(self, st.settings.due_scan, tick_atom::value);

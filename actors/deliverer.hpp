@@ -20,6 +20,7 @@ struct DeliveryTargets {
   delivery_target_actor ingest;                  // the ingest Maildir
   std::vector<delivery_target_actor> mailboxes;  // per-user Maildirs, jobs spread over them
   std::vector<delivery_target_actor> lmtp;       // one connection each to the LMTP server
+  std::vector<delivery_target_actor> relay;      // one outbound SMTP connection each
 };
 
 deliverer_actor spawn_deliverer(caf::actor_system& system,

@@ -159,11 +159,14 @@ typename Inspector::result_type inspect(Inspector& f, delivery_job& x) {
 struct delivery_report {
   std::vector<storage::DeliveryResult> results;
   uint64_t busy_us = 0;
+  // No host of the destination could be reached (or would talk): the deliverer backs the
+  // whole destination off instead of trying it again for every message.
+  bool destination_down = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, delivery_report& x) {
-  return f(caf::meta::type_name("delivery_report"), x.results, x.busy_us);
+  return f(caf::meta::type_name("delivery_report"), x.results, x.busy_us, x.destination_down);
 }
 
 // A bounce or success notice (RFC 3464 report) the deliverer made, queued by the writer in the

@@ -28,8 +28,12 @@ RecipientDecision decide_recipient(const SessionSettings& s, const std::string& 
   const bool submitted = s.mode == ListenerMode::submission && authenticated;
   if (r.kind == Resolution::Kind::not_local) {
     if (!submitted) return {denied, {}};
+    if (!s.relay)
+      return {Verdict::accept(),
+              {{address, address, routing::to_string(routing::Route::ingest), "", "", ""}}};
+    const std::string domain = address.substr(address.rfind('@') + 1);
     return {Verdict::accept(),
-            {{address, address, routing::to_string(routing::Route::ingest), "", "", ""}}};
+            {{address, address, routing::to_string(routing::Route::relay), domain, "", ""}}};
   }
   // Old routing syntaxes hidden in a local part ("user%elsewhere@", "elsewhere!user@", a quoted
   // "user@elsewhere"@) would make a relay of any downstream that still honours them.

@@ -11,6 +11,7 @@
 
 #include "actors/messages.hpp"
 #include "protocol/engine.hpp"
+#include "routing/relay_policy.hpp"
 #include "routing/retry_policy.hpp"
 #include "storage/queue_store.hpp"
 
@@ -43,6 +44,9 @@ struct SessionSettings {
   std::shared_ptr<tls::TlsContextSource> tls;  // set unless tls_mode is none
   // What becomes of each recipient (local domains, aliases, users); swapped on SIGHUP.
   std::shared_ptr<routing::RouterSource> router;
+  // Mail for other domains from authenticated submission goes out ([relay] enabled); otherwise
+  // it stays in the ingest Maildir.
+  bool relay = false;
   // Where the router runs when a user source may block (Dovecot's userdb), and how long an
   // answer may take before "451 4.3.0".
   resolver_actor resolver;
@@ -119,6 +123,10 @@ struct DeliverySettings {
   // Share of one core the deliverer may use: after a delivery that took t it rests
   // t * (1 / share - 1), so a backlog never starves the SMTP path. 1: no limit.
   double cpu_share = 1.0;
+  // Mail for other domains (null: not relayed): destinations, and their own retry schedule.
+  std::shared_ptr<const routing::RelaySettings> relay;
+  routing::RetrySchedule relay_retry = routing::remote_retry_schedule();
+  size_t relay_per_destination = 20;  // connections to one destination at once
 };
 
 }  // namespace mailactor::actors

@@ -4,8 +4,13 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <optional>
+#include <tuple>
 
+#include "actors/outbound/dkim_signer.hpp"
 #include "app/toml_guard.hpp"
+
+#include <sys/stat.h>
 
 #include <unistd.h>
 
@@ -154,6 +159,90 @@ void read_limits(TableReader& r, Limits& l, int64_t min_sessions = 1) {
   r.choice<protocol::BareNewline>(
       "bare_newline", l.bare_newline,
       {{"normalize", protocol::BareNewline::normalize}, {"reject", protocol::BareNewline::reject}});
+}
+
+// A smarthost's credentials file must be readable by the server's user only.
+void read_credentials(TableReader& r, const toml::node* where, const std::string& file,
+                      routing::Smarthost& h) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0)
+    r.fail(where, "smarthost_auth_file", file + ": " + std::strerror(errno));
+  if ((st.st_mode & 077) != 0)
+    r.fail(where, "smarthost_auth_file",
+           file + " can be read by others (mode " + std::to_string((st.st_mode >> 6) & 7) +
+               std::to_string((st.st_mode >> 3) & 7) + std::to_string(st.st_mode & 7) +
+               "): chmod 600 it");
+  std::ifstream in(file, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  try {
+    std::tie(h.user, h.password) = routing::parse_credentials(text);
+  } catch (const std::invalid_argument& e) {
+    r.fail(where, "smarthost_auth_file", file + ": " + e.what());
+  }
+}
+
+// smarthost, smarthost_tls, smarthost_auth_file and tls of [relay] or a [relay.domain."D"].
+void read_destination(TableReader& r, const toml::table& t, std::optional<routing::Smarthost>& sh,
+                      routing::TlsPolicy& tls) {
+  std::string address, mode = "starttls", auth_file;
+  r.string("smarthost", address);
+  r.choice<std::string>("smarthost_tls", mode,
+                        {{"starttls", "starttls"}, {"implicit", "implicit"}});
+  r.string("smarthost_auth_file", auth_file);
+  r.choice<routing::TlsPolicy>("tls", tls,
+                               {{"may", routing::TlsPolicy::may},
+                                {"encrypt", routing::TlsPolicy::encrypt},
+                                {"verify", routing::TlsPolicy::verify}});
+  if (address.empty()) {
+    if (!auth_file.empty())
+      r.fail(t.get("smarthost_auth_file"), "smarthost_auth_file", "needs a smarthost");
+    return;
+  }
+  r.check_host_port("smarthost", address);
+  auto [host, port] = split_host_port(address);
+  routing::Smarthost h;
+  h.host = host;
+  h.port = port;
+  h.implicit_tls = mode == "implicit";
+  // A smarthost link never falls back to plaintext: "may" means "encrypt" there.
+  h.tls = tls == routing::TlsPolicy::verify ? tls : routing::TlsPolicy::encrypt;
+  if (!auth_file.empty()) read_credentials(r, t.get("smarthost_auth_file"), auth_file, h);
+  sh = h;
+}
+
+void read_relay(const toml::table& t, const std::string& path, Config& c) {
+  TableReader r(t, path, "relay.");
+  auto& rc = c.relay;
+  r.boolean("enabled", rc.policy.enabled);
+  read_destination(r, t, rc.policy.smarthost, rc.policy.tls);
+  r.string("tls_ca_file", rc.tls_ca_file);
+  r.string("dns_server", rc.dns_server);
+  r.integer("mx_port", rc.policy.mx_port, 1, 65535);
+  r.integer("max_mx_hosts", rc.policy.max_hosts, 1, 20);
+  r.integer("connections", rc.connections, 1, 1000);
+  r.integer("connections_per_destination", rc.connections_per_destination, 1, 1000);
+  r.seconds("retry_first", rc.retry.first, 1, 24 * 3600);
+  r.seconds("retry_max", rc.retry.max, 1, 7 * 24 * 3600);
+  r.seconds("queue_lifetime", rc.retry.lifetime, 1, 60 * 24 * 3600);
+  r.duration("connect_timeout_ms", rc.connect_timeout, 100, 600000);
+  r.duration("timeout_ms", rc.timeout, 100, 3600000);
+  if (const auto* domains = r.node("domain")) {
+    if (!domains->is_table()) r.fail(domains, "domain", "must be a table ([relay.domain.\"D\"])");
+    for (const auto& [name, node] : *domains->as_table()) {
+      std::string domain(name.str());
+      if (!node.is_table()) r.fail(&node, "domain." + domain, "must be a table");
+      TableReader d(*node.as_table(), path, "relay.domain." + domain + ".");
+      std::optional<routing::Smarthost> sh;
+      routing::TlsPolicy tls = rc.policy.tls;
+      read_destination(d, *node.as_table(), sh, tls);
+      d.finish();
+      if (sh) rc.policy.by_domain[domain] = *sh;
+      rc.policy.tls_by_domain[domain] = tls;
+    }
+  }
+  r.finish();
+  if (rc.retry.max < rc.retry.first)
+    r.fail(t.get("retry_max"), "retry_max", "must be at least retry_first");
 }
 
 std::string default_hostname() {
@@ -392,6 +481,18 @@ Config load_config(const std::string& path) {
       r.fail(t->get("detail_separator"), "detail_separator", "must be one character or empty");
     if (c.routing.mailbox_root.empty())
       r.fail(t->get("mailbox_root"), "mailbox_root", "must not be empty");
+  }
+
+  if (auto* t = subtable(top, "relay", path)) read_relay(*t, path, c);
+  c.relay.dkim_headers = actors::outbound::default_dkim_headers();
+  if (auto* t = subtable(top, "dkim", path)) {
+    TableReader r(*t, path, "dkim.");
+    r.string("key_dir", c.relay.dkim_key_dir);
+    r.strings("headers", c.relay.dkim_headers);
+    r.finish();
+    if (std::find(c.relay.dkim_headers.begin(), c.relay.dkim_headers.end(), "from") ==
+        c.relay.dkim_headers.end())
+      r.fail(t->get("headers"), "headers", "must include \"from\" (RFC 6376 §5.4)");
   }
 
   if (auto* t = subtable(top, "delivery", path)) {

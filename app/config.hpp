@@ -12,6 +12,8 @@
 #include "actors/auth/backend_registry.hpp"
 #include "actors/settings.hpp"
 #include "protocol/data_decoder.hpp"
+#include "routing/relay_policy.hpp"
+#include "routing/retry_policy.hpp"
 #include "routing/router.hpp"
 #include "storage/queue_store.hpp"
 
@@ -88,6 +90,21 @@ struct RoutingConfig {
   std::chrono::milliseconds lookup_timeout = actors::SessionSettings{}.lookup_timeout;
 };
 
+// [relay]: mail for other domains (see conf/mailactor.toml); the policy itself is plain C++.
+struct RelayConfig {
+  routing::RelaySettings policy;
+  std::string tls_ca_file;  // trusted CAs for the "verify" policy; empty: the system's
+  std::string dns_server;   // "IP" or "IP@PORT"; empty: /etc/resolv.conf
+  size_t connections = 50;  // outbound connections in all
+  size_t connections_per_destination = 20;
+  routing::RetrySchedule retry = routing::remote_retry_schedule();
+  std::chrono::milliseconds connect_timeout{30000};
+  std::chrono::milliseconds timeout{300000};
+  // [dkim]
+  std::string dkim_key_dir;  // "<domain>.<selector>.key" files; empty: no signing
+  std::vector<std::string> dkim_headers;
+};
+
 // How idle scheduler threads wait for work.
 enum class WorkerWait {
   block,  // on a condition variable, woken per job: lowest latency, no idle polling
@@ -145,6 +162,7 @@ struct Config {
   std::string metrics_listen;  // HOST:PORT for Prometheus /metrics; empty: off
 
   RoutingConfig routing;
+  RelayConfig relay;
 
   // [delivery]
   bool delivery = true;

@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "actors/outbound/dkim_signer.hpp"
 #include "actors/tls/selfsigned.hpp"
 #include "app/config.hpp"
 #include "app/passwd.hpp"
@@ -152,6 +153,19 @@ int main(int argc, char** argv) {
   node_certs_cmd->add_option("--out", node_out, "Directory")->capture_default_str();
   node_certs_cmd->add_option("NAME", node_names, "Node names, e.g. spool1 edge1")->required();
 
+  std::string dkim_dir = "conf/dkim", dkim_domain, dkim_selector = "mail";
+  auto* dkim_cmd = app.add_subcommand("dkim", "DKIM signing keys");
+  dkim_cmd->require_subcommand(1);
+  auto* keygen_cmd = dkim_cmd->add_subcommand(
+      "keygen",
+      "Write a 2048-bit RSA key DIR/DOMAIN.SELECTOR.key (mode 0600) for [dkim] key_dir and\n"
+      "print the DNS TXT record to publish");
+  keygen_cmd->add_option("--domain", dkim_domain, "Sender domain the key signs for")->required();
+  keygen_cmd->add_option("--selector", dkim_selector, "Selector (the s= tag)")
+      ->capture_default_str();
+  keygen_cmd->add_option("--dir", dkim_dir, "Key directory ([dkim] key_dir)")
+      ->capture_default_str();
+
   std::string stats_config = kDefaultConfig;
   std::string stats_url;
   bool stats_once = false, stats_json = false;
@@ -180,6 +194,18 @@ int main(int argc, char** argv) {
       }
     }
     return show_stats(stats_url, stats_once, stats_json);
+  }
+
+  if (*keygen_cmd) {
+    try {
+      std::cout << mailactor::actors::outbound::generate_dkim_key(dkim_dir, dkim_domain,
+                                                                  dkim_selector)
+                << "\n";
+      return 0;
+    } catch (const std::exception& e) {
+      std::cerr << "mailactor dkim keygen: " << e.what() << "\n";
+      return 1;
+    }
   }
 
   if (*selfsigned_cmd) {
@@ -246,6 +272,17 @@ int main(int argc, char** argv) {
                   << (c.durability == mailactor::storage::Durability::fsync ? "fsync" : "none")
                   << ")\n  delivery "
                   << (c.delivery ? "to Maildir " + c.maildir : std::string("off")) << "\n";
+        if (c.relay.policy.enabled) {
+          const auto& sh = c.relay.policy.smarthost;
+          std::cout << "  relay to "
+                    << (sh ? "smarthost " + sh->host + ":" + std::to_string(sh->port)
+                           : std::string("MX hosts"))
+                    << " (TLS " << mailactor::routing::to_string(c.relay.policy.tls) << ", DNS "
+                    << (c.relay.dns_server.empty() ? "/etc/resolv.conf" : c.relay.dns_server) << ")"
+                    << (c.relay.dkim_key_dir.empty() ? ""
+                                                     : ", DKIM keys in " + c.relay.dkim_key_dir)
+                    << "\n";
+        }
       }
       if (c.node_tls())
         std::cout << "  node link: mutual TLS, CA " << c.node_ca << ", cert " << c.node_cert

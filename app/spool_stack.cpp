@@ -5,6 +5,8 @@
 
 #include "actors/deliverer.hpp"
 #include "actors/delivery_targets.hpp"
+#include "actors/outbound/dkim_signer.hpp"
+#include "actors/outbound/relay_target.hpp"
 #include "actors/queue_writer.hpp"
 #include "actors/spooler.hpp"
 #include "actors/stats.hpp"
@@ -57,6 +59,25 @@ actors::SpoolSettings spool_settings_of(const Config& c) {
   return s;
 }
 
+actors::outbound::RelayTargetSettings relay_target_settings(
+    const Config& cfg, std::shared_ptr<const routing::RelaySettings> policy) {
+  using namespace actors::outbound;
+  RelayTargetSettings r;
+  r.policy = std::move(policy);
+  r.dns = std::make_shared<DnsResolver>(cfg.relay.dns_server);
+  r.tls = std::make_shared<ClientTls>(cfg.relay.tls_ca_file);
+  if (!cfg.relay.dkim_key_dir.empty()) {
+    auto keys = load_dkim_keys(cfg.relay.dkim_key_dir);
+    for (const auto& k : keys)
+      spdlog::info("DKIM: signing mail from {} with selector {}", k.domain, k.selector);
+    r.dkim = std::make_shared<DkimSigner>(std::move(keys), cfg.relay.dkim_headers);
+  }
+  r.hostname = cfg.hostname;
+  r.connect_timeout = cfg.relay.connect_timeout;
+  r.timeout = cfg.relay.timeout;
+  return r;
+}
+
 SpoolStack start_spool_stack(caf::actor_system& system, const Config& cfg, const SpoolFiles& files,
                              const actors::stats_actor& stats) {
   actors::SpoolSettings spool_settings = spool_settings_of(cfg);
@@ -80,6 +101,14 @@ SpoolStack start_spool_stack(caf::actor_system& system, const Config& cfg, const
       if (!cfg.routing.lmtp.empty())
         targets.lmtp.push_back(actors::spawn_lmtp_target(
             system, cfg.spool_dir, actors::LmtpSettings{cfg.routing.lmtp, cfg.hostname}));
+    }
+    if (cfg.relay.policy.enabled) {
+      ds.relay = std::make_shared<routing::RelaySettings>(cfg.relay.policy);
+      ds.relay_retry = cfg.relay.retry;
+      ds.relay_per_destination = cfg.relay.connections_per_destination;
+      auto relay = relay_target_settings(cfg, ds.relay);
+      for (size_t i = 0; i < cfg.relay.connections; ++i)
+        targets.relay.push_back(actors::outbound::spawn_relay_target(system, cfg.spool_dir, relay));
     }
     s.deliverer = actors::spawn_deliverer(system, files.reader, std::move(targets), s.writer, ds);
     caf::anon_send(s.deliverer, actors::scan_atom::value);

@@ -1,0 +1,109 @@
+#include "actors/outbound/peer_session.hpp"
+
+#include "protocol/base64.hpp"
+
+namespace mailactor::actors::outbound {
+namespace {
+
+using routing::TlsPolicy;
+
+protocol::Reply expect(ClientConnection& c, int code, const std::string& step) {
+  auto r = c.read_reply();
+  if (r.code != code) throw SessionError(step + ": " + r.summary(), r);
+  return r;
+}
+
+void greet(PeerSession& s, const SessionParams& p) {
+  s.conn->write("EHLO " + p.helo + "\r\n");
+  auto r = s.conn->read_reply();
+  if (r.code == 250) {
+    s.caps = protocol::parse_ehlo(r);
+    return;
+  }
+  if (r.code / 100 != 5 || s.tls) throw SessionError("EHLO: " + r.summary(), r);
+  s.conn->write("HELO " + p.helo + "\r\n");  // an old server: no extensions
+  expect(*s.conn, 250, "HELO");
+  s.caps = {};
+}
+
+void handshake(PeerSession& s, const routing::Destination& d, const SessionParams& p) {
+  try {
+    s.tls = s.conn->start_tls(p.tls, s.host, d.tls == TlsPolicy::verify);
+  } catch (const std::exception& e) {
+    SessionError err(e.what());
+    err.tls_handshake = true;
+    throw err;
+  }
+}
+
+void authenticate(PeerSession& s, const routing::Smarthost& h) {
+  if (h.user.empty()) return;
+  if (!s.conn->encrypted()) throw SessionError("AUTH refused over plaintext");
+  if (s.caps.offers_auth("PLAIN")) {
+    std::string token = std::string(1, '\0') + h.user + std::string(1, '\0') + h.password;
+    s.conn->write("AUTH PLAIN " + protocol::base64_encode(token) + "\r\n");
+    expect(*s.conn, 235, "AUTH PLAIN");
+    return;
+  }
+  if (!s.caps.offers_auth("LOGIN")) throw SessionError("the smarthost offers no AUTH PLAIN/LOGIN");
+  s.conn->write("AUTH LOGIN\r\n");
+  expect(*s.conn, 334, "AUTH LOGIN");
+  s.conn->write(protocol::base64_encode(h.user) + "\r\n");
+  expect(*s.conn, 334, "AUTH LOGIN");
+  s.conn->write(protocol::base64_encode(h.password) + "\r\n");
+  expect(*s.conn, 235, "AUTH LOGIN");
+}
+
+}  // namespace
+
+std::string PeerSession::tls_summary() const {
+  if (!tls) return "plaintext";
+  return tls->version + " " + tls->cipher + (tls->verified ? " verified" : " unverified");
+}
+
+std::string PeerSession::peer() const {
+  size_t colon = address.rfind(':');
+  return host + "[" + address.substr(0, colon) + "]" + address.substr(colon);
+}
+
+PeerSession open_session(const routing::Destination& d, const std::string& host,
+                         const std::string& address, const SessionParams& p, bool try_tls) {
+  PeerSession s;
+  s.host = host;
+  s.address = address;
+  try {
+    s.conn = std::make_unique<ClientConnection>(address, p.connect_timeout, p.timeout);
+  } catch (const std::exception& e) {
+    throw SessionError(e.what());
+  }
+  const bool implicit = d.smarthost && d.smarthost->implicit_tls;
+  if (implicit) handshake(s, d, p);
+  expect(*s.conn, 220, "greeting");
+  greet(s, p);
+  if (!implicit && try_tls && s.caps.starttls) {
+    s.conn->write("STARTTLS\r\n");
+    auto r = s.conn->read_reply();
+    if (r.code == 220) {
+      handshake(s, d, p);
+      greet(s, p);
+    } else if (d.tls != TlsPolicy::may) {
+      throw SessionError("STARTTLS: " + r.summary(), r);
+    }
+  }
+  if (!s.tls && d.tls != TlsPolicy::may)
+    throw SessionError("TLS is required (policy " + std::string(routing::to_string(d.tls)) +
+                       ") but " + host + " does not offer STARTTLS");
+  if (d.smarthost) authenticate(s, *d.smarthost);
+  return s;
+}
+
+void close_session(PeerSession& s) {
+  if (!s.conn) return;
+  try {
+    s.conn->write("QUIT\r\n");
+  } catch (const std::exception&) {
+  }
+  s.conn.reset();
+}
+
+}  // namespace mailactor::actors::outbound

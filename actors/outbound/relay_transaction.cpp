@@ -1,0 +1,123 @@
+#include "actors/outbound/relay_transaction.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <sstream>
+
+#include "actors/delivery_results.hpp"
+#include "protocol/client_transaction.hpp"
+#include "protocol/data_decoder.hpp"
+
+namespace mailactor::actors::outbound {
+namespace {
+
+using storage::DeliveryResult;
+using storage::RecipientState;
+
+// Whether the client's MAIL parameters hold `param` ("SMTPUTF8", "BODY=8BITMIME"), any case.
+bool has_param(const std::string& params, const std::string& param) {
+  std::istringstream words(params);
+  std::string w;
+  while (words >> w) {
+    for (auto& c : w)
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (w == param) return true;
+  }
+  return false;
+}
+
+// Refusals decided before sending anything: a message the peer said is too big, or one that
+// needs SMTPUTF8 to a peer without it.
+std::optional<DeliveryResult> refuse_before_sending(const PeerSession& s,
+                                                    const storage::MessageMeta& meta) {
+  if (!s.caps.accepts_size(meta.size))
+    return results::permanent(0, 552, "5.3.4",
+                              "message of " + std::to_string(meta.size) + " octets over " + s.host +
+                                  "'s limit of " + std::to_string(s.caps.max_size));
+  if (has_param(meta.params, "SMTPUTF8") && !s.caps.smtputf8)
+    return results::permanent(0, 553, "5.6.7",
+                              s.host + " does not support SMTPUTF8, which the message needs");
+  return std::nullopt;
+}
+
+DeliveryResult result_of(uint32_t idx, const protocol::Reply& r, const PeerSession& s) {
+  // Only 2xx delivers and only 5xx fails for good; anything else is tried again.
+  RecipientState state = r.code / 100 == 2   ? RecipientState::delivered
+                         : r.code / 100 == 5 ? RecipientState::failed
+                                             : RecipientState::pending;
+  std::string text;
+  for (const auto& l : r.lines)
+    text += (text.empty() ? "" : " ") + l;
+  text += " (" + s.tls_summary() + ")";
+  return {idx, state, 0, r.code, r.status, text, s.peer()};
+}
+
+void send_content(ClientConnection& c, const storage::QueueReader& reader, const std::string& id,
+                  const std::string& dkim_header) {
+  protocol::DotStuffer stuffer;
+  std::string wire;
+  stuffer.append(dkim_header, wire);
+  reader.content(id, [&](std::string_view piece) {
+    stuffer.append(piece, wire);
+    c.write(wire);
+    wire.clear();
+  });
+  stuffer.finish(wire);
+  c.write(wire);
+}
+
+}  // namespace
+
+std::string mail_parameters(const protocol::EhloCapabilities& caps,
+                            const storage::MessageMeta& meta) {
+  std::string p;
+  if (caps.size_offered) p += " SIZE=" + std::to_string(meta.size);
+  if (caps.eightbitmime && has_param(meta.params, "BODY=8BITMIME")) p += " BODY=8BITMIME";
+  if (caps.smtputf8 && has_param(meta.params, "SMTPUTF8")) p += " SMTPUTF8";
+  return p;
+}
+
+RelayOutcome run_relay_transaction(PeerSession& s, const storage::QueueReader& reader,
+                                   const storage::MessageMeta& meta, const delivery_job& job,
+                                   const std::string& dkim_header) {
+  RelayOutcome out;
+  if (auto refusal = refuse_before_sending(s, meta)) {
+    out.results = results::all(job.idx, *refusal);
+    for (auto& r : out.results)
+      r.host = s.peer();
+    return out;
+  }
+  protocol::ClientTransaction t(meta.mail_from, job.recipients,
+                                {false, s.caps.pipelining, mail_parameters(s.caps, meta)});
+  bool replied = false;
+  try {
+    s.conn->write(t.commands());
+    while (!t.done()) {
+      auto r = s.conn->read_reply();
+      replied = true;
+      auto next = t.on_reply(r);
+      if (next == protocol::ClientTransaction::Next::send_content)
+        send_content(*s.conn, reader, job.id, dkim_header);
+      else if (auto c = t.take_command(); !c.empty())
+        s.conn->write(c);
+    }
+    if (t.needs_reset() && !t.connection_unusable()) {
+      s.conn->write("RSET\r\n");
+      out.keep_session = s.conn->read_reply().code == 250;
+    }
+    out.keep_session = out.keep_session && !t.connection_unusable();
+  } catch (const std::exception& e) {
+    out.keep_session = false;
+    out.stale = !replied;
+    out.results = results::all(
+        job.idx, results::temporary(
+                     0, "4.4.2", std::string("lost connection with ") + s.peer() + ": " + e.what(),
+                     s.peer()));
+    return out;
+  }
+  for (size_t i = 0; i < job.idx.size(); ++i)
+    out.results.push_back(result_of(job.idx[i], *t.results()[i], s));
+  return out;
+}
+
+}  // namespace mailactor::actors::outbound

@@ -1,0 +1,285 @@
+"""Outbound delivery: mail that authenticated users submit for other domains leaves over SMTP.
+A real DNS server (unbound, on loopback) serves the test domains' MX, A, TXT and null MX records;
+the receiving MX is a second mailactor with STARTTLS; all peers listen on one port
+([relay] mx_port) at distinct 127.0.0.x addresses. Checked: arrival byte for byte over TLS, the
+DKIM signature verified by python3-dkim against the key in DNS, a 5xx peer's refusal bounced to
+the local sender naming the remote reply, null MX bounced 5.1.10, a destination down and then up
+delivered once, a greylisting peer delivered on retry, the "encrypt" policy sending nothing to a
+peer without STARTTLS, a smarthost with STARTTLS and AUTH, SIGKILL while relaying losing nothing,
+and the credentials file check."""
+
+import asyncio
+import os
+import signal
+import smtplib
+import subprocess
+import threading
+import time
+import unittest
+
+from dns_server import DnsServer
+from harness import BIN, Server, free_port, main
+from test_auth import passwd_file
+from test_tls import make_cert, tls_lines
+
+MESSAGE = (b"From: Alice <alice@example.test>\r\nTo: bob@remote.test\r\nSubject: out\r\n"
+           b"Message-ID: <%d@example.test>\r\n\r\nhello over there\r\n.. a dotted line\r\n")
+
+
+class GreylistPeer:
+    """A minimal SMTP peer on 127.0.0.3: no STARTTLS, refuses the first RCPT with 451 (as a
+    greylisting MX does), then accepts; records every transaction it completed."""
+
+    def __init__(self, port):
+        self.port, self.first = port, True
+        self.messages, self.commands = [], []
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, daemon=True).start()
+        self.server = asyncio.run_coroutine_threadsafe(
+            asyncio.start_server(self.session, "127.0.0.3", port), self.loop).result(10)
+
+    async def session(self, reader, writer):
+        writer.write(b"220 grey.test ESMTP\r\n")
+        data = None
+        while True:
+            line = await reader.readline()
+            if not line:
+                break
+            cmd = line.decode().strip()
+            self.commands.append(cmd)
+            if data is not None:
+                if cmd == ".":
+                    self.messages.append(b"".join(data))
+                    data = None
+                    writer.write(b"250 2.0.0 taken\r\n")
+                else:
+                    data.append(line)
+                continue
+            verb = cmd.split(" ")[0].upper()
+            if verb == "EHLO":
+                writer.write(b"250-grey.test\r\n250 PIPELINING\r\n")
+            elif verb == "RCPT" and self.first:
+                self.first = False
+                writer.write(b"451 4.7.1 greylisted, come back later\r\n")
+            elif verb == "DATA":
+                data = []
+                writer.write(b"354 go\r\n")
+            elif verb == "QUIT":
+                writer.write(b"221 bye\r\n")
+                break
+            else:
+                writer.write(b"250 ok\r\n")
+            await writer.drain()
+        writer.close()
+
+    def close(self):
+        self.loop.call_soon_threadsafe(self.server.close)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+def mx_server(port, domain, tls_dir=None, extra_routing=""):
+    """A second mailactor as the MX of `domain` on 127.0.0.1:port (users: bob)."""
+    srv = Server(tls_lines=tls_lines("starttls", tls_dir) if tls_dir else "")
+    srv.edit_config('local_domains = ["example.test", "localhost"]', 'local_domains = ["%s"]' % domain)
+    srv.edit_config('listen = "127.0.0.1:0"', 'listen = "127.0.0.1:%d"' % port)
+    srv.edit_config("[spool]", '[routing]\nlocal = "mailboxes"\nmailbox_root = "%s/boxes"\nusers = ["bob", "postmaster"]\n%s\n[spool]' % (srv.dir, extra_routing))
+    return srv
+
+
+def mailbox(srv, domain, user="bob"):
+    d = os.path.join(srv.dir, "boxes", domain, user, "Maildir", "new")
+    return [open(os.path.join(d, f), "rb").read() for f in sorted(os.listdir(d))] if os.path.isdir(d) else []
+
+
+def ingest_messages(srv):
+    """Everything in a server's ingest Maildir (where a bounce to its local sender lands)."""
+    return [srv.delivered_bytes(f) for f in srv.delivered()]
+
+
+def wait_for(what, check, timeout=30):
+    deadline = time.time() + timeout
+    while True:
+        got = check()
+        if got:
+            return got
+        if time.time() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(0.1)
+
+
+class RelayTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = Server().dir  # a scratch directory
+        cls.port = free_port()
+        cls.keys = os.path.join(cls.tmp, "dkim")
+        os.makedirs(cls.keys)
+        txt = subprocess.run([BIN, "dkim", "keygen", "--domain", "example.test", "--selector", "s1",
+                              "--dir", cls.keys], capture_output=True, text=True, check=True, timeout=60).stdout
+        cls.dns = DnsServer([
+            "remote.test. MX 10 mx.remote.test.", "mx.remote.test. A 127.0.0.1",
+            "nullmx.test. MX 0 .",
+            "later.test. MX 10 mx.later.test.", "mx.later.test. A 127.0.0.5",
+            "grey.test. MX 10 mx.grey.test.", "mx.grey.test. A 127.0.0.3",
+            "strict.test. MX 10 mx.grey.test.",
+            txt.strip().replace(" IN TXT ", " TXT "),
+        ]).start()
+        cls.certs = os.path.join(cls.tmp, "certs")
+        make_cert(cls.certs, "mx.remote.test")
+        cls.mx = mx_server(cls.port, "remote.test", cls.certs).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.mx.stop()
+        cls.dns.stop()
+
+    def sender(self, relay_extra="", **settings):
+        users = os.path.join(self.tmp, "users")
+        if not os.path.exists(users):
+            passwd_file(users, {"alice": ("wonderland", "sha512-crypt")})
+        srv = Server(mode="submission", auth_backend="passwd-file", allow_plaintext_auth="true",
+                     auth_options='[auth.passwd-file]\npath = "%s"\n' % users, **settings)
+        srv.edit_config("[spool]", """[relay]
+enabled = true
+dns_server = "%s"
+mx_port = %d
+retry_first = 1
+retry_max = 2
+connect_timeout_ms = 2000
+timeout_ms = 10000
+%s
+[dkim]
+key_dir = "%s"
+
+[spool]""" % (self.dns.server, self.port, relay_extra, self.keys))
+        return srv
+
+    def submit(self, srv, rcpts, n=0, mail_from="alice@example.test"):
+        with smtplib.SMTP("127.0.0.1", srv.port, timeout=10) as s:
+            s.login("alice", "wonderland")
+            s.sendmail(mail_from, rcpts, MESSAGE % n)
+
+    def rows(self, srv, rcpt):
+        with srv.db() as c:
+            return c.execute("select state, attempts, last_code, last_enhanced, last_text, last_host "
+                             "from recipients where final_rcpt = ?", (rcpt,)).fetchall()
+
+    def test_submitted_mail_arrives_at_the_mx_over_tls_dkim_signed(self):
+        before = len(mailbox(self.mx, "remote.test"))
+        with self.sender() as a:
+            self.submit(a, ["bob@remote.test"], 1)
+            got = wait_for("delivery at the MX", lambda: mailbox(self.mx, "remote.test")[before:])
+            msg = got[0]
+            self.assertTrue(msg.endswith(b"hello over there\r\n.. a dotted line\r\n"), msg[-80:])
+            self.assertIn(b"DKIM-Signature:", msg)
+            state, attempts, code, enhanced, text, host = wait_for(
+                "the delivered mark", lambda: [r for r in self.rows(a, "bob@remote.test") if r[0] == "delivered"])[0]
+            self.assertEqual(code, 250)
+            self.assertIn("mx.remote.test[127.0.0.1]:%d" % self.port, host)
+            self.assertIn("TLSv1.3", text)
+            self.assertIn("unverified", text)  # opportunistic: the self-signed cert is not checked
+            self.assertTrue(a.wait_log(r"relay session to mx\.remote\.test.*TLSv1\.3"))
+        with self.mx.db() as c:
+            self.assertIn("TLSv1.3", [r[0] for r in c.execute("select tls_protocol from messages")])
+        # python3-dkim verifies the signature with the public key our DNS server publishes.
+        verify = """
+import sys, dkim, dns.resolver
+r = dns.resolver.Resolver(configure=False); r.nameservers = ["127.0.0.1"]; r.port = %d
+def txt(name, timeout=5):
+    return b"".join(b"".join(x.strings) for x in r.resolve(name.decode().rstrip("."), "TXT"))
+sys.exit(0 if dkim.verify(sys.stdin.buffer.read(), dnsfunc=txt) else 1)
+""" % self.dns.port
+        v = subprocess.run(["/usr/bin/python3", "-c", verify], input=msg, capture_output=True, timeout=30)
+        self.assertEqual(v.returncode, 0, v.stderr)
+
+    def test_a_5xx_from_the_peer_bounces_to_the_local_sender_naming_the_reply(self):
+        with self.sender() as a:
+            self.submit(a, ["nobody@remote.test"], 2)
+            bounce = wait_for("the bounce", lambda: [m for m in ingest_messages(a) if b"delivery-status" in m])
+            self.assertIn(b"nobody@remote.test", bounce[0])
+            self.assertIn(b"550 5.1.1", bounce[0])
+            self.assertIn(b"Remote-MTA: dns; mx.remote.test", bounce[0])
+            self.assertEqual(self.rows(a, "nobody@remote.test")[0][:2], ("failed", 1))
+
+    def test_null_mx_bounces_5_1_10_without_connecting(self):
+        with self.sender() as a:
+            self.submit(a, ["x@nullmx.test"], 3)
+            bounce = wait_for("the bounce", lambda: [m for m in ingest_messages(a) if b"5.1.10" in m])
+            self.assertIn(b"null MX", bounce[0])
+            self.assertEqual(self.rows(a, "x@nullmx.test")[0][2:4], (556, "5.1.10"))
+
+    def test_a_destination_down_then_up_is_delivered_once(self):
+        with self.sender() as a:
+            self.submit(a, ["bob@later.test"], 4)
+            wait_for("a deferral", lambda: [r for r in self.rows(a, "bob@later.test") if r[1] >= 1 and r[0] == "pending"])
+            self.assertIn("cannot deliver to later.test", self.rows(a, "bob@later.test")[0][4])
+            later = mx_server(self.port, "later.test")
+            later.edit_config('listen = "127.0.0.1:%d"' % self.port, 'listen = "127.0.0.5:%d"' % self.port)
+            later.READY = dict(later.READY, serve=r"listening on 127\.0\.0\.5:(\d+)")
+            with later:
+                wait_for("delivery once up", lambda: mailbox(later, "later.test"), timeout=40)
+                time.sleep(3)  # a second delivery would come within the retry schedule
+                self.assertEqual(len(mailbox(later, "later.test")), 1)
+                self.assertEqual(self.rows(a, "bob@later.test")[0][0], "delivered")
+
+    def test_a_greylisting_peer_gets_it_on_retry_and_encrypt_sends_nothing_in_plaintext(self):
+        peer = GreylistPeer(self.port)
+        try:
+            with self.sender(relay_extra='[relay.domain."strict.test"]\ntls = "encrypt"\n') as a:
+                self.submit(a, ["carol@strict.test"], 5)
+                wait_for("a deferral", lambda: [r for r in self.rows(a, "carol@strict.test") if r[1] >= 1])
+                self.assertIn("TLS is required", self.rows(a, "carol@strict.test")[0][4])
+                self.assertFalse([c for c in peer.commands if c.upper().startswith("MAIL")])
+                self.submit(a, ["dave@grey.test"], 6)
+                wait_for("delivery on retry", lambda: peer.messages, timeout=40)
+                state, attempts = wait_for("the delivered mark", lambda: [r for r in self.rows(a, "dave@grey.test") if r[0] == "delivered"])[0][:2]
+                self.assertEqual(attempts, 2)
+                self.assertEqual(len(peer.messages), 1)
+                self.assertEqual(self.rows(a, "carol@strict.test")[0][0], "pending")
+        finally:
+            peer.close()
+
+    def test_smarthost_with_starttls_and_auth(self):
+        users = os.path.join(self.tmp, "relayusers")
+        passwd_file(users, {"relayer": ("s3cret", "sha512-crypt")})
+        smart_port = free_port()
+        smart = Server(mode="submission", auth_backend="passwd-file",
+                       tls_lines=tls_lines("starttls", self.certs),
+                       auth_options='[auth.passwd-file]\npath = "%s"\n' % users)
+        smart.edit_config('listen = "127.0.0.1:0"', 'listen = "127.0.0.1:%d"' % smart_port)
+        creds = os.path.join(self.tmp, "smarthost.auth")
+        with open(creds, "w") as f:
+            f.write("relayer:s3cret\n")
+        os.chmod(creds, 0o600)
+        with smart, self.sender(relay_extra='smarthost = "[127.0.0.1]:%d"\nsmarthost_auth_file = "%s"\n' % (smart_port, creds)) as a:
+            self.submit(a, ["zed@anywhere.test"], 7)
+            wait_for("the smarthost's queue", lambda: smart.rows("1=1"))
+            with smart.db() as c:
+                auth_user, tls = c.execute("select auth_user, tls_protocol from messages").fetchone()
+            self.assertEqual((auth_user, tls), ("relayer", "TLSv1.3"))
+            os.chmod(creds, 0o644)
+            check = subprocess.run([BIN, "check-config", "--config", a.config], capture_output=True, text=True, timeout=30)
+            self.assertNotEqual(check.returncode, 0)
+            self.assertIn("smarthost.auth can be read by others (mode 644)", check.stderr)
+
+    def test_sigkill_while_relaying_loses_nothing(self):
+        n = 30
+        before = len(mailbox(self.mx, "remote.test"))
+        a = self.sender()
+        a.start()
+        for i in range(n):
+            self.submit(a, ["bob@remote.test"], 1000 + i)
+        time.sleep(0.3)
+        a.kill()
+        a.start()
+        try:
+            wait_for("every message at the MX", lambda: len(mailbox(self.mx, "remote.test")) - before >= n, timeout=60)
+            got = b"".join(mailbox(self.mx, "remote.test")[before:])
+            for i in range(n):
+                self.assertIn(b"<%d@example.test>" % (1000 + i), got)
+        finally:
+            a.stop()
+
+
+if __name__ == "__main__":
+    main()
