@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "actors/messages.hpp"
+#include "protocol/reply.hpp"
 
 namespace mailactor::actors::results {
 
@@ -24,6 +25,21 @@ inline DeliveryResult temporary(uint32_t idx, std::string enhanced, std::string 
 }
 inline DeliveryResult permanent(uint32_t idx, int code, std::string enhanced, std::string text) {
   return {idx, RecipientState::failed, 0, code, std::move(enhanced), std::move(text), ""};
+}
+
+// A server's reply to a recipient (its RCPT, or the content): only a 2xx delivers and only a 5xx
+// fails for good; anything else (a server's nonsense code included) is tried again rather than
+// taken for an answer. `note` is added to the text ("(TLSv1.3 ...)").
+inline DeliveryResult from_reply(uint32_t idx, const protocol::Reply& r, std::string host,
+                                 const std::string& note = "") {
+  RecipientState state = r.code / 100 == 2   ? RecipientState::delivered
+                         : r.code / 100 == 5 ? RecipientState::failed
+                                             : RecipientState::pending;
+  std::string text;
+  for (const auto& l : r.lines)
+    text += (text.empty() ? "" : " ") + l;
+  if (!note.empty()) text += " (" + note + ")";
+  return {idx, state, 0, r.code, r.status, text, std::move(host)};
 }
 
 // Every recipient of the job gets the same answer.

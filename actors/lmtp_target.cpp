@@ -38,18 +38,6 @@ std::unique_ptr<ClientConnection> open_session(const LmtpSettings& s) {
   return c;
 }
 
-DeliveryResult result_of(uint32_t idx, const protocol::Reply& r, const std::string& host) {
-  // Only 2xx delivers and only 5xx fails for good: anything else (a server's nonsense code
-  // included) is tried again rather than taken for an answer.
-  RecipientState state = r.code / 100 == 2   ? RecipientState::delivered
-                         : r.code / 100 == 5 ? RecipientState::failed
-                                             : RecipientState::pending;
-  std::string text;
-  for (const auto& l : r.lines)
-    text += (text.empty() ? "" : " ") + l;
-  return {idx, state, 0, r.code, r.status, text, host};
-}
-
 // Streams the stored content, dot-stuffed, in the pieces it was stored in.
 void send_content(ClientConnection& c, const storage::QueueReader& reader, const std::string& id) {
   protocol::DotStuffer stuffer;
@@ -80,7 +68,7 @@ std::vector<DeliveryResult> run_transaction(Self self, const delivery_job& job,
   if (t.connection_unusable()) st.conn.reset();
   std::vector<DeliveryResult> out;
   for (size_t i = 0; i < job.idx.size(); ++i)
-    out.push_back(result_of(job.idx[i], *t.results()[i], st.settings.address));
+    out.push_back(results::from_reply(job.idx[i], *t.results()[i], st.settings.address));
   return out;
 }
 

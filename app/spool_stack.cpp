@@ -59,6 +59,8 @@ actors::SpoolSettings spool_settings_of(const Config& c) {
   return s;
 }
 
+namespace {
+
 actors::outbound::RelayTargetSettings relay_target_settings(
     const Config& cfg, std::shared_ptr<const routing::RelaySettings> policy) {
   using namespace actors::outbound;
@@ -77,6 +79,8 @@ actors::outbound::RelayTargetSettings relay_target_settings(
   r.timeout = cfg.relay.timeout;
   return r;
 }
+
+}  // namespace
 
 SpoolStack start_spool_stack(caf::actor_system& system, const Config& cfg, const SpoolFiles& files,
                              const actors::stats_actor& stats) {

@@ -40,18 +40,6 @@ std::optional<DeliveryResult> refuse_before_sending(const PeerSession& s,
   return std::nullopt;
 }
 
-DeliveryResult result_of(uint32_t idx, const protocol::Reply& r, const PeerSession& s) {
-  // Only 2xx delivers and only 5xx fails for good; anything else is tried again.
-  RecipientState state = r.code / 100 == 2   ? RecipientState::delivered
-                         : r.code / 100 == 5 ? RecipientState::failed
-                                             : RecipientState::pending;
-  std::string text;
-  for (const auto& l : r.lines)
-    text += (text.empty() ? "" : " ") + l;
-  text += " (" + s.tls_summary() + ")";
-  return {idx, state, 0, r.code, r.status, text, s.peer()};
-}
-
 void send_content(ClientConnection& c, const storage::QueueReader& reader, const std::string& id,
                   const std::string& dkim_header) {
   protocol::DotStuffer stuffer;
@@ -116,7 +104,8 @@ RelayOutcome run_relay_transaction(PeerSession& s, const storage::QueueReader& r
     return out;
   }
   for (size_t i = 0; i < job.idx.size(); ++i)
-    out.results.push_back(result_of(job.idx[i], *t.results()[i], s));
+    out.results.push_back(
+        results::from_reply(job.idx[i], *t.results()[i], s.peer(), s.tls_summary()));
   return out;
 }
 
