@@ -2,6 +2,8 @@
 
 #include "protocol/address.hpp"
 #include "protocol/dsn.hpp"
+#include "routing/relay_policy.hpp"
+#include "storage/mail_params.hpp"
 
 namespace mailactor::actors {
 namespace {
@@ -14,19 +16,6 @@ std::string original_content(const storage::QueueReader& reader, const std::stri
       out.append(piece.substr(0, protocol::kDsnOriginalLimit + 1 - out.size()));
   });
   return out;
-}
-
-// The value of a MAIL parameter as the queue records them ("SIZE=12 RET=HDRS ENVID=x").
-std::string mail_param(const std::string& params, const std::string& key) {
-  size_t at = 0;
-  while (at < params.size()) {
-    size_t end = params.find(' ', at);
-    std::string word = params.substr(at, end == std::string::npos ? std::string::npos : end - at);
-    if (word.rfind(key + "=", 0) == 0) return word.substr(key.size() + 1);
-    if (end == std::string::npos) break;
-    at = end + 1;
-  }
-  return "";
 }
 
 std::string decoded_orcpt(const std::string& orcpt) {
@@ -90,8 +79,8 @@ BounceDecision make_bounce(const storage::QueueReader& reader, const routing::Ro
   report.arrival = original.received_at;
   report.now = now;
   report.original = std::move(content);
-  report.headers_only = mail_param(original.params, "RET") == "HDRS";
-  report.envid = protocol::decode_xtext(mail_param(original.params, "ENVID"));
+  report.headers_only = storage::mail_param(original.params, "RET") == "HDRS";
+  report.envid = protocol::decode_xtext(storage::mail_param(original.params, "ENVID"));
   for (const auto& f : failed)
     report.recipients.push_back(dsn_recipient(f));
   auto& b = d.bounce;
@@ -108,7 +97,7 @@ BounceDecision make_bounce(const storage::QueueReader& reader, const routing::Ro
   if (to.kind == Kind::not_local)  // out over the relay route (held while [relay] is off)
     b.to.push_back({original.mail_from, original.mail_from,
                     routing::to_string(routing::Route::relay),
-                    original.mail_from.substr(original.mail_from.rfind('@') + 1), "", ""});
+                    routing::domain_of(original.mail_from), "", ""});
   for (const auto& f : to.recipients)
     b.to.push_back({original.mail_from, f.address, routing::to_string(f.route), f.target, "", ""});
   return d;

@@ -4,10 +4,12 @@
 #include <netdb.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
+
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include "actors/tls/tls_context.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -112,10 +114,7 @@ ClientConnection::TlsInfo ClientConnection::start_tls(SSL_CTX* ctx, const std::s
   }
   SSL_set_verify(ssl_, verify_name ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nullptr);
   if (SSL_connect(ssl_) != 1) {
-    char buf[256];
-    unsigned long e = ERR_get_error();
-    ERR_error_string_n(e, buf, sizeof buf);
-    std::string why = e ? buf : std::string("handshake failed");
+    std::string why = ERR_peek_error() ? tls::openssl_errors() : "handshake failed";
     if (SSL_get_verify_result(ssl_) != X509_V_OK)
       why += std::string(" (") + X509_verify_cert_error_string(SSL_get_verify_result(ssl_)) + ")";
     ERR_clear_error();

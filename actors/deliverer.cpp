@@ -34,13 +34,13 @@ struct JobContext {
   storage::MessageMeta meta;
   std::map<uint32_t, storage::RecipientRow> rows;  // by idx
   std::chrono::steady_clock::time_point sent;
-  bool counted = true;  // in `in_flight` (relay jobs have their own bounds: connection slots)
+  bool counted = true;      // in `in_flight` (relay jobs have their own bounds: connection slots)
+  std::string destination;  // relay: routing::Destination::key()
 };
 
 struct RelayJob {
   delivery_job job;
   std::shared_ptr<JobContext> ctx;
-  std::string destination;  // routing::Destination::key()
 };
 
 struct DelivererState {
@@ -192,7 +192,7 @@ delivery_target_actor target_for(Self self, const std::string& route) {
   };
   if (route == routing::to_string(routing::Route::maildir)) return pick(st.targets.mailboxes);
   if (route == routing::to_string(routing::Route::lmtp)) return pick(st.targets.lmtp);
-  return {};  // relay: held until outbound delivery exists
+  return {};  // relay while [relay] is off: held
 }
 
 void relay_pump(Self self);
@@ -201,7 +201,7 @@ void send_relay(Self self, size_t slot, RelayJob j) {
   auto& st = self->state;
   j.ctx->sent = std::chrono::steady_clock::now();
   auto ctx = j.ctx;
-  auto destination = j.destination;
+  auto destination = j.ctx->destination;
   const std::vector<uint32_t> idx = j.job.idx;
   auto finish = [=](delivery_report& r) {
     auto& s = self->state;
@@ -238,9 +238,9 @@ void relay_pump(Self self) {
   for (size_t i = 0; i < st.relay_waiting.size();) {
     auto& j = st.relay_waiting[i];
     std::optional<size_t> slot;
-    if (auto why = st.slots->backed_off(j.destination, now)) {
+    if (auto why = st.slots->backed_off(j.ctx->destination, now)) {
       backed_off.emplace_back("destination backed off: " + *why, std::move(j));
-    } else if ((slot = st.slots->take(j.destination))) {
+    } else if ((slot = st.slots->take(j.ctx->destination))) {
       ready.emplace_back(*slot, std::move(j));
     } else {
       ++i;
@@ -257,12 +257,12 @@ void relay_pump(Self self) {
   }
 }
 
-void send_job(Self self, delivery_job job, std::shared_ptr<JobContext> ctx, std::string key) {
+void send_job(Self self, delivery_job job, std::shared_ptr<JobContext> ctx) {
   auto& st = self->state;
   if (ctx->route == routing::to_string(routing::Route::relay) && st.slots) {
     ++st.busy[job.id];
     ctx->counted = false;
-    st.relay_waiting.push_back({std::move(job), std::move(ctx), key.substr(key.find('|') + 1)});
+    st.relay_waiting.push_back({std::move(job), std::move(ctx)});
     relay_pump(self);
     return;
   }
@@ -321,16 +321,17 @@ void dispatch(Self self, const std::string& id) {
       soonest = std::min(soonest, row.next_attempt_at);
       continue;
     }
-    std::string key = row.routed.route;
-    std::string target = row.routed.target;
+    // Relay recipients go one job per destination; the others one job per route.
+    std::string target = row.routed.target, destination;
     if (row.routed.route == routing::to_string(routing::Route::relay) && st.settings.relay) {
-      target = row.routed.address.substr(row.routed.address.rfind('@') + 1);
-      key += "|" + routing::destination_for(*st.settings.relay, target).key();
+      target = routing::domain_of(row.routed.address);
+      destination = routing::destination_for(*st.settings.relay, target).key();
     }
-    auto& [job, ctx] = jobs[key];
+    auto& [job, ctx] = jobs[row.routed.route + "|" + destination];
     if (!ctx) {
       ctx = std::make_shared<JobContext>();
       ctx->route = row.routed.route;
+      ctx->destination = destination;
       ctx->meta = entry->meta;
       job.id = id;
     }
@@ -340,7 +341,7 @@ void dispatch(Self self, const std::string& id) {
     ctx->rows[static_cast<uint32_t>(row.idx)] = std::move(row);
   }
   for (auto& [key, job] : jobs)
-    send_job(self, std::move(job.first), std::move(job.second), key);
+    send_job(self, std::move(job.first), std::move(job.second));
   recheck_at(self, id, soonest);
   if (!given_up->rows.empty()) give_up(self, *given_up);
 }

@@ -9,8 +9,8 @@
 #include "actors/client_connection.hpp"
 #include "actors/delivery_results.hpp"
 #include "actors/delivery_targets.hpp"
+#include "actors/queued_content.hpp"
 #include "protocol/client_transaction.hpp"
-#include "protocol/data_decoder.hpp"
 #include "storage/queue_reader.hpp"
 
 namespace mailactor::actors {
@@ -38,20 +38,6 @@ std::unique_ptr<ClientConnection> open_session(const LmtpSettings& s) {
   return c;
 }
 
-// Streams the stored content, dot-stuffed, in the pieces it was stored in.
-void send_content(ClientConnection& c, const storage::QueueReader& reader, const std::string& id) {
-  protocol::DotStuffer stuffer;
-  std::string wire;
-  reader.content(id, [&](std::string_view piece) {
-    wire.clear();
-    stuffer.append(piece, wire);
-    c.write(wire);
-  });
-  wire.clear();
-  stuffer.finish(wire);
-  c.write(wire);
-}
-
 // One transaction over the open connection. `replies_read` tells the caller whether the server
 // took part in it at all (a reused connection the server closed meanwhile has not).
 std::vector<DeliveryResult> run_transaction(Self self, const delivery_job& job,
@@ -63,7 +49,7 @@ std::vector<DeliveryResult> run_transaction(Self self, const delivery_job& job,
     auto r = st.conn->read_reply();
     replies_read = true;
     if (t.on_reply(r) == protocol::ClientTransaction::Next::send_content)
-      send_content(*st.conn, *st.reader, job.id);
+      send_queued_content(*st.conn, *st.reader, job.id);
   }
   if (t.connection_unusable()) st.conn.reset();
   std::vector<DeliveryResult> out;

@@ -182,7 +182,7 @@ typename Inspector::result_type inspect(Inspector& f, queued_bounce& x) {
   return f(caf::meta::type_name("queued_bounce"), x.meta, x.to, x.content);
 }
 
-// Where messages go: the ingest Maildir, users' Maildirs, (later) LMTP and SMTP. A target
+// Where messages go: the ingest Maildir, users' Maildirs, LMTP, SMTP relay. A target
 // never answers for a recipient it was not given, and answers for every one it was given.
 using delivery_target_actor =
     caf::typed_actor<caf::replies_to<deliver_atom, delivery_job>::with<delivery_report>>;

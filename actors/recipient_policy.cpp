@@ -1,5 +1,7 @@
 #include "actors/recipient_policy.hpp"
 
+#include "routing/relay_policy.hpp"
+
 namespace mailactor::actors {
 namespace {
 
@@ -31,9 +33,9 @@ RecipientDecision decide_recipient(const SessionSettings& s, const std::string& 
     if (!s.relay)
       return {Verdict::accept(),
               {{address, address, routing::to_string(routing::Route::ingest), "", "", ""}}};
-    const std::string domain = address.substr(address.rfind('@') + 1);
     return {Verdict::accept(),
-            {{address, address, routing::to_string(routing::Route::relay), domain, "", ""}}};
+            {{address, address, routing::to_string(routing::Route::relay),
+              routing::domain_of(address), "", ""}}};
   }
   // Old routing syntaxes hidden in a local part ("user%elsewhere@", "elsewhere!user@", a quoted
   // "user@elsewhere"@) would make a relay of any downstream that still honours them.

@@ -23,6 +23,10 @@ std::optional<TlsPolicy> parse_tls_policy(std::string_view s) {
   return std::nullopt;
 }
 
+std::string domain_of(const std::string& address) {
+  return address.substr(address.rfind('@') + 1);
+}
+
 std::string Destination::key() const {
   if (smarthost) return "smarthost:" + smarthost->host + ":" + std::to_string(smarthost->port);
   return "mx:" + domain;

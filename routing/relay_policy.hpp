@@ -41,6 +41,9 @@ struct RelaySettings {
 };
 
 // One destination: the unit of connection reuse, concurrency and back-off.
+// The domain of an address: what follows its last '@' (the whole of it without one).
+std::string domain_of(const std::string& address);
+
 struct Destination {
   std::string domain;
   std::optional<Smarthost> smarthost;

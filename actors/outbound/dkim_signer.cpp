@@ -18,6 +18,8 @@
 #include <stdexcept>
 
 #include "protocol/base64.hpp"
+#include "routing/alias_table.hpp"
+#include "routing/relay_policy.hpp"
 #include "storage/queue_reader.hpp"
 
 namespace mailactor::actors::outbound {
@@ -144,14 +146,10 @@ std::string DkimSigner::sign(const std::string& domain, const std::string& id,
 std::string DkimSigner::sign_header(const storage::QueueReader& reader,
                                     const storage::MessageMeta& meta) const {
   if (meta.auth_user.empty()) return "";
-  size_t at = meta.mail_from.rfind('@');
-  if (at == std::string::npos) return "";
-  std::string domain = meta.mail_from.substr(at + 1);
-  for (auto& c : domain)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return sign(domain, meta.id, [&](const std::function<void(std::string_view)>& sink) {
-    reader.content(meta.id, sink);
-  });
+  if (meta.mail_from.find('@') == std::string::npos) return "";
+  return sign(
+      routing::to_lower_ascii(routing::domain_of(meta.mail_from)), meta.id,
+      [&](const std::function<void(std::string_view)>& sink) { reader.content(meta.id, sink); });
 }
 
 std::string generate_dkim_key(const std::string& dir, const std::string& domain,

@@ -2,7 +2,6 @@
 // session, runs one transaction per job and turns the replies into per-recipient results.
 #include "actors/outbound/relay_target.hpp"
 
-#include <openssl/err.h>
 #include <spdlog/spdlog.h>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -13,6 +12,7 @@
 #include "actors/outbound/dkim_signer.hpp"
 #include "actors/outbound/peer_session.hpp"
 #include "actors/outbound/relay_transaction.hpp"
+#include "actors/tls/tls_context.hpp"
 #include "storage/queue_reader.hpp"
 
 namespace mailactor::actors::outbound {
@@ -108,26 +108,26 @@ std::optional<PeerSession> connect(Self self, const routing::Destination& d, con
 }
 
 // A session for the job's destination: the open one if it is for the same, else a new one.
-// Without one, `report` says why for every recipient.
+// Without one, `refused` says why for every recipient.
 bool ensure_session(Self self, const routing::Destination& d, const delivery_job& job,
-                    delivery_report& report) {
+                    std::vector<DeliveryResult>& refused, bool& destination_down) {
   auto& st = self->state;
   if (st.session && st.session_key == d.key()) return true;
   if (st.session) close_session(*st.session);
   st.session.reset();
   auto hosts = hosts_for(self, d);
   if (hosts.failure) {
-    report.results = results::all(job.idx, *hosts.failure);
+    refused = results::all(job.idx, *hosts.failure);
     return false;
   }
   std::string last_error = hosts.why_none;
   st.session = connect(self, d, hosts, last_error);
   if (!st.session) {
     if (last_error.empty()) last_error = "no host to try";
-    report.results = results::all(
+    refused = results::all(
         job.idx,
         results::temporary(0, "4.4.1", "cannot deliver to " + d.domain + ": " + last_error));
-    report.destination_down = true;
+    destination_down = true;
     return false;
   }
   st.session_key = d.key();
@@ -136,18 +136,20 @@ bool ensure_session(Self self, const routing::Destination& d, const delivery_job
   return true;
 }
 
-std::vector<DeliveryResult> deliver(Self self, const delivery_job& job, delivery_report& report) {
+std::vector<DeliveryResult> deliver(Self self, const delivery_job& job, bool& destination_down) {
   auto& st = self->state;
   auto entry = st.reader->get(job.id);
   if (!entry) return results::message_gone(job);
   auto d = routing::destination_for(*st.settings.policy, job.targets.empty() ? "" : job.targets[0]);
-  std::string dkim_header;
-  if (st.settings.dkim) dkim_header = st.settings.dkim->sign_header(*st.reader, entry->meta);
+  std::optional<std::string> dkim_header;  // signed once a session is there (it reads it all)
   for (int attempt = 0;; ++attempt) {
     const bool reused = st.session && st.session_key == d.key();
-    if (!ensure_session(self, d, job, report)) return report.results;
+    std::vector<DeliveryResult> refused;
+    if (!ensure_session(self, d, job, refused, destination_down)) return refused;
+    if (!dkim_header)
+      dkim_header = st.settings.dkim ? st.settings.dkim->sign_header(*st.reader, entry->meta) : "";
     RelayOutcome out =
-        run_relay_transaction(*st.session, *st.reader, entry->meta, job, dkim_header);
+        run_relay_transaction(*st.session, *st.reader, entry->meta, job, *dkim_header);
     if (!out.keep_session) {
       close_session(*st.session);
       st.session.reset();
@@ -168,12 +170,9 @@ delivery_target_actor::behavior_type relay_behavior(Self self,
     if (self->state.session) close_session(*self->state.session);
   });
   return {[=](deliver_atom, const delivery_job& job) {
-    delivery_report report;
-    auto t0 = std::chrono::steady_clock::now();
-    report.results = deliver(self, job, report);
-    report.busy_us = static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
-            .count());
+    bool destination_down = false;
+    auto report = results::timed([&] { return deliver(self, job, destination_down); });
+    report.destination_down = destination_down;
     return report;
   }};
 }
@@ -187,9 +186,9 @@ ClientTls::ClientTls(const std::string& ca_file) : ctx_(SSL_CTX_new(TLS_client_m
                            : SSL_CTX_load_verify_locations(ctx_, ca_file.c_str(), nullptr);
   if (ok != 1) {
     SSL_CTX_free(ctx_);
-    ERR_clear_error();
     throw std::runtime_error("TLS: cannot load the trusted CAs" +
-                             (ca_file.empty() ? std::string() : " from " + ca_file));
+                             (ca_file.empty() ? std::string() : " from " + ca_file) + ": " +
+                             tls::openssl_errors());
   }
 }
 

@@ -2,29 +2,16 @@
 
 #include <spdlog/spdlog.h>
 
-#include <sstream>
-
 #include "actors/delivery_results.hpp"
+#include "actors/queued_content.hpp"
 #include "protocol/client_transaction.hpp"
-#include "protocol/data_decoder.hpp"
+#include "storage/mail_params.hpp"
 
 namespace mailactor::actors::outbound {
 namespace {
 
 using storage::DeliveryResult;
 using storage::RecipientState;
-
-// Whether the client's MAIL parameters hold `param` ("SMTPUTF8", "BODY=8BITMIME"), any case.
-bool has_param(const std::string& params, const std::string& param) {
-  std::istringstream words(params);
-  std::string w;
-  while (words >> w) {
-    for (auto& c : w)
-      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (w == param) return true;
-  }
-  return false;
-}
 
 // Refusals decided before sending anything: a message the peer said is too big, or one that
 // needs SMTPUTF8 to a peer without it.
@@ -34,24 +21,10 @@ std::optional<DeliveryResult> refuse_before_sending(const PeerSession& s,
     return results::permanent(0, 552, "5.3.4",
                               "message of " + std::to_string(meta.size) + " octets over " + s.host +
                                   "'s limit of " + std::to_string(s.caps.max_size));
-  if (has_param(meta.params, "SMTPUTF8") && !s.caps.smtputf8)
+  if (storage::has_mail_flag(meta.params, "SMTPUTF8") && !s.caps.smtputf8)
     return results::permanent(0, 553, "5.6.7",
                               s.host + " does not support SMTPUTF8, which the message needs");
   return std::nullopt;
-}
-
-void send_content(ClientConnection& c, const storage::QueueReader& reader, const std::string& id,
-                  const std::string& dkim_header) {
-  protocol::DotStuffer stuffer;
-  std::string wire;
-  stuffer.append(dkim_header, wire);
-  reader.content(id, [&](std::string_view piece) {
-    stuffer.append(piece, wire);
-    c.write(wire);
-    wire.clear();
-  });
-  stuffer.finish(wire);
-  c.write(wire);
 }
 
 }  // namespace
@@ -60,8 +33,9 @@ std::string mail_parameters(const protocol::EhloCapabilities& caps,
                             const storage::MessageMeta& meta) {
   std::string p;
   if (caps.size_offered) p += " SIZE=" + std::to_string(meta.size);
-  if (caps.eightbitmime && has_param(meta.params, "BODY=8BITMIME")) p += " BODY=8BITMIME";
-  if (caps.smtputf8 && has_param(meta.params, "SMTPUTF8")) p += " SMTPUTF8";
+  if (caps.eightbitmime && storage::mail_param(meta.params, "BODY") == "8BITMIME")
+    p += " BODY=8BITMIME";
+  if (caps.smtputf8 && storage::has_mail_flag(meta.params, "SMTPUTF8")) p += " SMTPUTF8";
   return p;
 }
 
@@ -85,7 +59,7 @@ RelayOutcome run_relay_transaction(PeerSession& s, const storage::QueueReader& r
       replied = true;
       auto next = t.on_reply(r);
       if (next == protocol::ClientTransaction::Next::send_content)
-        send_content(*s.conn, reader, job.id, dkim_header);
+        send_queued_content(*s.conn, reader, job.id, dkim_header);
       else if (auto c = t.take_command(); !c.empty())
         s.conn->write(c);
     }

@@ -121,6 +121,11 @@ class Server:
             f.write(BASE_CONFIG.format(spool=self.spool, maildir=self.maildir, **self.settings))
         os.replace(self.config + ".new", self.config)
 
+    def check_config(self):
+        """`mailactor check-config` on this server's config: the finished process."""
+        return subprocess.run([BIN, "check-config", "--config", self.config], capture_output=True,
+                              text=True, timeout=30)
+
     def start(self, extra_args=()):
         self.log_lines = []
         self.proc = subprocess.Popen([BIN, self.command, "--config", self.config, *extra_args],

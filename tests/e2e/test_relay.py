@@ -258,7 +258,7 @@ sys.exit(0 if dkim.verify(sys.stdin.buffer.read(), dnsfunc=txt) else 1)
                 auth_user, tls = c.execute("select auth_user, tls_protocol from messages").fetchone()
             self.assertEqual((auth_user, tls), ("relayer", "TLSv1.3"))
             os.chmod(creds, 0o644)
-            check = subprocess.run([BIN, "check-config", "--config", a.config], capture_output=True, text=True, timeout=30)
+            check = a.check_config()
             self.assertNotEqual(check.returncode, 0)
             self.assertIn("smarthost.auth can be read by others (mode 644)", check.stderr)
 

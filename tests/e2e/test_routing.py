@@ -151,8 +151,7 @@ class Routing(unittest.TestCase):
 
     def test_missing_postmaster_refuses_to_start(self):
         srv = routing_server(aliases="team: alice\n")
-        r = subprocess.run([BIN, "check-config", "--config", srv.config], capture_output=True,
-                           text=True, timeout=30)
+        r = srv.check_config()
         self.assertEqual(r.returncode, 1)
         self.assertIn("postmaster@example.test does not resolve", r.stderr)
         p = subprocess.run([BIN, "serve", "--config", srv.config], capture_output=True, text=True,
@@ -163,8 +162,7 @@ class Routing(unittest.TestCase):
 
     def test_remote_alias_target_refused_at_start(self):
         srv = routing_server(aliases="postmaster: alice\nfwd: someone@gmail.test\n")
-        r = subprocess.run([BIN, "check-config", "--config", srv.config], capture_output=True,
-                           text=True, timeout=30)
+        r = srv.check_config()
         self.assertEqual(r.returncode, 1)
         self.assertIn("(line 2) forwards to someone@gmail.test", r.stderr)
 
