@@ -24,12 +24,16 @@ Verdict refusal(Resolution::Kind kind, const std::string& address) {
 
 }  // namespace
 
+bool may_relay(const SessionSettings& s, bool authenticated, const std::string& client_address) {
+  if (s.mode == ListenerMode::submission && authenticated) return true;
+  return s.trusted_networks && s.trusted_networks->contains(client_address);
+}
+
 RecipientDecision decide_recipient(const SessionSettings& s, const std::string& address,
-                                   bool authenticated, const Resolution& r) {
+                                   bool may_relay, const Resolution& r) {
   const Verdict denied = refusal(Resolution::Kind::not_local, address);
-  const bool submitted = s.mode == ListenerMode::submission && authenticated;
   if (r.kind == Resolution::Kind::not_local) {
-    if (!submitted) return {denied, {}};
+    if (!may_relay) return {denied, {}};
     if (!s.relay)
       return {Verdict::accept(),
               {{address, address, routing::to_string(routing::Route::ingest), "", "", ""}}};

@@ -19,9 +19,12 @@ struct RecipientDecision {
 
 // Local domains: as the router decides (550 5.1.1 unknown, 550 5.4.6 loop, 451 4.3.0 lookup
 // failure), 550 5.7.1 for local parts holding a route ('%', '!', or a quoted '@').
-// Other domains: 550 5.7.1 on mx listeners; on submission, once authenticated, the ingest
-// Maildir (there is no outbound delivery yet).
+// Other domains: 550 5.7.1 unless the client may relay (may_relay); then the relay route when
+// [relay] is enabled, else the ingest Maildir.
 RecipientDecision decide_recipient(const SessionSettings& s, const std::string& address,
-                                   bool authenticated, const routing::Resolution& r);
+                                   bool may_relay, const routing::Resolution& r);
+
+// Authenticated on a submission listener, or connected from one of [relay] trusted_networks.
+bool may_relay(const SessionSettings& s, bool authenticated, const std::string& client_address);
 
 }  // namespace mailactor::actors

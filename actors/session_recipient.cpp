@@ -13,7 +13,8 @@ namespace {
 void recipient_resolved(Self* self, const std::string& address, const protocol::RcptParams& params,
                         const routing::Resolution& r) {
   auto& st = self->state;
-  auto d = decide_recipient(*st.settings, address, !st.engine->auth_user().empty(), r);
+  bool relay = may_relay(*st.settings, !st.engine->auth_user().empty(), st.peer.address);
+  auto d = decide_recipient(*st.settings, address, relay, r);
   if (d.verdict.accepted) st.spool.add_recipients(address, d.finals, params);
   perform(self, st.engine->recipient_checked(d.verdict));
 }

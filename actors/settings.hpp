@@ -11,6 +11,7 @@
 
 #include "actors/messages.hpp"
 #include "protocol/engine.hpp"
+#include "routing/networks.hpp"
 #include "routing/relay_policy.hpp"
 #include "routing/retry_policy.hpp"
 #include "storage/queue_store.hpp"
@@ -47,6 +48,9 @@ struct SessionSettings {
   // Mail for other domains from authenticated submission goes out ([relay] enabled); otherwise
   // it stays in the ingest Maildir.
   bool relay = false;
+  // Clients on these networks may send mail to other domains without AUTH (Postfix's
+  // mynetworks); null: none.
+  std::shared_ptr<const routing::Networks> trusted_networks;
   // Where the router runs when a user source may block (Dovecot's userdb), and how long an
   // answer may take before "451 4.3.0".
   resolver_actor resolver;

@@ -187,7 +187,7 @@ void read_destination(TableReader& r, const toml::table& t, std::optional<routin
   std::string address, mode = "starttls", auth_file;
   r.string("smarthost", address);
   r.choice<std::string>("smarthost_tls", mode,
-                        {{"starttls", "starttls"}, {"implicit", "implicit"}});
+                        {{"starttls", "starttls"}, {"implicit", "implicit"}, {"may", "may"}});
   r.string("smarthost_auth_file", auth_file);
   r.choice<routing::TlsPolicy>("tls", tls,
                                {{"may", routing::TlsPolicy::may},
@@ -204,10 +204,27 @@ void read_destination(TableReader& r, const toml::table& t, std::optional<routin
   h.host = host;
   h.port = port;
   h.implicit_tls = mode == "implicit";
-  // A smarthost link never falls back to plaintext: "may" means "encrypt" there.
+  // A smarthost link falls back to plaintext only when asked to (smarthost_tls = "may", for a
+  // relay on the operator's own network): tls = "may" means "encrypt" there.
   h.tls = tls == routing::TlsPolicy::verify ? tls : routing::TlsPolicy::encrypt;
+  if (mode == "may") {
+    if (!auth_file.empty())
+      r.fail(t.get("smarthost_auth_file"), "smarthost_auth_file",
+             "needs smarthost_tls \"starttls\" or \"implicit\": credentials never go in plaintext");
+    h.tls = routing::TlsPolicy::may;
+  }
   if (!auth_file.empty()) read_credentials(r, t.get("smarthost_auth_file"), auth_file, h);
   sh = h;
+}
+
+void read_trusted_networks(TableReader& r, const toml::table& t, RelayConfig& rc) {
+  std::vector<std::string> entries;
+  r.strings("trusted_networks", entries);
+  if (entries.empty()) return;
+  std::string error;
+  auto networks = routing::Networks::parse(entries, &error);
+  if (!networks) r.fail(t.get("trusted_networks"), "trusted_networks", error);
+  rc.trusted_networks = std::make_shared<const routing::Networks>(std::move(*networks));
 }
 
 void read_relay(const toml::table& t, const std::string& path, Config& c) {
@@ -215,6 +232,7 @@ void read_relay(const toml::table& t, const std::string& path, Config& c) {
   auto& rc = c.relay;
   r.boolean("enabled", rc.policy.enabled);
   read_destination(r, t, rc.policy.smarthost, rc.policy.tls);
+  read_trusted_networks(r, t, rc);
   r.string("tls_ca_file", rc.tls_ca_file);
   r.string("dns_server", rc.dns_server);
   r.integer("mx_port", rc.policy.mx_port, 1, 65535);

@@ -93,6 +93,8 @@ struct RoutingConfig {
 // [relay]: mail for other domains (see conf/mailactor.toml); the policy itself is plain C++.
 struct RelayConfig {
   routing::RelaySettings policy;
+  // Clients that may relay without AUTH ("10.0.0.0/8", "2001:db8::/32"); null: none.
+  std::shared_ptr<const routing::Networks> trusted_networks;
   std::string tls_ca_file;  // trusted CAs for the "verify" policy; empty: the system's
   std::string dns_server;   // "IP" or "IP@PORT"; empty: /etc/resolv.conf
   size_t connections = 50;  // outbound connections in all

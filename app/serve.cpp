@@ -41,6 +41,7 @@ actors::SessionSettings session_settings(const Config& c, const ListenerConfig& 
   s.router = router;
   s.lookup_timeout = c.routing.lookup_timeout;
   s.relay = c.relay.policy.enabled && c.delivery;
+  s.trusted_networks = c.relay.trusted_networks;
   s.command_timeout = l.limits.command_timeout;
   s.data_timeout = l.limits.data_timeout;
   s.greeting_delay = l.limits.greeting_delay;

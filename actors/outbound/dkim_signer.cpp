@@ -145,7 +145,6 @@ std::string DkimSigner::sign(const std::string& domain, const std::string& id,
 
 std::string DkimSigner::sign_header(const storage::QueueReader& reader,
                                     const storage::MessageMeta& meta) const {
-  if (meta.auth_user.empty()) return "";
   if (meta.mail_from.find('@') == std::string::npos) return "";
   return sign(
       routing::to_lower_ascii(routing::domain_of(meta.mail_from)), meta.id,

@@ -1,5 +1,5 @@
-// DKIM signing (RFC 6376) of mail that authenticated users submitted, before it leaves: one key
-// per sender domain, relaxed/relaxed, rsa-sha256 (or ed25519-sha256 for an Ed25519 key).
+// DKIM signing (RFC 6376) of relayed mail (our users' and trusted hosts'), before it leaves: one
+// key per sender domain, relaxed/relaxed, rsa-sha256 (or ed25519-sha256 for an Ed25519 key).
 // Canonicalisation and signing are Debian's libopendkim's (OpenDKIM), not ours.
 #pragma once
 
@@ -42,8 +42,8 @@ class DkimSigner {
   // "DKIM-Signature: ...\r\n" over the message `content` streams, signed with `domain`'s key;
   // "" when there is no key for it. Throws std::runtime_error when signing fails.
   std::string sign(const std::string& domain, const std::string& id, const Content& content) const;
-  // The same for a queued message: only mail from an authenticated user is signed, with the key
-  // of its envelope sender's domain.
+  // The same for a queued message, with the key of its envelope sender's domain (only our own
+  // users and trusted networks reach the relay route; a bounce's null sender is not signed).
   std::string sign_header(const storage::QueueReader& reader,
                           const storage::MessageMeta& meta) const;
 

@@ -1,5 +1,6 @@
 """A private Dovecot (Debian's dovecot-core and dovecot-lmtpd) for the tests: LMTP on a loopback
-port and a unix socket, a passwd-file userdb, the quota plugin, Maildirs under its own
+port and a unix socket, a passwd-file userdb (every password "secret"), an auth-client socket
+(SASL for a Postfix), the quota plugin, Maildirs under its own
 directory; started with `dovecot -F` and stopped by killing its process group. As in
 ../shared/ROUTING.md §3, delivery runs as nobody, so the mail folder is world-writable."""
 
@@ -36,6 +37,9 @@ plugin {{
 }}
 service auth {{
   unix_listener auth-userdb {{
+    mode = 0666
+  }}
+  unix_listener auth-client {{
     mode = 0666
   }}
 }}
@@ -75,6 +79,7 @@ class Dovecot:
             f.write(CONFIG.format(d=self.dir, pid=os.getpid(), port=self.port))
         self.socket = os.path.join(self.dir, "run", "lmtp")
         self.userdb = os.path.join(self.dir, "run", "auth-userdb")
+        self.auth_client = os.path.join(self.dir, "run", "auth-client")  # SASL for Postfix
         self.proc = None
 
     def start(self):

@@ -6,7 +6,7 @@ DKIM signature verified by python3-dkim against the key in DNS, a 5xx peer's ref
 the local sender naming the remote reply, null MX bounced 5.1.10, a destination down and then up
 delivered once, a greylisting peer delivered on retry, the "encrypt" policy sending nothing to a
 peer without STARTTLS, a smarthost with STARTTLS and AUTH, SIGKILL while relaying losing nothing,
-and the credentials file check."""
+the credentials file check, and trusted_networks relaying for its clients only."""
 
 import asyncio
 import os
@@ -18,7 +18,9 @@ import time
 import unittest
 
 from dns_server import DnsServer
+from dovecot import Dovecot
 from harness import BIN, Server, free_port, main
+from postfix_server import PostfixSmarthost
 from test_auth import passwd_file
 from test_tls import make_cert, tls_lines
 
@@ -133,11 +135,11 @@ class RelayTest(unittest.TestCase):
         cls.mx.stop()
         cls.dns.stop()
 
-    def sender(self, relay_extra="", **settings):
+    def sender(self, relay_extra="", mode="submission", **settings):
         users = os.path.join(self.tmp, "users")
         if not os.path.exists(users):
             passwd_file(users, {"alice": ("wonderland", "sha512-crypt")})
-        srv = Server(mode="submission", auth_backend="passwd-file", allow_plaintext_auth="true",
+        srv = Server(mode=mode, auth_backend="passwd-file", allow_plaintext_auth="true",
                      auth_options='[auth.passwd-file]\npath = "%s"\n' % users, **settings)
         srv.edit_config("[spool]", """[relay]
 enabled = true
@@ -261,6 +263,73 @@ sys.exit(0 if dkim.verify(sys.stdin.buffer.read(), dnsfunc=txt) else 1)
             check = a.check_config()
             self.assertNotEqual(check.returncode, 0)
             self.assertIn("smarthost.auth can be read by others (mode 644)", check.stderr)
+
+    @unittest.skipUnless(os.geteuid() == 0, "Postfix starts as root")
+    def test_a_real_postfix_smarthost_with_starttls_and_sasl_through_dovecot(self):
+        with Dovecot({"relayer": ""}) as dv, PostfixSmarthost(self.certs, dv.auth_client) as pf:
+            creds = os.path.join(self.tmp, "postfix.auth")
+            bad = os.path.join(self.tmp, "postfix-bad.auth")
+            for path, line in ((creds, "relayer:secret\n"), (bad, "relayer:wrong\n")):
+                with open(path, "w") as f:
+                    f.write(line)
+                os.chmod(path, 0o600)
+            smarthost = 'smarthost = "[127.0.0.1]:%d"\nsmarthost_auth_file = "%s"\n'
+            with self.sender(relay_extra=smarthost % (pf.port, creds)) as a:
+                self.submit(a, ["zoe@far-away.test"], 10)
+                held = wait_for("the message held in Postfix's queue", pf.held)
+                self.assertIn(b"<10@example.test>", held[0])
+                self.assertIn(b"zoe@far-away.test", held[0])
+                self.assertRegex(pf.log(), r"TLS connection established from \S+\[127\.0\.0\.1\]: TLSv1\.[23]")
+                self.assertIn("sasl_method=PLAIN, sasl_username=relayer", pf.log())
+                text = wait_for("the delivered mark", lambda: [
+                    r for r in self.rows(a, "zoe@far-away.test") if r[0] == "delivered"])[0][4]
+                self.assertIn("TLSv1.3", text)
+            with self.sender(relay_extra=smarthost % (pf.port, bad)) as b:
+                self.submit(b, ["yan@far-away.test"], 11)
+                row = wait_for("a deferral", lambda: [r for r in self.rows(b, "yan@far-away.test") if r[1] >= 1])[0]
+                self.assertEqual(row[0], "pending")  # a refused login is the operator's to fix: retried, not bounced
+                self.assertIn("535", row[4])
+                self.assertEqual(len(pf.held()), 1)
+
+    def test_a_smarthost_in_plaintext_only_when_asked_and_never_with_auth(self):
+        peer = GreylistPeer(self.port)
+        try:
+            with self.sender(relay_extra='smarthost = "[127.0.0.3]:%d"\nsmarthost_tls = "may"\n' % self.port) as a:
+                self.submit(a, ["erin@far.test"], 9)
+                wait_for("delivery on retry", lambda: peer.messages, timeout=40)
+                self.assertIn(b"<9@example.test>", peer.messages[0])
+                self.assertIn("plaintext", wait_for("the delivered mark", lambda: [
+                    r for r in self.rows(a, "erin@far.test") if r[0] == "delivered"])[0][4])
+                creds = os.path.join(self.tmp, "plain.auth")
+                with open(creds, "w") as f:
+                    f.write("u:p\n")
+                os.chmod(creds, 0o600)
+                a.edit_config('smarthost_tls = "may"', 'smarthost_tls = "may"\nsmarthost_auth_file = "%s"' % creds)
+                check = a.check_config()
+                self.assertNotEqual(check.returncode, 0)
+                self.assertIn('relay.smarthost_auth_file: needs smarthost_tls "starttls" or "implicit": '
+                              'credentials never go in plaintext', check.stderr)
+        finally:
+            peer.close()
+
+    def test_trusted_networks_relay_without_auth_and_nobody_else_does(self):
+        before = len(mailbox(self.mx, "remote.test"))
+        with self.sender(relay_extra='trusted_networks = ["127.0.0.9/32"]\n', mode="mx") as a:
+            with smtplib.SMTP("127.0.0.1", a.port, timeout=10, source_address=("127.0.0.9", 0)) as s:
+                s.sendmail("app@example.test", ["bob@remote.test"], MESSAGE % 8)
+            got = wait_for("delivery at the MX", lambda: mailbox(self.mx, "remote.test")[before:])
+            self.assertIn(b"<8@example.test>", got[0])
+            self.assertIn(b"DKIM-Signature:", got[0])
+            stored = a.stored_count()
+            with smtplib.SMTP("127.0.0.1", a.port, timeout=10, source_address=("127.0.0.10", 0)) as s:
+                s.ehlo("app.example")
+                s.mail("app@example.test")
+                self.assertEqual(s.rcpt("bob@remote.test"), (550, b"5.7.1 Relay access denied"))
+            self.assertEqual(a.stored_count(), stored)
+            a.edit_config('trusted_networks = ["127.0.0.9/32"]', 'trusted_networks = ["127.0.0.9/40"]')
+            check = a.check_config()
+            self.assertNotEqual(check.returncode, 0)
+            self.assertIn('"127.0.0.9/40": the prefix length must be 0 to 32', check.stderr)
 
     def test_sigkill_while_relaying_loses_nothing(self):
         n = 30
