@@ -52,7 +52,9 @@ struct DelivererState {
   DeliverySettings settings;
   std::deque<std::string> todo;
   std::unordered_set<std::string> known;  // in todo: a notification and a scan may both name it
-  std::unordered_map<std::string, size_t> busy;  // jobs in flight per message
+  // Per message: jobs in flight, and reported results the writer has not yet made durable (the
+  // queue shows those recipients as still due: sending the message again would duplicate it).
+  std::unordered_map<std::string, size_t> busy;
   size_t in_flight = 0;
   bool pumping = false;                             // pump() is on the stack
   std::unique_ptr<routing::ConnectionSlots> slots;  // over targets.relay
@@ -73,6 +75,16 @@ void enqueue(Self self, std::vector<std::string> ids) {
   for (auto& id : ids)
     if (st.known.insert(id).second) st.todo.push_back(std::move(id));
   pump(self);
+}
+
+// The writer made these messages' results durable (or lost them: then they are looked at again).
+void recorded(Self self, std::vector<std::string> ids, bool durable) {
+  auto& st = self->state;
+  for (const auto& id : ids) {
+    auto it = st.busy.find(id);
+    if (it != st.busy.end() && --it->second == 0) st.busy.erase(it);
+  }
+  if (!durable) enqueue(self, std::move(ids));
 }
 
 // Looks at `id` again once its next recipient is due.
@@ -171,8 +183,7 @@ void on_report(Self self, const JobContext& job, delivery_report& report) {
   }
   self->send(st.writer, delivered_atom::value, job.meta.id, std::move(report.results),
              std::move(notices));
-  recheck_at(self, job.meta.id, soonest);
-  if (--st.busy[job.meta.id] == 0) st.busy.erase(job.meta.id);
+  recheck_at(self, job.meta.id, soonest);  // busy until recorded: counted in recorded()
   if (job.counted) --st.in_flight;
   if (st.settings.cpu_share < 1.0) {
     st.resting = true;
@@ -424,6 +435,10 @@ deliverer_actor::behavior_type deliverer_behavior(Self self,
         auto& s = self->state;
         s.mailbox_high_water = std::max<uint64_t>(s.mailbox_high_water, self->mailbox().size());
         enqueue(self, std::move(ids));
+      },
+      [=](recorded_atom, std::vector<std::string>& ids, bool durable) {
+        HandlerClock clock{self->state.meter};
+        recorded(self, std::move(ids), durable);
       },
       [=](scan_atom) {
         HandlerClock clock{self->state.meter};

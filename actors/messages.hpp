@@ -58,6 +58,8 @@ using probe_atom = caf::atom_constant<caf::atom("probe")>;  // how busy is the w
 using flush_atom = caf::atom_constant<caf::atom("wflush")>;
 using queued_atom = caf::atom_constant<caf::atom("queued")>;
 using delivered_atom = caf::atom_constant<caf::atom("delivered")>;
+// (recorded, ids, durable): the writer has committed (or lost) these messages' delivery results.
+using recorded_atom = caf::atom_constant<caf::atom("recorded")>;
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 using resolve_atom = caf::atom_constant<caf::atom("resolve")>;
 using attach_atom = caf::atom_constant<caf::atom("attach")>;
@@ -189,6 +191,7 @@ using delivery_target_actor =
 
 using deliverer_actor =
     caf::typed_actor<caf::reacts_to<queued_atom, std::vector<std::string>>,
+                     caf::reacts_to<recorded_atom, std::vector<std::string>, bool>,
                      caf::reacts_to<work_atom>, caf::reacts_to<scan_atom>,
                      caf::reacts_to<tick_atom>, caf::replies_to<get_stats_atom>::with<actor_stats>>;
 

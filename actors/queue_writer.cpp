@@ -79,6 +79,15 @@ void record_batch(WriterState& st, size_t n) {
   ++st.batch_hist[b];
 }
 
+// The deliverer does not send a message again until its results are durable (or lost: then it
+// looks at the message again); until then the queue still shows the recipients as pending.
+void tell_recorded(Self self, bool durable) {
+  auto& st = self->state;
+  if (!st.reported.empty() && st.deliverer)
+    self->send(st.deliverer, recorded_atom::value, std::move(st.reported), durable);
+  st.reported.clear();
+}
+
 void fail_batch(Self self, const spool_reply& r) {
   auto& st = self->state;
   for (auto& p : st.pending)
@@ -89,9 +98,7 @@ void fail_batch(Self self, const spool_reply& r) {
   st.batch_bytes = 0;
   // Delivery results were lost with the batch: the deliverer looks at those messages again.
   st.bounces.clear();
-  if (!st.reported.empty() && st.deliverer)
-    self->send(st.deliverer, queued_atom::value, std::move(st.reported));
-  st.reported.clear();
+  tell_recorded(self, false);
 }
 
 void drop_orphans(Self self);
@@ -122,7 +129,7 @@ void commit_batch(Self self) {
   st.last_latency_us = latency_us;
   std::vector<std::string> ids = std::move(st.bounces);
   st.bounces.clear();
-  st.reported.clear();
+  tell_recorded(self, true);
   ids.reserve(ids.size() + st.pending.size());
   auto now = std::chrono::steady_clock::now();
   for (auto& p : st.pending) {
@@ -301,10 +308,10 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
           std::vector<queued_bounce>& notices) {
         HandlerClock clock{self->state.meter};
         auto& st = self->state;
+        st.reported.push_back(id);  // told once the batch commits or fails, whatever happens here
         try {
           if (st.store->record_results(id, results, st.settings.keep_content, unix_now()))
             ++st.delivered;
-          st.reported.push_back(id);
           // Once only: the same failure reported again (after a crash) names the same bounce.
           for (auto& bounce : notices)
             if (!st.store->exists(bounce.meta.id)) {
@@ -313,6 +320,7 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
             }
         } catch (const storage::SqliteError& e) {
           operation_failed(self, e, "mark delivered");
+          if (!st.store->in_batch()) tell_recorded(self, false);  // no batch will commit them
         }
         maybe_commit(self);
       },

@@ -123,7 +123,7 @@ struct DeliverySettings {
   std::string hostname;                           // ours, in bounces
   // How often the queue is asked for recipients that are due: what `mailactor queue retry`,
   // `release` and `bounce` changed, and anything a lost notification left behind.
-  std::chrono::seconds due_scan{5};
+  std::chrono::milliseconds due_scan{5000};
   // Share of one core the deliverer may use: after a delivery that took t it rests
   // t * (1 / share - 1), so a backlog never starves the SMTP path. 1: no limit.
   double cpu_share = 1.0;

@@ -1,7 +1,7 @@
 // The deliverer and its targets with a real queue and real Maildirs: a delivery that fails is
 // retried after retry.first until it succeeds, and the queue row is then marked delivered; each
 // routed recipient reaches its own Maildir once; bad mailboxes fail for good; a recipient that
-// keeps failing expires after the queue lifetime.
+// keeps failing expires after the queue lifetime; a result not yet committed is not sent again.
 #include <filesystem>
 #include <fstream>
 
@@ -123,6 +123,39 @@ TEST_F(SpoolFixture, EachRoutedRecipientReachesItsOwnMailboxOnce) {
   EXPECT_FALSE(std::filesystem::exists(dir / "boxes/x"));
   // A second delivery of the same rows (a crash before the queue recorded them) finds the files.
   EXPECT_FALSE(mailboxes->deliver("alice@example.test", "FAN1.0", [](const auto&) {}));
+}
+
+TEST_F(SpoolFixture, AMessageIsNotSentAgainWhileItsResultAwaitsTheWritersCommit) {
+  // The writer commits results alone only after idle_flush; meanwhile the queue still shows the
+  // recipient as due, and the due scan (every 20 ms here) finds it again and again.
+  SpoolSettings slow;
+  slow.idle_flush = std::chrono::milliseconds(1500);
+  start_spool(slow);
+  caf::scoped_actor self{system};
+  self->request(writer, std::chrono::seconds(5), commit_atom::value, meta("ONCE1"),
+                std::vector<storage::RoutedRecipient>{}, std::string("Subject: once\r\n\r\nx\r\n"))
+      .receive([](const spool_reply& r) { EXPECT_TRUE(r.ok); }, [](caf::error&) { FAIL(); });
+  DeliverySettings ds;
+  ds.due_scan = std::chrono::milliseconds(20);
+  auto reader = std::make_shared<storage::QueueReader>(dir.path());
+  DeliveryTargets targets;
+  targets.ingest =
+      spawn_ingest_target(system, dir.path(), std::make_shared<storage::Maildir>(dir / "mail"));
+  auto d = spawn_deliverer(system, reader, targets, writer, ds);
+  keep(d);
+  self->send(d, scan_atom::value);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (stats_of(self, d).counters["delivered_ingest"] == 0 &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // ~25 scans before the commit
+  auto check = this->reader();
+  EXPECT_EQ(check.recipients("ONCE1")[0].state, storage::RecipientState::pending);
+  EXPECT_EQ(stats_of(self, d).counters["delivered_ingest"], 1u);
+  wait_final(self, writer, check, "ONCE1");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(stats_of(self, d).counters["delivered_ingest"], 1u);
+  EXPECT_EQ(check.recipients("ONCE1")[0].attempts, 1);
 }
 
 TEST_F(SpoolFixture, RecipientThatKeepsFailingExpires) {
