@@ -61,9 +61,15 @@ std::string PeerSession::tls_summary() const {
   return tls->version + " " + tls->cipher + (tls->verified ? " verified" : " unverified");
 }
 
-std::string PeerSession::peer() const {
+std::string peer_name(const std::string& host, const std::string& address) {
   size_t colon = address.rfind(':');
-  return host + "[" + address.substr(0, colon) + "]" + address.substr(colon);
+  std::string ip = address.substr(0, colon);
+  if (ip.size() > 1 && ip.front() == '[') ip = ip.substr(1, ip.size() - 2);
+  return host + "[" + ip + "]" + address.substr(colon);
+}
+
+std::string PeerSession::peer() const {
+  return peer_name(host, address);
 }
 
 PeerSession open_session(const routing::Destination& d, const std::string& host,

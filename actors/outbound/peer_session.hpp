@@ -40,9 +40,12 @@ struct PeerSession {
   std::optional<ClientConnection::TlsInfo> tls;
   // "TLSv1.3 TLS_AES_256_GCM_SHA384 verified" / "... unverified" / "plaintext".
   std::string tls_summary() const;
-  // "mx.example.test[192.0.2.1]:25".
-  std::string peer() const;
+  std::string peer() const;  // peer_name(host, address)
 };
+
+// "mx.example.test[192.0.2.1]:25", "mx.example.test[2001:db8::25]:25" for host and "IP:PORT"
+// (an IPv6 address in brackets).
+std::string peer_name(const std::string& host, const std::string& address);
 
 // Throws SessionError. `try_tls` false: no STARTTLS even when offered (after a failed
 // handshake under the "may" policy, as Postfix does).

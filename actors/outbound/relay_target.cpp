@@ -98,7 +98,7 @@ std::optional<PeerSession> connect(Self self, const routing::Destination& d, con
       try {
         return open_session(d, host, address, params, tls);
       } catch (const SessionError& e) {
-        last_error = host + "[" + address + "]: " + e.what();
+        last_error = peer_name(host, address) + ": " + e.what();
         spdlog::info("relay to {}: {}", d.domain, last_error);
         if (!(e.tls_handshake && d.tls == routing::TlsPolicy::may)) break;
       }

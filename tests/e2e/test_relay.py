@@ -6,7 +6,8 @@ DKIM signature verified by python3-dkim against the key in DNS, a 5xx peer's ref
 the local sender naming the remote reply, null MX bounced 5.1.10, a destination down and then up
 delivered once, a greylisting peer delivered on retry, the "encrypt" policy sending nothing to a
 peer without STARTTLS, a smarthost with STARTTLS and AUTH, SIGKILL while relaying losing nothing,
-the credentials file check, and trusted_networks relaying for its clients only."""
+the credentials file check, trusted_networks relaying for its clients only, an MX reached over
+IPv6 only, and a real Postfix as smarthost."""
 
 import asyncio
 import os
@@ -124,6 +125,7 @@ class RelayTest(unittest.TestCase):
             "later.test. MX 10 mx.later.test.", "mx.later.test. A 127.0.0.5",
             "grey.test. MX 10 mx.grey.test.", "mx.grey.test. A 127.0.0.3",
             "strict.test. MX 10 mx.grey.test.",
+            "v6.test. MX 10 mx.v6.test.", "mx.v6.test. AAAA ::1",
             txt.strip().replace(" IN TXT ", " TXT "),
         ]).start()
         cls.certs = os.path.join(cls.tmp, "certs")
@@ -311,6 +313,18 @@ sys.exit(0 if dkim.verify(sys.stdin.buffer.read(), dnsfunc=txt) else 1)
                               'credentials never go in plaintext', check.stderr)
         finally:
             peer.close()
+
+    def test_an_mx_with_an_ipv6_address_only(self):
+        v6 = mx_server(self.port, "v6.test")
+        v6.edit_config('listen = "127.0.0.1:%d"' % self.port, 'listen = "[::1]:%d"' % self.port)
+        v6.READY = dict(v6.READY, serve=r"listening on \[?::1\]?:(\d+)")
+        with v6, self.sender() as a:
+            self.submit(a, ["bob@v6.test"], 12)
+            got = wait_for("delivery over IPv6", lambda: mailbox(v6, "v6.test"))
+            self.assertIn(b"<12@example.test>", got[0])
+            host = wait_for("the delivered mark", lambda: [
+                r for r in self.rows(a, "bob@v6.test") if r[0] == "delivered"])[0][5]
+            self.assertIn("mx.v6.test[::1]", host)
 
     def test_trusted_networks_relay_without_auth_and_nobody_else_does(self):
         before = len(mailbox(self.mx, "remote.test"))
