@@ -7,7 +7,7 @@ the local sender naming the remote reply, null MX bounced 5.1.10, a destination 
 delivered once, a greylisting peer delivered on retry, the "encrypt" policy sending nothing to a
 peer without STARTTLS, a smarthost with STARTTLS and AUTH, SIGKILL while relaying losing nothing,
 the credentials file check, trusted_networks relaying for its clients only, an MX reached over
-IPv6 only, and a real Postfix as smarthost."""
+IPv6 only, the "verify" policy (chain and name), and a real Postfix as smarthost."""
 
 import asyncio
 import os
@@ -126,6 +126,7 @@ class RelayTest(unittest.TestCase):
             "grey.test. MX 10 mx.grey.test.", "mx.grey.test. A 127.0.0.3",
             "strict.test. MX 10 mx.grey.test.",
             "v6.test. MX 10 mx.v6.test.", "mx.v6.test. AAAA ::1",
+            "alias.test. MX 10 mx.alias.test.", "mx.alias.test. A 127.0.0.1",
             txt.strip().replace(" IN TXT ", " TXT "),
         ]).start()
         cls.certs = os.path.join(cls.tmp, "certs")
@@ -313,6 +314,26 @@ sys.exit(0 if dkim.verify(sys.stdin.buffer.read(), dnsfunc=txt) else 1)
                               'credentials never go in plaintext', check.stderr)
         finally:
             peer.close()
+
+    def test_verify_checks_the_chain_and_the_mx_name(self):
+        verify = '[relay.domain."remote.test"]\ntls = "verify"\n[relay.domain."alias.test"]\ntls = "verify"\n'
+        with self.sender(relay_extra='tls_ca_file = "%s/cert.pem"\n%s' % (self.certs, verify)) as a:
+            self.submit(a, ["bob@remote.test"], 13)
+            text = wait_for("the delivered mark", lambda: [
+                r for r in self.rows(a, "bob@remote.test") if r[0] == "delivered"])[0][4]
+            self.assertRegex(text, r"TLSv1\.3 \S+ verified")
+            # The MX of alias.test is the same server: its certificate names mx.remote.test.
+            self.submit(a, ["bob@alias.test"], 14)
+            row = wait_for("a deferral", lambda: [r for r in self.rows(a, "bob@alias.test") if r[1] >= 1])[0]
+            self.assertEqual(row[0], "pending")
+            self.assertIn("hostname mismatch", row[4])
+        with self.sender(relay_extra=verify) as b:  # the system's CAs do not know the MX's issuer
+            self.submit(b, ["bob@remote.test"], 15)
+            row = wait_for("a deferral", lambda: [r for r in self.rows(b, "bob@remote.test") if r[1] >= 1])[0]
+            self.assertEqual(row[0], "pending")
+            self.assertRegex(row[4], r"self.signed certificate")
+        got = b"".join(mailbox(self.mx, "remote.test"))
+        self.assertNotIn(b"<15@example.test>", got)
 
     def test_an_mx_with_an_ipv6_address_only(self):
         v6 = mx_server(self.port, "v6.test")
