@@ -12,6 +12,7 @@
 #include "app/routing_setup.hpp"
 #include "app/send.hpp"
 #include "app/serve.hpp"
+#include "app/spool_stack.hpp"
 #include "app/spoold.hpp"
 #include "app/stats_cli.hpp"
 
@@ -242,6 +243,7 @@ int main(int argc, char** argv) {
     try {
       Config c = load_config(check_config);
       auto router = make_router(c);
+      if (c.relay.policy.enabled) check_relay_setup(c);
       std::cout << c.source << ": ok\n  hostname " << c.hostname << "\n  local domains";
       for (auto& d : c.local_domains)
         std::cout << " " << d;

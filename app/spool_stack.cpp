@@ -82,6 +82,10 @@ actors::outbound::RelayTargetSettings relay_target_settings(
 
 }  // namespace
 
+void check_relay_setup(const Config& cfg) {
+  relay_target_settings(cfg, std::make_shared<routing::RelaySettings>(cfg.relay.policy));
+}
+
 SpoolStack start_spool_stack(caf::actor_system& system, const Config& cfg, const SpoolFiles& files,
                              const actors::stats_actor& stats) {
   actors::SpoolSettings spool_settings = spool_settings_of(cfg);

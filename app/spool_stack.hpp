@@ -42,6 +42,10 @@ struct SpoolStack {
 
 actors::SpoolSettings spool_settings_of(const Config& cfg);
 
+// What [relay] and [dkim] name, opened as serve opens it (the DNS server, the CA file, the DKIM
+// keys), for check-config. Throws std::exception with a message for the operator.
+void check_relay_setup(const Config& cfg);
+
 // Spawns the actors and registers them with `stats`.
 SpoolStack start_spool_stack(caf::actor_system& system, const Config& cfg, const SpoolFiles& files,
                              const actors::stats_actor& stats);

@@ -5,6 +5,7 @@
 #define _Bool bool
 #include <opendkim/dkim.h>
 #undef _Bool
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <sys/stat.h>
@@ -48,13 +49,19 @@ std::string crlf_lines(const std::string& s) {
   return out;
 }
 
-bool is_ed25519(const std::string& pem) {
+// EVP_PKEY_RSA, EVP_PKEY_ED25519, ...; EVP_PKEY_NONE when the PEM holds no private key.
+int key_type(const std::string& pem) {
   BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
   EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
   BIO_free(bio);
-  bool ed = key && EVP_PKEY_base_id(key) == EVP_PKEY_ED25519;
+  int type = key ? EVP_PKEY_base_id(key) : EVP_PKEY_NONE;
   EVP_PKEY_free(key);
-  return ed;
+  ERR_clear_error();
+  return type;
+}
+
+bool is_ed25519(const std::string& pem) {
+  return key_type(pem) == EVP_PKEY_ED25519;
 }
 
 }  // namespace
@@ -78,7 +85,12 @@ std::vector<DkimKey> load_dkim_keys(const std::string& dir) {
     if (dot == std::string::npos || dot == 0 || dot + 1 == stem.size())
       throw std::runtime_error("DKIM: " + e.path().string() +
                                ": expected a name \"<domain>.<selector>.key\"");
-    keys.push_back({stem.substr(0, dot), stem.substr(dot + 1), read_file(e.path())});
+    std::string pem = read_file(e.path());
+    int type = key_type(pem);
+    if (type != EVP_PKEY_RSA && type != EVP_PKEY_ED25519)
+      throw std::runtime_error("DKIM: " + e.path().string() +
+                               ": not an RSA or Ed25519 private key in PEM");
+    keys.push_back({stem.substr(0, dot), stem.substr(dot + 1), std::move(pem)});
   }
   if (ec) throw std::runtime_error("DKIM: cannot list " + dir + ": " + ec.message());
   return keys;

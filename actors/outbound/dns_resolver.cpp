@@ -69,7 +69,8 @@ DnsResolver::DnsResolver(const std::string& server) : ctx_(ub_ctx_create()) {
   if (rc != 0) {
     std::string why = ub_strerror(rc);
     ub_ctx_delete(ctx_);
-    throw std::runtime_error("DNS server \"" + server + "\": " + why);
+    throw std::runtime_error("DNS server \"" + server + "\": " + why +
+                             (server.empty() ? "" : " (expected an IP address or IP@PORT)"));
   }
 }
 

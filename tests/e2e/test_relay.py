@@ -366,6 +366,24 @@ sys.exit(0 if dkim.verify(sys.stdin.buffer.read(), dnsfunc=txt) else 1)
             self.assertNotEqual(check.returncode, 0)
             self.assertIn('"127.0.0.9/40": the prefix length must be 0 to 32', check.stderr)
 
+    def test_check_config_opens_the_dkim_keys_and_the_dns_server_as_serve_would(self):
+        keys = os.path.join(self.tmp, "badkeys")
+        os.makedirs(keys, exist_ok=True)
+        with open(os.path.join(keys, "example.test.s2.key"), "w") as f:
+            f.write("-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n")
+        srv = self.sender()
+        self.assertEqual(srv.check_config().returncode, 0, srv.check_config().stderr)
+        srv.edit_config('key_dir = "%s"' % self.keys, 'key_dir = "%s"' % keys)
+        check = srv.check_config()
+        self.assertEqual(check.returncode, 1)
+        self.assertIn("example.test.s2.key: not an RSA or Ed25519 private key in PEM", check.stderr)
+        srv.edit_config('key_dir = "%s"' % keys, 'key_dir = "%s"' % self.keys)
+        srv.edit_config('dns_server = "%s"' % self.dns.server, 'dns_server = "dns.example"')
+        check = srv.check_config()
+        self.assertEqual(check.returncode, 1)
+        self.assertIn('DNS server "dns.example": syntax error (expected an IP address or IP@PORT)', check.stderr)
+        self.assertEqual(srv.stored_count(), 0)
+
     def test_sigkill_while_relaying_loses_nothing(self):
         n = 30
         before = len(mailbox(self.mx, "remote.test"))
