@@ -30,7 +30,8 @@ protocol::DsnRecipient dsn_recipient(const BouncedRecipient& b) {
     return {b.routed.original,
             decoded_orcpt(b.routed.orcpt),
             b.routed.address,
-            "delivered",
+            r.success_notice == storage::DeliveryResult::SuccessNotice::relayed ? "relayed"
+                                                                                : "delivered",
             "2.0.0",
             std::to_string(r.code) + " " + r.enhanced + " " + r.text,
             r.host};
@@ -103,10 +104,12 @@ BounceDecision make_bounce(const storage::QueueReader& reader, const routing::Ro
   return d;
 }
 
-bool wants_notice(const std::string& notify, storage::RecipientState result) {
+bool wants_notice(const std::string& notify, const storage::DeliveryResult& result) {
   using S = storage::RecipientState;
-  if (result == S::delivered) return notify.find("SUCCESS") != std::string::npos;
-  if (result != S::failed && result != S::expired) return false;
+  if (result.state == S::delivered)
+    return notify.find("SUCCESS") != std::string::npos &&
+           result.success_notice != storage::DeliveryResult::SuccessNotice::next_hop;
+  if (result.state != S::failed && result.state != S::expired) return false;
   return notify.empty() || notify.find("FAILURE") != std::string::npos;
 }
 

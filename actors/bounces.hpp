@@ -30,7 +30,8 @@ struct BounceDecision {
 BounceDecision make_bounce(const storage::QueueReader& reader, const routing::Router& router,
                            const std::string& hostname, const storage::MessageMeta& original,
                            const std::vector<BouncedRecipient>& failed, int64_t now);
-// Whether a recipient asked to hear of this result (NOTIFY; none given: failures only).
-bool wants_notice(const std::string& notify, storage::RecipientState result);
+// Whether a recipient asked to hear of this result from us (NOTIFY; none given: failures only;
+// not when the next hop took NOTIFY on).
+bool wants_notice(const std::string& notify, const storage::DeliveryResult& result);
 
 }  // namespace mailactor::actors

@@ -149,7 +149,7 @@ std::vector<queued_bounce> notices_for(Self self, const JobContext& job,
     for (const auto& r : results) {
       auto it = job.rows.find(r.idx);
       if (it != job.rows.end() && (r.state == RecipientState::delivered) == success &&
-          wants_notice(it->second.routed.notify, r.state))
+          wants_notice(it->second.routed.notify, r))
         picked.push_back({it->second.routed, r});
     }
     if (picked.empty()) continue;

@@ -43,7 +43,7 @@ std::unique_ptr<ClientConnection> open_session(const LmtpSettings& s) {
 std::vector<DeliveryResult> run_transaction(Self self, const delivery_job& job,
                                             const std::string& mail_from, bool& replies_read) {
   auto& st = self->state;
-  protocol::ClientTransaction t(mail_from, job.recipients, {true, true, ""});
+  protocol::ClientTransaction t(mail_from, job.recipients, {true, true, "", {}});
   st.conn->write(t.commands());
   while (!t.done()) {
     auto r = st.conn->read_reply();

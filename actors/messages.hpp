@@ -316,7 +316,7 @@ typename Inspector::result_type inspect(Inspector& f, RoutedRecipient& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, DeliveryResult& x) {
   return f(caf::meta::type_name("DeliveryResult"), x.idx, x.state, x.next_attempt_at, x.code,
-           x.enhanced, x.text, x.host);
+           x.enhanced, x.text, x.host, x.success_notice);
 }
 }  // namespace mailactor::storage
 

@@ -16,9 +16,14 @@ ClientTransaction::ClientTransaction(std::string mail_from, std::vector<std::str
 std::string ClientTransaction::commands() const {
   std::string out = "MAIL FROM:<" + mail_from_ + ">" + options_.mail_params + "\r\n";
   if (!options_.pipelining) return out;
-  for (const auto& r : recipients_)
-    out += "RCPT TO:<" + r + ">\r\n";
+  for (size_t i = 0; i < recipients_.size(); ++i)
+    out += rcpt_command(i);
   return out + "DATA\r\n";
+}
+
+std::string ClientTransaction::rcpt_command(size_t i) const {
+  const std::string params = i < options_.rcpt_params.size() ? options_.rcpt_params[i] : "";
+  return "RCPT TO:<" + recipients_[i] + ">" + params + "\r\n";
 }
 
 void ClientTransaction::settle_open(const Reply& r) {
@@ -64,7 +69,7 @@ ClientTransaction::Next ClientTransaction::on_reply(const Reply& r) {
         if (!options_.pipelining) return finish(r);
       }
       stage_ = Stage::rcpt;
-      if (!options_.pipelining) command_ = "RCPT TO:<" + recipients_[0] + ">\r\n";
+      if (!options_.pipelining) command_ = rcpt_command(0);
       return Next::read_reply;
     case Stage::rcpt:
       if (mail_refusal_)
@@ -74,7 +79,7 @@ ClientTransaction::Next ClientTransaction::on_reply(const Reply& r) {
       else
         results_[next_rcpt_] = r;
       if (++next_rcpt_ == recipients_.size()) return after_rcpt();
-      if (!options_.pipelining) command_ = "RCPT TO:<" + recipients_[next_rcpt_] + ">\r\n";
+      if (!options_.pipelining) command_ = rcpt_command(next_rcpt_);
       return Next::read_reply;
     case Stage::data:
       if (r.code == 354 && !accepted_.empty()) {

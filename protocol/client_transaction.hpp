@@ -19,6 +19,9 @@ struct TransactionOptions {
   bool lmtp = false;        // one reply per accepted recipient after the content
   bool pipelining = true;   // every command at once; otherwise one command per reply
   std::string mail_params;  // appended to MAIL FROM:<...>, e.g. " SIZE=1234 BODY=8BITMIME"
+  // Appended to each recipient's RCPT TO:<...>, by position (e.g. " NOTIFY=SUCCESS"); missing
+  // entries: none.
+  std::vector<std::string> rcpt_params;
 };
 
 class ClientTransaction {
@@ -50,6 +53,7 @@ class ClientTransaction {
   const std::vector<std::optional<Reply>>& results() const { return results_; }
 
  private:
+  std::string rcpt_command(size_t i) const;
   enum class Stage { mail, rcpt, data, after_data, done };
   void settle_open(const Reply& r);  // every recipient still without a reply gets r
   Next finish(const Reply& settle_with);

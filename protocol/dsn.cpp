@@ -23,15 +23,24 @@ std::string one_line(std::string_view s) {
 
 // A report of deliveries only (NOTIFY=SUCCESS), not of failures.
 bool success(const DsnReport& r) {
-  return std::all_of(r.recipients.begin(), r.recipients.end(),
-                     [](const DsnRecipient& rc) { return rc.action == "delivered"; });
+  return std::all_of(r.recipients.begin(), r.recipients.end(), [](const DsnRecipient& rc) {
+    return rc.action == "delivered" || rc.action == "relayed";
+  });
+}
+
+bool relayed(const DsnReport& r) {
+  return std::any_of(r.recipients.begin(), r.recipients.end(),
+                     [](const DsnRecipient& rc) { return rc.action == "relayed"; });
 }
 
 std::string human_part(const DsnReport& r) {
   std::string text =
       "This is the mail system at host " + r.reporting_mta + ".\r\n\r\n" +
       (success(r)
-           ? std::string("Your message was delivered to the recipients below, as you asked.\r\n")
+           ? std::string("Your message was delivered to the recipients below, as you asked") +
+                 (relayed(r) ? " (\"relayed\": to a mail system that will not report further)"
+                             : "") +
+                 ".\r\n"
            : "Your message could not be delivered to one or more recipients.\r\n"
              "It is attached below. For further assistance, send mail to postmaster.\r\n") +
       "\r\nThe mail system\r\n";

@@ -45,6 +45,11 @@ struct DeliveryResult {
   int64_t next_attempt_at = 0;
   int code = 0;  // the reply: 250 delivered, 4xx temporary, 5xx permanent
   std::string enhanced, text, host;
+  // Delivered: who tells a sender that asked (NOTIFY=SUCCESS). We do, as "delivered" (a final
+  // delivery) or "relayed" (to a next hop without DSN, RFC 3461 §5.2.2.1); or the next hop
+  // does, having taken NOTIFY on.
+  enum class SuccessNotice : uint8_t { delivered, relayed, next_hop };
+  SuccessNotice success_notice = SuccessNotice::delivered;
 };
 
 // The recipients of a message that lists only its RCPT addresses (a queue written before

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <map>
+
 #include "actors/delivery_results.hpp"
 #include "actors/queued_content.hpp"
 #include "protocol/client_transaction.hpp"
@@ -27,6 +29,22 @@ std::optional<DeliveryResult> refuse_before_sending(const PeerSession& s,
   return std::nullopt;
 }
 
+// DSN (RFC 3461) to a next hop that offers it: each recipient's NOTIFY and ORCPT as its client
+// gave them (stored in xtext form, passed on as they are).
+std::vector<std::string> dsn_rcpt_params(const storage::QueueReader& reader,
+                                         const delivery_job& job) {
+  std::map<size_t, storage::RoutedRecipient> rows;
+  for (auto& row : reader.recipients(job.id))
+    rows[row.idx] = std::move(row.routed);
+  std::vector<std::string> out;
+  for (auto idx : job.idx) {
+    const auto& r = rows[idx];
+    out.push_back((r.notify.empty() ? "" : " NOTIFY=" + r.notify) +
+                  (r.orcpt.empty() ? "" : " ORCPT=" + r.orcpt));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string mail_parameters(const protocol::EhloCapabilities& caps,
@@ -36,6 +54,10 @@ std::string mail_parameters(const protocol::EhloCapabilities& caps,
   if (caps.eightbitmime && storage::mail_param(meta.params, "BODY") == "8BITMIME")
     p += " BODY=8BITMIME";
   if (caps.smtputf8 && storage::has_mail_flag(meta.params, "SMTPUTF8")) p += " SMTPUTF8";
+  for (const char* key : {"RET", "ENVID"}) {
+    std::string value = storage::mail_param(meta.params, key);
+    if (caps.dsn && !value.empty()) p += std::string(" ") + key + "=" + value;
+  }
   return p;
 }
 
@@ -49,8 +71,10 @@ RelayOutcome run_relay_transaction(PeerSession& s, const storage::QueueReader& r
       r.host = s.peer();
     return out;
   }
-  protocol::ClientTransaction t(meta.mail_from, job.recipients,
-                                {false, s.caps.pipelining, mail_parameters(s.caps, meta)});
+  protocol::ClientTransaction t(
+      meta.mail_from, job.recipients,
+      {false, s.caps.pipelining, mail_parameters(s.caps, meta),
+       s.caps.dsn ? dsn_rcpt_params(reader, job) : std::vector<std::string>{}});
   bool replied = false;
   try {
     s.conn->write(t.commands());
@@ -77,9 +101,12 @@ RelayOutcome run_relay_transaction(PeerSession& s, const storage::QueueReader& r
                      s.peer()));
     return out;
   }
-  for (size_t i = 0; i < job.idx.size(); ++i)
+  for (size_t i = 0; i < job.idx.size(); ++i) {
     out.results.push_back(
         results::from_reply(job.idx[i], *t.results()[i], s.peer(), s.tls_summary()));
+    out.results.back().success_notice = s.caps.dsn ? DeliveryResult::SuccessNotice::next_hop
+                                                   : DeliveryResult::SuccessNotice::relayed;
+  }
   return out;
 }
 

@@ -347,6 +347,36 @@ sys.exit(0 if dkim.verify(sys.stdin.buffer.read(), dnsfunc=txt) else 1)
                 r for r in self.rows(a, "bob@v6.test") if r[0] == "delivered"])[0][5]
             self.assertIn("mx.v6.test[::1]", host)
 
+    def test_dsn_goes_on_to_a_next_hop_that_offers_it_and_others_get_a_relayed_notice(self):
+        dsn = dict(mail_options=["RET=HDRS", "ENVID=env16"],
+                   rcpt_options=["NOTIFY=SUCCESS,FAILURE", "ORCPT=rfc822;bob@remote.test"])
+        peer = GreylistPeer(self.port)  # mx.grey.test: no DSN in its EHLO
+        try:
+            with self.sender() as a:
+                with smtplib.SMTP("127.0.0.1", a.port, timeout=10) as s:
+                    s.login("alice", "wonderland")
+                    s.sendmail("alice@example.test", ["bob@remote.test"], MESSAGE % 16, **dsn)
+                    s.sendmail("alice@example.test", ["dave@grey.test"], MESSAGE % 17,
+                               mail_options=["RET=HDRS"], rcpt_options=["NOTIFY=SUCCESS"])
+                wait_for("delivery at the MX", lambda: [m for m in mailbox(self.mx, "remote.test") if b"<16@" in m])
+                with self.mx.db() as c:
+                    params, notify, orcpt = c.execute(
+                        "select m.params, r.notify, r.orcpt from messages m join recipients r "
+                        "on r.message_id = m.id where m.params like '%ENVID=env16%'").fetchone()
+                self.assertIn("RET=HDRS", params)
+                self.assertEqual((notify, orcpt), ("SUCCESS,FAILURE", "rfc822;bob@remote.test"))
+                wait_for("delivery on retry", lambda: peer.messages, timeout=40)
+                rcpts = [c for c in peer.commands if c.upper().startswith(("RCPT", "MAIL"))]
+                self.assertFalse([c for c in rcpts if "NOTIFY" in c or "RET=" in c], rcpts)
+                notice = wait_for("the relayed notice", lambda: [
+                    m for m in ingest_messages(a) if b"Action: relayed" in m])
+                self.assertIn(b"Final-Recipient: rfc822; dave@grey.test", notice[0])
+                time.sleep(1)  # a notice of its own for bob@remote.test would have come by now
+                self.assertFalse([m for m in ingest_messages(a)
+                                  if b"Final-Recipient: rfc822; bob@remote.test" in m])
+        finally:
+            peer.close()
+
     def test_trusted_networks_relay_without_auth_and_nobody_else_does(self):
         before = len(mailbox(self.mx, "remote.test"))
         with self.sender(relay_extra='trusted_networks = ["127.0.0.9/32"]\n', mode="mx") as a:

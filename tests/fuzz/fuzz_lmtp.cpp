@@ -15,7 +15,7 @@ using namespace mailactor::protocol;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ReplyParser parser;
   parser.feed(std::string_view(reinterpret_cast<const char*>(data), size));
-  ClientTransaction t("s@x.test", {"a@y.test", "b@y.test", "c@y.test"}, {true, true, ""});
+  ClientTransaction t("s@x.test", {"a@y.test", "b@y.test", "c@y.test"}, {true, true, "", {}});
   std::vector<Reply> read;
   while (auto r = parser.next()) {
     read.push_back(*r);

@@ -34,7 +34,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!ehlo) return 0;
   auto caps = parse_ehlo(*ehlo);
   if (caps.max_size != 0 && !caps.size_offered) std::abort();
-  ClientTransaction t("s@x.test", {"a@y.test", "b@y.test", "c@y.test"}, {false, pipelining, ""});
+  ClientTransaction t("s@x.test", {"a@y.test", "b@y.test", "c@y.test"},
+                      {false, pipelining, "", {}});
   std::vector<int> rcpt_codes;
   bool rcpt_stage = false;
   while (auto r = parser.next()) {

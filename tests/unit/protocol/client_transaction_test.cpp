@@ -6,7 +6,7 @@ namespace mailactor::protocol {
 namespace {
 
 using Next = ClientTransaction::Next;
-const TransactionOptions kLmtp{true, true, ""};
+const TransactionOptions kLmtp{true, true, "", {}};
 
 std::vector<int> codes(const ClientTransaction& t) {
   std::vector<int> out;
@@ -21,6 +21,21 @@ TEST(LmtpTransaction, PipelinesMailRcptsAndData) {
             "MAIL FROM:<s@x.test>\r\nRCPT TO:<a@y.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
   ClientTransaction bounce("", {"a@y.test"}, kLmtp);
   EXPECT_EQ(bounce.commands().substr(0, 13), "MAIL FROM:<>\r");
+}
+
+TEST(SmtpTransaction, RecipientParametersFollowEachRcptPipelinedOrNot) {
+  TransactionOptions o{false, true, " RET=HDRS", {" NOTIFY=SUCCESS ORCPT=rfc822;a@y.test"}};
+  ClientTransaction t("s@x.test", {"a@y.test", "b@y.test"}, o);
+  EXPECT_EQ(t.commands(),
+            "MAIL FROM:<s@x.test> RET=HDRS\r\nRCPT TO:<a@y.test> NOTIFY=SUCCESS "
+            "ORCPT=rfc822;a@y.test\r\nRCPT TO:<b@y.test>\r\nDATA\r\n");
+  o.pipelining = false;
+  o.rcpt_params = {"", " NOTIFY=NEVER"};
+  ClientTransaction lockstep("s@x.test", {"a@y.test", "b@y.test"}, o);
+  EXPECT_EQ(lockstep.on_reply(reply(250, "2.1.0", "ok")), Next::read_reply);
+  EXPECT_EQ(lockstep.take_command(), "RCPT TO:<a@y.test>\r\n");
+  EXPECT_EQ(lockstep.on_reply(reply(250, "2.1.5", "ok")), Next::read_reply);
+  EXPECT_EQ(lockstep.take_command(), "RCPT TO:<b@y.test> NOTIFY=NEVER\r\n");
 }
 
 TEST(LmtpTransaction, OneReplyPerAcceptedRecipientAfterTheData) {
@@ -83,7 +98,7 @@ TEST(LmtpTransaction, NoRecipientsIsDoneAtOnce) {
 
 TEST(SmtpTransaction, OneReplyAfterTheContentForEveryAcceptedRecipient) {
   ClientTransaction t("s@x.test", {"a@y.test", "nobody@y.test", "b@y.test"},
-                      {false, true, " SIZE=10"});
+                      {false, true, " SIZE=10", {}});
   EXPECT_EQ(t.commands().substr(0, 30), "MAIL FROM:<s@x.test> SIZE=10\r\n");
   EXPECT_EQ(t.on_reply(reply(250, "2.1.0", "ok")), Next::read_reply);
   EXPECT_EQ(t.on_reply(reply(250, "2.1.5", "ok")), Next::read_reply);
@@ -96,7 +111,7 @@ TEST(SmtpTransaction, OneReplyAfterTheContentForEveryAcceptedRecipient) {
 }
 
 TEST(SmtpTransaction, WithoutPipeliningOneCommandPerReply) {
-  ClientTransaction t("s@x.test", {"a@y.test", "b@y.test"}, {false, false, ""});
+  ClientTransaction t("s@x.test", {"a@y.test", "b@y.test"}, {false, false, "", {}});
   EXPECT_EQ(t.commands(), "MAIL FROM:<s@x.test>\r\n");
   EXPECT_EQ(t.on_reply(reply(250, "2.1.0", "ok")), Next::read_reply);
   EXPECT_EQ(t.take_command(), "RCPT TO:<a@y.test>\r\n");
@@ -110,7 +125,7 @@ TEST(SmtpTransaction, WithoutPipeliningOneCommandPerReply) {
 }
 
 TEST(SmtpTransaction, WithoutPipeliningNoAcceptedRecipientSendsNoData) {
-  ClientTransaction t("s@x.test", {"a@y.test"}, {false, false, ""});
+  ClientTransaction t("s@x.test", {"a@y.test"}, {false, false, "", {}});
   t.on_reply(reply(250, "2.1.0", "ok"));
   t.take_command();
   EXPECT_EQ(t.on_reply(reply(450, "4.2.0", "greylisted")), Next::done);
@@ -120,7 +135,7 @@ TEST(SmtpTransaction, WithoutPipeliningNoAcceptedRecipientSendsNoData) {
 }
 
 TEST(SmtpTransaction, WithoutPipeliningMailRefusedEndsAtOnce) {
-  ClientTransaction t("s@x.test", {"a@y.test", "b@y.test"}, {false, false, ""});
+  ClientTransaction t("s@x.test", {"a@y.test", "b@y.test"}, {false, false, "", {}});
   EXPECT_EQ(t.on_reply(reply(552, "5.3.4", "too big")), Next::done);
   EXPECT_EQ(codes(t), (std::vector<int>{552, 552}));
   EXPECT_TRUE(t.needs_reset());
