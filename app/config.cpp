@@ -244,6 +244,7 @@ void read_relay(const toml::table& t, const std::string& path, Config& c) {
   r.seconds("queue_lifetime", rc.retry.lifetime, 1, 60 * 24 * 3600);
   r.duration("connect_timeout_ms", rc.connect_timeout, 100, 600000);
   r.duration("timeout_ms", rc.timeout, 100, 3600000);
+  r.seconds("connection_idle", rc.connection_idle, 1, 3600);
   if (const auto* domains = r.node("domain")) {
     if (!domains->is_table()) r.fail(domains, "domain", "must be a table ([relay.domain.\"D\"])");
     for (const auto& [name, node] : *domains->as_table()) {

@@ -102,6 +102,7 @@ struct RelayConfig {
   routing::RetrySchedule retry = routing::remote_retry_schedule();
   std::chrono::milliseconds connect_timeout{30000};
   std::chrono::milliseconds timeout{300000};
+  std::chrono::seconds connection_idle{10};  // an outbound connection without a job is closed
   // [dkim]
   std::string dkim_key_dir;  // "<domain>.<selector>.key" files; empty: no signing
   std::vector<std::string> dkim_headers;

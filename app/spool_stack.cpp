@@ -77,6 +77,7 @@ actors::outbound::RelayTargetSettings relay_target_settings(
   r.hostname = cfg.hostname;
   r.connect_timeout = cfg.relay.connect_timeout;
   r.timeout = cfg.relay.timeout;
+  r.idle_close = cfg.relay.connection_idle;
   return r;
 }
 

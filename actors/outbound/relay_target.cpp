@@ -2,6 +2,8 @@
 // session, runs one transaction per job and turns the replies into per-recipient results.
 #include "actors/outbound/relay_target.hpp"
 
+#include <caf/after.hpp>
+
 #include <spdlog/spdlog.h>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -136,6 +138,15 @@ bool ensure_session(Self self, const routing::Destination& d, const delivery_job
   return true;
 }
 
+void close_idle(Self self) {
+  auto& st = self->state;
+  if (!st.session) return;
+  spdlog::info("relay session to {} closed after {} ms idle", st.session->peer(),
+               st.settings.idle_close.count());
+  close_session(*st.session);
+  st.session.reset();
+}
+
 std::vector<DeliveryResult> deliver(Self self, const delivery_job& job, bool& destination_down) {
   auto& st = self->state;
   auto entry = st.reader->get(job.id);
@@ -170,11 +181,13 @@ delivery_target_actor::behavior_type relay_behavior(Self self,
     if (self->state.session) close_session(*self->state.session);
   });
   return {[=](deliver_atom, const delivery_job& job) {
-    bool destination_down = false;
-    auto report = results::timed([&] { return deliver(self, job, destination_down); });
-    report.destination_down = destination_down;
-    return report;
-  }};
+            bool destination_down = false;
+            auto report = results::timed([&] { return deliver(self, job, destination_down); });
+            report.destination_down = destination_down;
+            return report;
+          },
+          // CAF re-arms this after every message: it fires once the target has been idle.
+          caf::after(self->state.settings.idle_close) >> [=] { close_idle(self); }};
 }
 
 }  // namespace

@@ -42,6 +42,9 @@ struct RelayTargetSettings {
   std::string hostname;                    // ours, for EHLO
   std::chrono::milliseconds connect_timeout{30000};
   std::chrono::milliseconds timeout{300000};
+  // An open session with no job for this long is ended (QUIT): a peer's slot is not held for
+  // mail that is not coming, and the peer's own idle timeout never cuts it mid-wait.
+  std::chrono::milliseconds idle_close{10000};
 };
 
 delivery_target_actor spawn_relay_target(caf::actor_system& system, std::string spool_dir,

@@ -335,6 +335,14 @@ sys.exit(0 if dkim.verify(sys.stdin.buffer.read(), dnsfunc=txt) else 1)
         got = b"".join(mailbox(self.mx, "remote.test"))
         self.assertNotIn(b"<15@example.test>", got)
 
+    def test_an_idle_outbound_connection_is_closed(self):
+        start = len(self.mx.log_lines)
+        with self.sender(relay_extra="connection_idle = 1\n") as a:
+            self.submit(a, ["bob@remote.test"], 18)
+            line = a.wait_log(r"relay session to mx\.remote\.test\S* closed after 1000 ms idle")
+            self.assertIn("[127.0.0.1]", line)
+            self.mx.wait_log(r"disconnect 127\.0\.0\.1:\d+ messages=1", start=start)
+
     def test_an_mx_with_an_ipv6_address_only(self):
         v6 = mx_server(self.port, "v6.test")
         v6.edit_config('listen = "127.0.0.1:%d"' % self.port, 'listen = "[::1]:%d"' % self.port)
