@@ -18,14 +18,16 @@ def free_udp_port():
         return s.getsockname()[1]
 
 
+STARTS = 5  # unbound binds UDP and TCP: a port free for UDP may be another connection's TCP port
+
+
 class DnsServer:
     """Use as a context manager; `server` is what [relay] dns_server takes ("127.0.0.1@PORT")."""
 
     def __init__(self, records):
         self.records = list(records)  # e.g. 'remote.test. MX 10 mx.remote.test.'
         self.dir = tempfile.mkdtemp(prefix="mailactor-dns-")
-        self.port = free_udp_port()
-        self.server = "127.0.0.1@%d" % self.port
+        self.port = self.server = None
         self.proc = None
 
     def config(self):
@@ -51,6 +53,15 @@ remote-control:
 """ % (self.port, self.dir, data)
 
     def start(self):
+        for attempt in range(STARTS):
+            self.port = free_udp_port()
+            self.server = "127.0.0.1@%d" % self.port
+            if self._start_on_port():
+                return self
+        raise AssertionError("unbound found no free port in %d tries: %s" % (STARTS, self._log()))
+
+    def _start_on_port(self):
+        """True once it answers; False when the port was taken (then another is tried)."""
         path = os.path.join(self.dir, "unbound.conf")
         with open(path, "w") as f:
             f.write(self.config())
@@ -59,10 +70,17 @@ remote-control:
                                      stderr=open(os.path.join(self.dir, "unbound.log"), "w"))
         deadline = time.time() + 10
         while not self._answers():
+            if self.proc.poll() is not None and "Address already in use" in self._log():
+                self.proc = None
+                return False
             if self.proc.poll() is not None or time.time() > deadline:
-                raise AssertionError("unbound did not start: " + open(os.path.join(self.dir, "unbound.log")).read())
+                raise AssertionError("unbound did not start: " + self._log())
             time.sleep(0.05)
-        return self
+        return True
+
+    def _log(self):
+        with open(os.path.join(self.dir, "unbound.log")) as f:
+            return f.read()
 
     def _answers(self):
         """A query for test. SOA gets an answer (the server is up)."""
