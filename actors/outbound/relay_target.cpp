@@ -2,8 +2,6 @@
 // session, runs one transaction per job and turns the replies into per-recipient results.
 #include "actors/outbound/relay_target.hpp"
 
-#include <caf/after.hpp>
-
 #include <spdlog/spdlog.h>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -29,9 +27,14 @@ struct RelayState {
   std::mt19937 rng{std::random_device{}()};
   std::optional<PeerSession> session;  // open between jobs
   std::string session_key;             // its destination
+  std::chrono::steady_clock::time_point last_job;
+  bool idle_timer = false;  // a tick is on its way
 };
 
-using Self = delivery_target_actor::stateful_pointer<RelayState>;
+// The delivery target interface and the target's own idle tick: one timer per idle period, not
+// a receive timeout (caf::after), which CAF re-arms on every message through its clock thread.
+using relay_target_actor = delivery_target_actor::extend<caf::reacts_to<tick_atom>>;
+using Self = relay_target_actor::stateful_pointer<RelayState>;
 
 // Where to connect: (host name, "IP:PORT") in the order to try.
 struct HostList {
@@ -138,9 +141,20 @@ bool ensure_session(Self self, const routing::Destination& d, const delivery_job
   return true;
 }
 
-void close_idle(Self self) {
+void arm_idle_timer(Self self, std::chrono::steady_clock::duration after) {
   auto& st = self->state;
+  if (st.idle_timer || !st.session) return;
+  st.idle_timer = true;
+  self->delayed_send(self, after, tick_atom::value);
+}
+
+// A tick: the session is closed once no job came for idle_close, else the timer waits the rest.
+void on_idle_tick(Self self) {
+  auto& st = self->state;
+  st.idle_timer = false;
   if (!st.session) return;
+  auto idle = std::chrono::steady_clock::now() - st.last_job;
+  if (idle < st.settings.idle_close) return arm_idle_timer(self, st.settings.idle_close - idle);
   spdlog::info("relay session to {} closed after {} ms idle", st.session->peer(),
                st.settings.idle_close.count());
   close_session(*st.session);
@@ -172,9 +186,9 @@ std::vector<DeliveryResult> deliver(Self self, const delivery_job& job, bool& de
   }
 }
 
-delivery_target_actor::behavior_type relay_behavior(Self self,
-                                                    std::shared_ptr<storage::QueueReader> reader,
-                                                    RelayTargetSettings settings) {
+relay_target_actor::behavior_type relay_behavior(Self self,
+                                                 std::shared_ptr<storage::QueueReader> reader,
+                                                 RelayTargetSettings settings) {
   self->state.reader = std::move(reader);
   self->state.settings = std::move(settings);
   self->attach_functor([=] {
@@ -184,10 +198,11 @@ delivery_target_actor::behavior_type relay_behavior(Self self,
             bool destination_down = false;
             auto report = results::timed([&] { return deliver(self, job, destination_down); });
             report.destination_down = destination_down;
+            self->state.last_job = std::chrono::steady_clock::now();
+            arm_idle_timer(self, self->state.settings.idle_close);
             return report;
           },
-          // CAF re-arms this after every message: it fires once the target has been idle.
-          caf::after(self->state.settings.idle_close) >> [=] { close_idle(self); }};
+          [=](tick_atom) { on_idle_tick(self); }};
 }
 
 }  // namespace
