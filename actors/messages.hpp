@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include <mailactor/auth.hpp>
+
 #include "actors/actor_meter.hpp"
 #include "actors/spool_reply.hpp"
 #include "routing/router.hpp"
@@ -67,7 +69,6 @@ using work_atom = caf::atom_constant<caf::atom("work")>;
 using scan_atom = caf::atom_constant<caf::atom("scan")>;
 
 // Authentication.
-using authenticate_atom = caf::atom_constant<caf::atom("auth")>;
 using swap_atom = caf::atom_constant<caf::atom("swap")>;
 using retire_atom = caf::atom_constant<caf::atom("retire")>;
 using auth_done_atom = caf::atom_constant<caf::atom("authdone")>;
@@ -210,51 +211,12 @@ using queue_writer_actor = caf::typed_actor<
     caf::replies_to<probe_atom>::with<uint64_t>,
     caf::replies_to<get_stats_atom>::with<actor_stats>>;
 
-// One credential check. The secret is never logged.
-struct auth_request {
-  std::string mechanism;  // PLAIN, LOGIN: how the client sent it (backends may ignore it)
-  std::string authzid;    // empty: act as `user`
-  std::string user;
-  std::string secret;
-  std::string client_addr;
-  std::string listener;
-  bool tls = false;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, auth_request& x) {
-  return f(caf::meta::type_name("auth_request"), x.mechanism, x.authzid, x.user, x.secret,
-           x.client_addr, x.listener, x.tls);
-}
-
-enum class auth_status : uint8_t { ok = 0, invalid = 1, temporary_failure = 2 };
-
-struct auth_result {
-  uint8_t status = static_cast<uint8_t>(auth_status::temporary_failure);  // an auth_status
-  std::string canonical_user;  // ok: the user as the backend names it (empty: as given)
-  std::string reason;          // for the log, never shown to the client
-  auth_status get() const { return static_cast<auth_status>(status); }
-  static auth_result ok(std::string user = {}) {
-    return {static_cast<uint8_t>(auth_status::ok), std::move(user), {}};
-  }
-  static auth_result invalid(std::string reason = {}) {
-    return {static_cast<uint8_t>(auth_status::invalid), {}, std::move(reason)};
-  }
-  static auth_result temporary_failure(std::string reason) {
-    return {static_cast<uint8_t>(auth_status::temporary_failure), {}, std::move(reason)};
-  }
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, auth_result& x) {
-  return f(caf::meta::type_name("auth_result"), x.status, x.canonical_user, x.reason);
-}
-
-// What every authentication backend implements, and what a custom one has to implement: one
-// request, one answer. Answer temporary_failure for trouble (database down); the front turns a
-// backend that does not answer in time into temporary_failure too.
-using auth_actor =
-    caf::typed_actor<caf::replies_to<authenticate_atom, auth_request>::with<auth_result>>;
+// Authentication: the backend interface is public (mailactor/auth.hpp).
+using auth::auth_actor;
+using auth::auth_request;
+using auth::auth_result;
+using auth::auth_status;
+using auth::authenticate_atom;
 
 // The stable actor sessions talk to; it delegates to the current backend and can swap it.
 using auth_front_actor =

@@ -270,6 +270,34 @@ std::string default_hostname() {
   return buf;
 }
 
+// The tables inside `t` ([auth.<name>], [routing.<name>]): a plug-in's own options, as strings
+// with their lines, checked by its factory.
+std::map<std::string, Options> plugin_tables(TableReader& r, const toml::table& t,
+                                             const std::string& path, const std::string& prefix) {
+  std::map<std::string, Options> tables;
+  for (auto& [k, v] : t) {
+    std::string name(k.str());
+    if (!v.is_table()) continue;
+    r.node(name);
+    std::map<std::string, Options::Value> values;
+    for (auto& [ok, ov] : *v.as_table()) {
+      std::string text;
+      if (auto sv = ov.value<std::string>(); sv && ov.is_string()) {
+        text = *sv;
+      } else if (ov.is_boolean()) {
+        text = *ov.value<bool>() ? "true" : "false";
+      } else if (ov.is_integer()) {
+        text = std::to_string(*ov.value<int64_t>());
+      } else {
+        r.fail(&ov, name + "." + std::string(ok.str()), "must be a string, integer or boolean");
+      }
+      values[std::string(ok.str())] = {text, ov.source().begin.line};
+    }
+    tables[name] = Options(path, prefix + name, std::move(values));
+  }
+  return tables;
+}
+
 }  // namespace
 
 std::pair<std::string, uint16_t> split_host_port(const std::string& s) {
@@ -311,6 +339,7 @@ Config load_config(const std::string& path) {
   Config c;
   c.source = path;
   c.auth.source = path;
+  c.routing.source = path;
   c.hostname = default_hostname();
   TableReader top(root, path, "");
 
@@ -405,26 +434,7 @@ Config load_config(const std::string& path) {
     r.integer("max_failures", c.auth.max_failures, 1, 1000);
     r.duration("tarpit_ms", c.auth.tarpit, 0, 60000);
     // [auth.<backend>]: the backend's own options, checked by its factory.
-    for (auto& [k, v] : *t) {
-      std::string name(k.str());
-      if (!v.is_table()) continue;
-      r.node(name);
-      std::map<std::string, auth::BackendOptions::Value> values;
-      for (auto& [ok, ov] : *v.as_table()) {
-        std::string text;
-        if (auto sv = ov.value<std::string>(); sv && ov.is_string()) {
-          text = *sv;
-        } else if (ov.is_boolean()) {
-          text = *ov.value<bool>() ? "true" : "false";
-        } else if (ov.is_integer()) {
-          text = std::to_string(*ov.value<int64_t>());
-        } else {
-          r.fail(&ov, name + "." + std::string(ok.str()), "must be a string, integer or boolean");
-        }
-        values[std::string(ok.str())] = {text, ov.source().begin.line};
-      }
-      c.auth.options[name] = auth::BackendOptions(path, "auth." + name, std::move(values));
-    }
+    c.auth.options = plugin_tables(r, *t, path, "auth.");
     r.finish();
   }
 
@@ -491,7 +501,13 @@ Config load_config(const std::string& path) {
     r.string("lmtp", c.routing.lmtp);
     r.string("dovecot_userdb", c.routing.dovecot_userdb);
     r.duration("lookup_timeout_ms", c.routing.lookup_timeout, 100, 60000);
+    r.strings("sources", c.routing.sources);
+    c.routing.source_options = plugin_tables(r, *t, path, "routing.");
     r.finish();
+    for (const auto& [name, options] : c.routing.source_options)
+      if (std::find(c.routing.sources.begin(), c.routing.sources.end(), name) ==
+          c.routing.sources.end())
+        r.fail(t->get(name), name, "options for a user source that sources does not list");
     if (c.routing.mailbox == routing::Route::lmtp && c.routing.lmtp.empty())
       r.fail(t->get("mailbox"), "mailbox", "\"lmtp\" needs lmtp = \"unix:/path\" or \"HOST:PORT\"");
     if (!c.routing.lmtp.empty() && c.routing.lmtp.rfind("unix:", 0) != 0)

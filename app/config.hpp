@@ -88,6 +88,14 @@ struct RoutingConfig {
   std::string lmtp;                                  // the LMTP server: "unix:/path" or "HOST:PORT"
   std::string dovecot_userdb;  // Dovecot's auth-userdb socket: a user source asked per RCPT
   std::chrono::milliseconds lookup_timeout = actors::SessionSettings{}.lookup_timeout;
+  std::vector<std::string> sources;               // plug-in user sources (register_user_source)
+  std::map<std::string, Options> source_options;  // their [routing.<name>] tables
+  std::string source;                             // the config file
+
+  Options options_for(const std::string& name) const {
+    auto it = source_options.find(name);
+    return it == source_options.end() ? Options(source, "routing." + name, {}) : it->second;
+  }
 };
 
 // [relay]: mail for other domains (see conf/mailactor.toml); the policy itself is plain C++.

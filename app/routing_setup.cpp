@@ -45,8 +45,14 @@ std::shared_ptr<const routing::Router> make_router(const Config& c) {
     if (!c.routing.passwd_file.empty())
       s.users.push_back(std::make_shared<routing::UserList>(
           "passwd-file", passwd_file_users(c.routing.passwd_file)));
+    for (const auto& name : c.routing.sources) {
+      auto options = c.routing.options_for(name);
+      s.users.push_back(routing::make_user_source(name, options));
+    }
   } catch (const ConfigError&) {
     throw;
+  } catch (const OptionError& e) {
+    throw ConfigError(e.what());
   } catch (const std::exception& e) {
     throw ConfigError(c.source + ": [routing]: " + e.what());
   }

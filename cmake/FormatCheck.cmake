@@ -5,6 +5,7 @@ file(GLOB_RECURSE sources
   "${SOURCE_DIR}/routing/*.cpp" "${SOURCE_DIR}/routing/*.hpp"
   "${SOURCE_DIR}/actors/*.cpp" "${SOURCE_DIR}/actors/*.hpp"
   "${SOURCE_DIR}/app/*.cpp" "${SOURCE_DIR}/app/*.hpp"
+  "${SOURCE_DIR}/include/*.hpp" "${SOURCE_DIR}/examples/*.cpp"
   "${SOURCE_DIR}/tests/*.cpp" "${SOURCE_DIR}/tests/*.hpp"
   "${SOURCE_DIR}/bench/*.cpp")
 set(bad "")

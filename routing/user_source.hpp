@@ -1,29 +1,15 @@
-// Where the router learns which mailboxes exist. A source answers for one address at a time;
-// sources that may block (Dovecot's userdb) are asked by an actor, never by the router itself.
+// The built-in user sources and the registry of plug-in ones. The interface itself
+// (UserSource, UserAnswer) is public: include/mailactor/user_source.hpp.
 #pragma once
 
+#include <mailactor/user_source.hpp>
+
+#include <memory>
 #include <string>
 #include <unordered_set>
 #include <vector>
 
 namespace mailactor::routing {
-
-enum class UserAnswer {
-  found,
-  not_found,
-  failed,  // the source could not answer now (451 4.3.0)
-};
-
-class UserSource {
- public:
-  virtual ~UserSource() = default;
-  // local and domain are lower case.
-  virtual UserAnswer find(const std::string& local, const std::string& domain) const = 0;
-  virtual std::string name() const = 0;
-  // A source that waits on something (a socket): the session then asks through the resolver
-  // actors, never on its own scheduler thread.
-  virtual bool may_block() const { return false; }
-};
 
 // A fixed list of users: the static list of the config, or the names in the passwd-file the
 // auth backend reads. "alice@example.test" is that mailbox only; a bare "alice" is a mailbox at
@@ -39,5 +25,9 @@ class UserList : public UserSource {
   std::string name_;
   std::unordered_set<std::string> users_;  // lower case
 };
+
+// The plug-in sources by name (register_user_source): builds one; throws std::invalid_argument
+// naming the registered ones when `name` is not one of them, OptionError for bad options.
+std::shared_ptr<const UserSource> make_user_source(const std::string& name, Options& options);
 
 }  // namespace mailactor::routing

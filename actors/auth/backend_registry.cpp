@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <mutex>
 
+#include "routing/api_version.hpp"
+
 namespace mailactor::auth {
 namespace {
 
@@ -14,61 +16,15 @@ std::mutex registry_mutex;
 
 }  // namespace
 
-std::string BackendOptions::take(const std::string& key, const std::string& fallback) {
-  taken_.push_back(key);
-  auto it = values_.find(key);
-  return it == values_.end() ? fallback : it->second.text;
-}
-
-std::string BackendOptions::take_required(const std::string& key) {
-  if (!has(key)) fail(key, "is required");
-  return take(key);
-}
-
-bool BackendOptions::take_bool(const std::string& key, bool fallback) {
-  if (!has(key)) {
-    taken_.push_back(key);
-    return fallback;
-  }
-  std::string v = take(key);
-  if (v == "true") return true;
-  if (v == "false") return false;
-  fail(key, "must be true or false");
-}
-
-long BackendOptions::take_int(const std::string& key, long fallback, long min, long max) {
-  if (!has(key)) {
-    taken_.push_back(key);
-    return fallback;
-  }
-  std::string v = take(key);
-  size_t used = 0;
-  long n = 0;
-  try {
-    n = std::stol(v, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != v.size() || n < min || n > max)
-    fail(key, "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
-  return n;
-}
-
-void BackendOptions::fail(const std::string& key, const std::string& what) const {
-  std::string where = file_;
-  auto it = values_.find(key);
-  if (it != values_.end() && it->second.line) where += ":" + std::to_string(it->second.line);
-  throw AuthConfigError(where + ": " + section_ + "." + key + ": " + what);
-}
-
-void BackendOptions::finish() const {
-  for (const auto& [key, value] : values_)
-    if (std::find(taken_.begin(), taken_.end(), key) == taken_.end()) fail(key, "unknown key");
-}
-
-void register_backend(const std::string& name, BackendFactory factory) {
+void register_backend_for_api(int api_version, const std::string& name, BackendFactory factory) {
+  check_api_version(api_version, "auth backend \"" + name + "\"");
   std::lock_guard<std::mutex> lock(registry_mutex);
   registry()[name] = std::move(factory);
+}
+
+void register_builtin_backend(const std::string& name, BackendFactory factory) {
+  std::lock_guard<std::mutex> lock(registry_mutex);
+  registry().emplace(name, std::move(factory));
 }
 
 std::vector<std::string> backend_names() {

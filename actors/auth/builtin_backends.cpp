@@ -1,5 +1,6 @@
-// The built-in backends: passwd-file, dovecot, allow-all. Each is a small actor implementing
-// auth_actor; the ones that block (crypt(3) work, a socket to Dovecot) get their own thread.
+// The built-in backends: passwd-file, dovecot, allow-all (static-map and http have files of
+// their own). Each is a small actor implementing auth_actor; the ones that block (crypt(3) work,
+// a socket to Dovecot) get their own thread.
 #include <spdlog/spdlog.h>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -16,6 +17,7 @@
 namespace mailactor::auth {
 
 void register_static_map_backend();  // example_static_map.cpp
+void register_http_backend();        // http_backend.cpp
 
 // Linked, the workers end with the front when the auth front retires it after a swap.
 auth_actor spawn_worker_pool(caf::actor_system& system, std::vector<auth_actor> workers) {
@@ -129,10 +131,11 @@ auth_actor make_allow_all(BackendContext& ctx, BackendOptions& o) {
 }  // namespace
 
 void register_builtin_backends() {
-  register_backend("passwd-file", make_passwd_file);
-  register_backend("dovecot", make_dovecot);
-  register_backend("allow-all", make_allow_all);
+  register_builtin_backend("passwd-file", make_passwd_file);
+  register_builtin_backend("dovecot", make_dovecot);
+  register_builtin_backend("allow-all", make_allow_all);
   register_static_map_backend();
+  register_http_backend();
 }
 
 }  // namespace mailactor::auth

@@ -16,7 +16,6 @@
 #include <memory>
 
 #include "actors/auth/backend_registry.hpp"
-#include "actors/auth/password_hash.hpp"
 
 namespace mailactor::auth {
 namespace {
@@ -53,7 +52,7 @@ auth_actor make_static_map(BackendContext& ctx, BackendOptions& options) {
 
 // 3. The registration, under the name the config uses.
 void register_static_map_backend() {
-  register_backend("static-map", make_static_map);
+  register_builtin_backend("static-map", make_static_map);
 }
 
 }  // namespace mailactor::auth

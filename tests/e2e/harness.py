@@ -92,8 +92,9 @@ class Server:
     # `spoold`; its group is the bound port.
     READY = {"serve": r"listening on 127\.0\.0\.1:(\d+)", "spoold": r"spooler on 127\.0\.0\.1:(\d+)"}
 
-    def __init__(self, workdir=None, command="serve", **settings):
+    def __init__(self, workdir=None, command="serve", binary=None, **settings):
         self.command = command
+        self.binary = binary or BIN  # another build of mailactor (e.g. with a plug-in)
         self.own_dir = workdir is None
         self.dir = workdir or tempfile.mkdtemp(prefix="mailactor-e2e-")
         self.spool = os.path.join(self.dir, "spool")
@@ -123,12 +124,12 @@ class Server:
 
     def check_config(self):
         """`mailactor check-config` on this server's config: the finished process."""
-        return subprocess.run([BIN, "check-config", "--config", self.config], capture_output=True,
+        return subprocess.run([self.binary, "check-config", "--config", self.config], capture_output=True,
                               text=True, timeout=30)
 
     def start(self, extra_args=()):
         self.log_lines = []
-        self.proc = subprocess.Popen([BIN, self.command, "--config", self.config, *extra_args],
+        self.proc = subprocess.Popen([self.binary, self.command, "--config", self.config, *extra_args],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         threading.Thread(target=self._read_log, daemon=True).start()
         ready = self.READY[self.command]

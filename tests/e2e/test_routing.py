@@ -160,6 +160,20 @@ class Routing(unittest.TestCase):
         self.assertIn("postmaster@example.test does not resolve", p.stderr)
         self.assertFalse(os.path.exists(os.path.join(srv.spool, "queue.db")))
 
+    def test_plug_in_user_source_mistakes_are_config_errors(self):
+        srv = routing_server()
+        srv.edit_config('passwd_file = ', 'sources = ["my-ldap"]\npasswd_file = ')
+        r = srv.check_config()
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('mailactor.toml: [routing]: sources: no user source "my-ldap" is registered '
+                      '(registered: none)', r.stderr)
+        srv.edit_config('[spool]', '[routing.typo]\nurl = "x"\n\n[spool]')
+        r = srv.check_config()
+        self.assertEqual(r.returncode, 1)
+        self.assertRegex(r.stderr, r"mailactor\.toml:\d+: routing\.typo: options for a user source that "
+                                   r"sources does not list")
+        self.assertFalse(os.path.exists(os.path.join(srv.spool, "queue.db")))
+
     def test_remote_alias_target_refused_at_start(self):
         srv = routing_server(aliases="postmaster: alice\nfwd: someone@gmail.test\n")
         r = srv.check_config()
