@@ -26,7 +26,7 @@ class Cli(unittest.TestCase):
         self.assertIn("--listen", run("serve", "--help").stdout)
         r = run("--version")
         self.assertEqual(r.returncode, 0)
-        self.assertRegex(r.stdout, r"mailactor \d+\.\d+\.\d+ \(CAF 0\.17\.6\)")
+        self.assertRegex(r.stdout, r"mailactor \d+\.\d+\.\d+ \(API \d+, CAF 0\.17\.6\)")
         self.assertNotEqual(run().returncode, 0)
 
     def test_shipped_config_is_valid(self):
