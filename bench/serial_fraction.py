@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Where mailactor's CPU goes per message, thread by thread, and what that allows on more cores.
+
+Runs the W2 load (smtp-source: 50 sessions, a new connection per 4 KiB message, durability fsync,
+delivery off: the receive path) against one server process and reads every thread's CPU time
+from /proc/PID/task/*/stat before and after. A sampler reads each thread's wchan every 20 ms to
+name what it waits in (ep_poll: CAF's I/O multiplexer; futex: a scheduler worker or a detached
+actor idle; jbd2/submit_bio/file_write: the thread that fsyncs, the queue writer). Prints:
+
+  - per thread: CPU us per message, share of the process's CPU, where it usually waits;
+  - s, the largest single thread's share (work that thread alone can do: no number of cores
+    splits it), and Amdahl's projection 1 / (s + (1 - s) / N) for N = 2, 4, 8, 16.
+
+    bench/serial_fraction.py [--messages 10000] [--binary PATH] [--taskset CPUS]
+
+--taskset pins the server (e.g. 0 or 0,1) for the 1-core vs 2-core check; smtp-source then runs
+wherever the rest is free. Builds nothing: cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release
+-DMAILACTOR_TESTS=OFF && cmake --build build-release; bench/install-smtp-source.
+"""
+
+import argparse
+import collections
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+
+from smtp_source import CONFIG
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def thread_cpu(pid):
+    """{tid: (comm, cpu seconds)} for every thread of pid."""
+    out = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                text = f.read()
+        except FileNotFoundError:
+            continue
+        comm = text[text.index("(") + 1:text.rindex(")")]
+        fields = text.rsplit(")", 1)[1].split()
+        out[int(tid)] = (comm, (int(fields[11]) + int(fields[12])) / CLK_TCK)
+    return out
+
+
+def sample_wchans(pid, stop, counts):
+    while not stop.is_set():
+        for tid in os.listdir("/proc/%d/task" % pid):
+            try:
+                with open("/proc/%d/task/%s/wchan" % (pid, tid)) as f:
+                    wchan = f.read().strip()
+                counts[int(tid)][wchan if wchan not in ("", "0") else "running"] += 1
+            except (FileNotFoundError, ProcessLookupError):
+                pass
+        time.sleep(0.02)
+
+
+def waits(wchans):
+    """Where a thread was found in the samples, the two most frequent kernel wait points with
+    their share ("running" = on a CPU or runnable)."""
+    total = sum(wchans.values()) or 1
+    top = sorted(((n, w) for w, n in wchans.items()), reverse=True)[:2]
+    return ", ".join("%s %.0f%%" % (w, 100.0 * n / total) for n, w in top)
+
+
+def amdahl(s, n):
+    return 1.0 / (s + (1.0 - s) / n)
+
+
+def run(binary, messages, taskset):
+    d = tempfile.mkdtemp(prefix="mailactor-serial-")
+    cfg = os.path.join(d, "bench.toml")
+    with open(cfg, "w") as f:
+        f.write(CONFIG.format(dir=d, durability="fsync", delivery="false"))
+    cmd = [binary, "serve", "--config", cfg]
+    if taskset:
+        cmd = ["taskset", "-c", taskset] + cmd
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    try:
+        line = ""
+        while "listening on" not in line:
+            line = proc.stderr.readline()
+            if not line:
+                raise SystemExit("server did not start")
+        port = int(re.search(r"listening on 127\.0\.0\.1:(\d+)", line).group(1))
+        threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
+        before = thread_cpu(proc.pid)
+        counts = collections.defaultdict(collections.Counter)
+        stop = threading.Event()
+        sampler = threading.Thread(target=sample_wchans, args=(proc.pid, stop, counts), daemon=True)
+        sampler.start()
+        t0 = time.time()
+        src = subprocess.run(["smtp-source", "-A", "-4", "-s", "50", "-l", "4096", "-m", str(messages),
+                              "-r", "1", "-f", "sender@sender.test", "-t", "rcpt@example.test",
+                              "127.0.0.1:%d" % port], capture_output=True, text=True, timeout=900)
+        wall = time.time() - t0
+        after = thread_cpu(proc.pid)
+        stop.set()
+        sampler.join()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
+        shutil.rmtree(d, ignore_errors=True)
+    accepted = messages - sum(1 for l in src.stderr.splitlines() if "rejected:" in l)
+    rows = []
+    for tid, (comm, cpu) in after.items():
+        used = cpu - before.get(tid, (comm, 0.0))[1]
+        if used > 0:
+            rows.append((used, tid, comm, waits(counts[tid])))
+    rows.sort(reverse=True)
+    return rows, accepted, wall, src.returncode
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--binary", default=os.path.join(HERE, "../build-release/app/mailactor"))
+    ap.add_argument("--messages", type=int, default=10000)
+    ap.add_argument("--taskset", default="", help="CPUs for the server, e.g. 0 or 0,1")
+    a = ap.parse_args()
+    rows, accepted, wall, rc = run(a.binary, a.messages, a.taskset)
+    total = sum(r[0] for r in rows)
+    print("W2: smtp-source -s 50 -l 4096 -m %d, fsync, delivery off%s: %.0f msgs/s, %.0f us CPU per message" % (
+        a.messages, ", server on CPUs " + a.taskset if a.taskset else "", accepted / wall, total * 1e6 / accepted))
+    print("\n| thread | where the samples found it | CPU us/msg | share |")
+    print("|---|---|---|---|")
+    for used, tid, comm, what in rows:
+        if used / total < 0.005:
+            continue
+        print("| %s/%d | %s | %.0f | %.1f %% |" % (comm, tid, what, used * 1e6 / accepted, 100 * used / total))
+    s = rows[0][0] / total
+    print("\nserial fraction s = %.3f (the busiest thread's share)" % s)
+    print("Amdahl: " + ", ".join("N=%d: %.2fx" % (n, amdahl(s, n)) for n in (2, 4, 8, 16)))
+    return rc
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
