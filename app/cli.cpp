@@ -37,8 +37,9 @@ int mailactor::main(int argc, char** argv) {
   mailactor::auth::register_builtin_backends();
   CLI::App app{
       "mailactor: an SMTP server on the C++ Actor Framework. It accepts mail over SMTP, commits\n"
-      "every accepted message durably to its queue before answering 250, then delivers it to a\n"
-      "Maildir. Run `mailactor COMMAND --help` for the options of each command."};
+      "every accepted message durably to its queue before answering 250, then delivers it: to\n"
+      "Maildirs, over LMTP (Dovecot), or onward over SMTP (smarthost or MX). Run\n"
+      "`mailactor COMMAND --help` for the options of each command."};
   app.set_version_flag("--version", std::string("mailactor " MAILACTOR_VERSION " (API ") +
                                         std::to_string(MAILACTOR_API_VERSION) + ", CAF " +
                                         std::to_string(CAF_MAJOR_VERSION) + "." +
