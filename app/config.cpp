@@ -272,9 +272,9 @@ std::string default_hostname() {
 
 // The tables inside `t` ([auth.<name>], [routing.<name>]): a plug-in's own options, as strings
 // with their lines, checked by its factory.
-std::map<std::string, Options> plugin_tables(TableReader& r, const toml::table& t,
-                                             const std::string& path, const std::string& prefix) {
-  std::map<std::string, Options> tables;
+PluginTables plugin_tables(TableReader& r, const toml::table& t, const std::string& path,
+                           const std::string& section) {
+  PluginTables tables{path, section, {}};
   for (auto& [k, v] : t) {
     std::string name(k.str());
     if (!v.is_table()) continue;
@@ -293,7 +293,7 @@ std::map<std::string, Options> plugin_tables(TableReader& r, const toml::table& 
       }
       values[std::string(ok.str())] = {text, ov.source().begin.line};
     }
-    tables[name] = Options(path, prefix + name, std::move(values));
+    tables.tables[name] = Options(path, section + "." + name, std::move(values));
   }
   return tables;
 }
@@ -338,8 +338,8 @@ Config load_config(const std::string& path) {
   }
   Config c;
   c.source = path;
-  c.auth.source = path;
-  c.routing.source = path;
+  c.auth.options = {path, "auth", {}};
+  c.routing.source_options = {path, "routing", {}};
   c.hostname = default_hostname();
   TableReader top(root, path, "");
 
@@ -434,7 +434,7 @@ Config load_config(const std::string& path) {
     r.integer("max_failures", c.auth.max_failures, 1, 1000);
     r.duration("tarpit_ms", c.auth.tarpit, 0, 60000);
     // [auth.<backend>]: the backend's own options, checked by its factory.
-    c.auth.options = plugin_tables(r, *t, path, "auth.");
+    c.auth.options = plugin_tables(r, *t, path, "auth");
     r.finish();
   }
 
@@ -502,9 +502,9 @@ Config load_config(const std::string& path) {
     r.string("dovecot_userdb", c.routing.dovecot_userdb);
     r.duration("lookup_timeout_ms", c.routing.lookup_timeout, 100, 60000);
     r.strings("sources", c.routing.sources);
-    c.routing.source_options = plugin_tables(r, *t, path, "routing.");
+    c.routing.source_options = plugin_tables(r, *t, path, "routing");
     r.finish();
-    for (const auto& [name, options] : c.routing.source_options)
+    for (const auto& [name, options] : c.routing.source_options.tables)
       if (std::find(c.routing.sources.begin(), c.routing.sources.end(), name) ==
           c.routing.sources.end())
         r.fail(t->get(name), name, "options for a user source that sources does not list");

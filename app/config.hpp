@@ -62,18 +62,26 @@ struct ListenerConfig {
   Limits limits;
 };
 
+// The `[<section>.<name>]` tables of a plug-in section ([auth], [routing]): each plug-in's own
+// options, checked by its factory.
+struct PluginTables {
+  std::string file;     // the config file, for errors
+  std::string section;  // "auth", "routing"
+  std::map<std::string, Options> tables;
+
+  // The named table; an empty one (errors still name file and section) when there is none.
+  Options for_name(const std::string& name) const {
+    auto it = tables.find(name);
+    return it == tables.end() ? Options(file, section + "." + name, {}) : it->second;
+  }
+};
+
 struct AuthConfig {
   std::string backend = "none";  // none, passwd-file, dovecot, allow-all, static-map, ...
   std::chrono::milliseconds timeout = actors::SessionSettings{}.auth_timeout;
   size_t max_failures = actors::SessionSettings{}.max_auth_failures;
   std::chrono::milliseconds tarpit = actors::SessionSettings{}.auth_tarpit;
-  std::map<std::string, auth::BackendOptions> options;  // [auth.<backend>] tables
-  std::string source;
-
-  auth::BackendOptions options_for(const std::string& name) const {
-    auto it = options.find(name);
-    return it == options.end() ? auth::BackendOptions(source, "auth." + name, {}) : it->second;
-  }
+  PluginTables options;  // [auth.<backend>]
 };
 
 // [routing]: what becomes of each recipient at a local domain (see conf/mailactor.toml).
@@ -88,14 +96,8 @@ struct RoutingConfig {
   std::string lmtp;                                  // the LMTP server: "unix:/path" or "HOST:PORT"
   std::string dovecot_userdb;  // Dovecot's auth-userdb socket: a user source asked per RCPT
   std::chrono::milliseconds lookup_timeout = actors::SessionSettings{}.lookup_timeout;
-  std::vector<std::string> sources;               // plug-in user sources (register_user_source)
-  std::map<std::string, Options> source_options;  // their [routing.<name>] tables
-  std::string source;                             // the config file
-
-  Options options_for(const std::string& name) const {
-    auto it = source_options.find(name);
-    return it == source_options.end() ? Options(source, "routing." + name, {}) : it->second;
-  }
+  std::vector<std::string> sources;  // plug-in user sources (register_user_source)
+  PluginTables source_options;       // their [routing.<name>]
 };
 
 // [relay]: mail for other domains (see conf/mailactor.toml); the policy itself is plain C++.

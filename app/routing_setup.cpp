@@ -46,7 +46,7 @@ std::shared_ptr<const routing::Router> make_router(const Config& c) {
       s.users.push_back(std::make_shared<routing::UserList>(
           "passwd-file", passwd_file_users(c.routing.passwd_file)));
     for (const auto& name : c.routing.sources) {
-      auto options = c.routing.options_for(name);
+      auto options = c.routing.source_options.for_name(name);
       s.users.push_back(routing::make_user_source(name, options));
     }
   } catch (const ConfigError&) {

@@ -78,8 +78,8 @@ auth::auth_actor make_auth_backend(caf::actor_system& system, const Config& cfg)
   ctx.system = &system;
   for (const auto& l : cfg.listeners)
     ctx.listener_hosts.push_back(split_host_port(l.listen).first);
-  for (const auto& [name, opts] : cfg.auth.options) {
-    auto known = auth::backend_names();
+  const auto known = auth::backend_names();
+  for (const auto& [name, opts] : cfg.auth.options.tables) {
     if (std::find(known.begin(), known.end(), name) == known.end())
       throw auth::AuthConfigError(cfg.source + ": [auth." + name + "]: no backend of that name");
   }
@@ -94,7 +94,7 @@ auth::auth_actor make_auth_backend(caf::actor_system& system, const Config& cfg)
         },
         std::string("no auth backend configured"));
   }
-  auto options = cfg.auth.options_for(cfg.auth.backend);
+  auto options = cfg.auth.options.for_name(cfg.auth.backend);
   return auth::make_backend(cfg.auth.backend, ctx, options);
 }
 
@@ -220,7 +220,6 @@ int serve(const ServeOptions& options) {
   const size_t threads = configure_actor_system(sys_cfg, cfg);
   caf::actor_system system{sys_cfg};
 
-  auth::register_builtin_backends();
   actors::auth_front_actor auth_front;
   try {
     auth_front = auth::spawn_auth_front(system, make_auth_backend(system, cfg), cfg.auth.backend,

@@ -72,4 +72,8 @@ bool Networks::contains(const std::string& address) const {
   return false;
 }
 
+bool is_loopback_host(const std::string& host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+}
+
 }  // namespace mailactor::routing

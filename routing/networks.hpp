@@ -27,4 +27,8 @@ class Networks {
   std::vector<Net> nets_;
 };
 
+// A host name or address that can only mean this machine: "localhost", 127.0.0.0/8 and ::1
+// (also bracketed, "[::1]", as URLs write it).
+bool is_loopback_host(const std::string& host);
+
 }  // namespace mailactor::routing

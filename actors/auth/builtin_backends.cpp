@@ -13,6 +13,7 @@
 #include "actors/auth/backend_registry.hpp"
 #include "actors/auth/dovecot_client.hpp"
 #include "actors/auth/passwd_file.hpp"
+#include "routing/networks.hpp"
 
 namespace mailactor::auth {
 
@@ -103,14 +104,10 @@ auth_actor make_dovecot(BackendContext& ctx, BackendOptions& o) {
   return ctx.system->spawn<caf::detached>(dovecot_backend, client);
 }
 
-bool is_loopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
-
 auth_actor make_allow_all(BackendContext& ctx, BackendOptions& o) {
   bool force = o.take_bool("force", false);
   for (const auto& h : ctx.listener_hosts) {
-    if (!is_loopback(h) && !force)
+    if (!routing::is_loopback_host(h) && !force)
       o.fail("force", "allow-all accepts any password: refusing to serve it on " + h +
                           " (set force = true if you really mean it)");
   }

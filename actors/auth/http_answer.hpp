@@ -1,4 +1,4 @@
-// The `http` auth backend's protocol, the plain part (no CAF, no sockets): the JSON a service
+// The `http` auth backend's protocol, the part without sockets: the JSON a service
 // gets, and what its answer means. The whole protocol, for whoever writes the service:
 //
 //   POST <url>   Content-Type: application/json
@@ -11,27 +11,20 @@
 //   anything else, no answer within timeout_ms, or no connection: 454 4.7.0 (try again later)
 #pragma once
 
+#include <mailactor/auth.hpp>
+
 #include <string>
 #include <string_view>
 
 namespace mailactor::auth {
 
-struct HttpCredentials {
-  std::string user, password, authzid, mechanism, client, listener;
-  bool tls = false;
-};
-
-std::string http_auth_request_body(const HttpCredentials& c);
-
-struct HttpAuthAnswer {
-  enum class Kind { ok, invalid, temporary_failure } kind = Kind::temporary_failure;
-  std::string user;    // ok: the canonical name ("" = as the client gave it)
-  std::string reason;  // for the log
-};
+std::string http_auth_request_body(const auth_request& r);
 
 // Bodies longer than this are not read (the answer is then a temporary failure).
 constexpr size_t kMaxHttpAuthAnswer = 64 * 1024;
 
-HttpAuthAnswer interpret_http_auth_answer(long status, std::string_view body);
+// ok (canonical_user: the body's "user", "" = as the client gave it), invalid or
+// temporary_failure, with the reason for the log.
+auth_result interpret_http_auth_answer(long status, std::string_view body);
 
 }  // namespace mailactor::auth

@@ -19,6 +19,7 @@
 
 #include "actors/auth/backend_registry.hpp"
 #include "actors/auth/http_answer.hpp"
+#include "routing/networks.hpp"
 
 namespace mailactor::auth {
 namespace {
@@ -29,6 +30,8 @@ struct HttpAuthSettings {
   std::string ca_file;
   long timeout_ms = 3000;
 };
+
+const std::string kService = "http service: ";
 
 size_t collect_body(char* data, size_t size, size_t n, void* out) {
   auto* body = static_cast<std::string*>(out);
@@ -61,19 +64,21 @@ class HttpAuthClient {
     curl_easy_cleanup(easy_);
   }
 
-  HttpAuthAnswer check(const HttpCredentials& c) {
-    std::string request = http_auth_request_body(c);
+  // The service's verdict; every temporary failure's reason names the service.
+  auth_result check(const auth_request& r) {
+    std::string request = http_auth_request_body(r);
     std::string body;
     curl_easy_setopt(easy_, CURLOPT_POSTFIELDS, request.c_str());
     curl_easy_setopt(easy_, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.size()));
     curl_easy_setopt(easy_, CURLOPT_WRITEDATA, &body);
     CURLcode rc = curl_easy_perform(easy_);
     std::fill(request.begin(), request.end(), '\0');  // the password, not left in freed memory
-    if (rc != CURLE_OK)
-      return {HttpAuthAnswer::Kind::temporary_failure, {}, curl_easy_strerror(rc)};
+    if (rc != CURLE_OK) return auth_result::temporary_failure(kService + curl_easy_strerror(rc));
     long status = 0;
     curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status);
-    return interpret_http_auth_answer(status, body);
+    auth_result verdict = interpret_http_auth_answer(status, body);
+    if (verdict.get() == auth_status::temporary_failure) verdict.reason = kService + verdict.reason;
+    return verdict;
   }
 
  private:
@@ -81,29 +86,10 @@ class HttpAuthClient {
   curl_slist* headers_ = nullptr;
 };
 
-auth_result to_auth_result(HttpAuthAnswer a) {
-  switch (a.kind) {
-    case HttpAuthAnswer::Kind::ok:
-      return auth_result::ok(std::move(a.user));
-    case HttpAuthAnswer::Kind::invalid:
-      return auth_result::invalid(std::move(a.reason));
-    case HttpAuthAnswer::Kind::temporary_failure:
-      break;
-  }
-  return auth_result::temporary_failure("http service: " + a.reason);
-}
-
 auth_actor::behavior_type http_worker(auth_actor::pointer, std::shared_ptr<HttpAuthClient> client) {
   return {
-      [=](authenticate_atom, const auth_request& r) {
-        return to_auth_result(client->check(
-            {r.user, r.secret, r.authzid, r.mechanism, r.client_addr, r.listener, r.tls}));
-      },
+      [=](authenticate_atom, const auth_request& r) { return client->check(r); },
   };
-}
-
-bool loopback_host(const std::string& host) {
-  return host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
 }
 
 // The url's scheme and host, checked: passwords travel in the request.
@@ -121,7 +107,7 @@ void check_url(BackendOptions& o, const std::string& url, bool unix_socket) {
   curl_free(scheme);
   curl_free(host);
   if (s != "http" && s != "https") o.fail("url", "must be http:// or https://");
-  if (s == "http" && !unix_socket && !loopback_host(h))
+  if (s == "http" && !unix_socket && !routing::is_loopback_host(h))
     o.fail("url", "plain http would send passwords across the network to " + h +
                       ": use https, a loopback address or unix_socket");
 }

@@ -8,39 +8,38 @@
 namespace mailactor::auth {
 namespace {
 
-using Kind = HttpAuthAnswer::Kind;
-
 TEST(HttpAuthAnswer, StatusDecides) {
-  EXPECT_EQ(interpret_http_auth_answer(200, "").kind, Kind::ok);
-  EXPECT_EQ(interpret_http_auth_answer(200, " \r\n").kind, Kind::ok);
-  EXPECT_EQ(interpret_http_auth_answer(401, "").kind, Kind::invalid);
-  EXPECT_EQ(interpret_http_auth_answer(403, "{\"user\":\"x\"}").kind, Kind::invalid);
+  EXPECT_EQ(interpret_http_auth_answer(200, "").get(), auth_status::ok);
+  EXPECT_EQ(interpret_http_auth_answer(200, " \r\n").get(), auth_status::ok);
+  EXPECT_EQ(interpret_http_auth_answer(401, "").get(), auth_status::invalid);
+  EXPECT_EQ(interpret_http_auth_answer(403, "{\"user\":\"x\"}").get(), auth_status::invalid);
   for (long status : {0L, 204L, 301L, 400L, 404L, 429L, 500L, 503L})
-    EXPECT_EQ(interpret_http_auth_answer(status, "").kind, Kind::temporary_failure) << status;
+    EXPECT_EQ(interpret_http_auth_answer(status, "").get(), auth_status::temporary_failure)
+        << status;
   EXPECT_EQ(interpret_http_auth_answer(503, "").reason, "service answered HTTP 503");
 }
 
 TEST(HttpAuthAnswer, CanonicalUserFromTheBody) {
   auto a = interpret_http_auth_answer(200, R"({"user": "alice@example.org", "extra": 1})");
-  EXPECT_EQ(a.kind, Kind::ok);
-  EXPECT_EQ(a.user, "alice@example.org");
-  EXPECT_EQ(interpret_http_auth_answer(200, R"({"other": true})").user, "");
-  EXPECT_EQ(interpret_http_auth_answer(200, R"({"user": null})").kind, Kind::ok);
+  EXPECT_EQ(a.get(), auth_status::ok);
+  EXPECT_EQ(a.canonical_user, "alice@example.org");
+  EXPECT_EQ(interpret_http_auth_answer(200, R"({"other": true})").canonical_user, "");
+  EXPECT_EQ(interpret_http_auth_answer(200, R"({"user": null})").get(), auth_status::ok);
 }
 
 TEST(HttpAuthAnswer, A200ThatMakesNoSenseIsNotALogin) {
   for (const char* body : {"yes", "[1]", "\"alice\"", "{\"user\": 5}", "{\"user\": \"\"}",
                            "{\"user\": \"two words\"}", "{\"user\": \"a\\nb\"}", "{\"user\": "})
-    EXPECT_EQ(interpret_http_auth_answer(200, body).kind, Kind::temporary_failure) << body;
+    EXPECT_EQ(interpret_http_auth_answer(200, body).get(), auth_status::temporary_failure) << body;
   std::string huge = "{\"user\": \"" + std::string(300, 'a') + "\"}";
-  EXPECT_EQ(interpret_http_auth_answer(200, huge).kind, Kind::temporary_failure);
+  EXPECT_EQ(interpret_http_auth_answer(200, huge).get(), auth_status::temporary_failure);
   std::string too_long(kMaxHttpAuthAnswer + 1, ' ');
-  EXPECT_EQ(interpret_http_auth_answer(200, too_long).kind, Kind::temporary_failure);
+  EXPECT_EQ(interpret_http_auth_answer(200, too_long).get(), auth_status::temporary_failure);
 }
 
 TEST(HttpAuthRequest, CarriesEveryFieldAsJson) {
-  HttpCredentials c{"alice", "p\"w\\\xff", "", "PLAIN", "192.0.2.7", "submission", true};
-  auto j = nlohmann::json::parse(http_auth_request_body(c));
+  auth_request r{"PLAIN", "", "alice", "p\"w\\\xff", "192.0.2.7", "submission", true};
+  auto j = nlohmann::json::parse(http_auth_request_body(r));
   EXPECT_EQ(j["user"], "alice");
   EXPECT_EQ(j["password"], "p\"w\\\xef\xbf\xbd") << "invalid UTF-8 replaced, quotes escaped";
   EXPECT_EQ(j["authzid"], "");
