@@ -38,7 +38,7 @@ caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> 
       },
       [=](caf::io::new_data_msg& msg) {
         HandlerClock clock{st->meter};
-        on_data(self, *st, msg);
+        if (!on_proxy_data(self, *st, msg)) on_data(self, *st, msg);
       },
       [=](const caf::io::connection_closed_msg& msg) {
         HandlerClock clock{st->meter};

@@ -9,7 +9,6 @@
 #include <algorithm>
 
 #include "actors/broker_state.hpp"
-#include "actors/session.hpp"
 
 namespace mailactor::actors::broker_detail {
 
@@ -29,18 +28,24 @@ void add_listeners(Self* self, BrokerState& st) {
     entry.session = std::make_shared<SessionSettings>(l.session);
     entry.limits = l.limits;
     entry.connection_rate = std::make_unique<RateLimiter>(l.limits.max_connection_rate_per_ip);
+    entry.proxy = l.proxy;
     st.beat = std::min(st.beat, session_tick_interval(l.session));
     st.listeners.emplace(h, std::move(entry));
-    spdlog::info("listening on {}:{} ({}, mode {})", l.host, l.port, l.name,
-                 l.session.mode == ListenerMode::mx ? "mx" : "submission");
+    spdlog::info("listening on {}:{} ({}, mode {}{})", l.host, l.port, l.name,
+                 l.session.mode == ListenerMode::mx ? "mx" : "submission",
+                 l.proxy.enabled ? ", PROXY protocol" : "");
   }
 }
 
 // A listener stops accepting (new clients wait in the kernel's backlog) while the server or
 // the listener itself is at its session limit.
+size_t connections_in_use(const BrokerState& st) {
+  return st.connections.size() + st.pending_proxy.size();
+}
+
 void update_accepting(Self* self, BrokerState& st) {
   if (st.draining) return;
-  bool full = st.connections.size() >= st.settings->max_sessions;
+  bool full = connections_in_use(st) >= st.settings->max_sessions;
   if (full != st.global_full) {
     st.global_full = full;
     if (full) {
@@ -147,11 +152,17 @@ void admit(Self* self, BrokerState& st, const caf::io::new_connection_msg& msg) 
     self->close(msg.handle);
     return;
   }
-  Listener& l = lit->second;
+  if (await_proxy_header(self, st, lit->second, msg)) return;
   SessionPeer peer{msg.handle, self->remote_addr(msg.handle), self->remote_port(msg.handle)};
+  start_session(self, st, msg.source, peer, {});
+}
+
+void start_session(Self* self, BrokerState& st, accept_handle listener, const SessionPeer& peer,
+                   std::vector<char> early) {
+  Listener& l = st.listeners.at(listener);
   if (const char* reply = refusal(st, l, peer)) {
     ++l.refused;
-    refuse(self, msg.handle, *l.session, reply);
+    refuse(self, peer.hdl, *l.session, reply);
     return;
   }
   ++l.per_ip[peer.address];
@@ -160,13 +171,17 @@ void admit(Self* self, BrokerState& st, const caf::io::new_connection_msg& msg) 
                                st.peers.spooler, st.peers.stats, st.peers.auth);
   self->monitor(session);
   Connection c;
-  c.listener = msg.source;
+  c.listener = listener;
   c.peer = peer.address;
   c.session = session;
   c.address = session.address();
   c.hold_limit = l.session->command_read;
-  st.connections.emplace(msg.handle, std::move(c));
-  start_reading(self, msg.handle, l.session->command_read);
+  if (!early.empty()) {
+    c.held_bytes = early.size();
+    c.held.push_back(std::move(early));
+  }
+  st.connections.emplace(peer.hdl, std::move(c));
+  start_reading(self, peer.hdl, l.session->command_read);
   if (st.stressed) self->send(session, stress_atom::value, true);
   ++st.accepted;
   ++l.accepted;

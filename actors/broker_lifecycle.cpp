@@ -64,6 +64,7 @@ void beat(Self* self, BrokerState& st) {
     self->send(c.session, tick_atom::value);
   update_stress(self, st);
   repair_accepting(self, st);
+  expire_proxy_headers(self, st);
   // Only under stress (stress_percent = 0 turns it off with the rest); make_room itself looks for
   // a paused listener with clients waiting.
   if (st.stressed) make_room(self, st);
@@ -75,6 +76,7 @@ void drain(Self* self, BrokerState& st) {
   st.draining = true;
   for (auto& l : st.listeners)
     self->close(l.first);
+  close_proxy_pending(self, st);
   spdlog::info("shutting down: {} sessions finish their transaction (grace {}s)",
                st.connections.size(), st.settings->shutdown_grace.count());
   for (auto& c : st.connections)
@@ -111,6 +113,8 @@ actor_stats broker_stats(Self* self, const BrokerState& st) {
   s.counters["refused_per_ip"] = st.refused_per_ip;
   s.counters["refused_pressure"] = st.refused_pressure;
   s.counters["refused_rate"] = st.refused_rate;
+  s.counters["refused_proxy"] = st.refused_proxy;
+  s.counters["awaiting_proxy_header"] = st.pending_proxy.size();
   s.counters["lost_triggers_repaired"] = st.lost_triggers;
   s.counters["lost_accept_triggers_repaired"] = st.lost_accept_triggers;
   s.counters["stress"] = st.stressed ? 1 : 0;

@@ -126,6 +126,7 @@ void on_data(Self* self, BrokerState& st, caf::io::new_data_msg& msg) {
 }
 
 void on_closed(Self* self, BrokerState& st, connection_handle hdl) {
+  if (proxy_closed(self, st, hdl)) return;
   auto it = st.connections.find(hdl);
   if (it == st.connections.end()) return;
   // What the client sent before closing still belongs to its session.

@@ -17,6 +17,7 @@
 #include "actors/actor_meter.hpp"
 #include "actors/broker.hpp"
 #include "actors/rate_limiter.hpp"
+#include "actors/session.hpp"
 
 namespace mailactor::actors::broker_detail {
 
@@ -66,12 +67,22 @@ struct Listener {
   std::shared_ptr<const SessionSettings> session;
   ListenerLimits limits;
   std::unique_ptr<RateLimiter> connection_rate;
+  ProxyProtocolSettings proxy;
   std::unordered_map<std::string, size_t> per_ip;
   size_t active = 0;
   bool paused = false;
   uint64_t accepted = 0;
   uint64_t taken_at_last_beat = 0;  // accepted + refused at the last beat
   uint64_t refused = 0;             // by any limit or pressure
+};
+
+// A connection on a PROXY-protocol listener whose header has not arrived in full yet: no session
+// exists, and at most kMaxProxyHeader bytes are kept.
+struct PendingProxy {
+  accept_handle listener;
+  std::string balancer;  // the socket's peer, for logs
+  std::string received;
+  std::chrono::steady_clock::time_point deadline;
 };
 
 // What a new session is spawned with besides its connection.
@@ -86,9 +97,11 @@ struct BrokerState {
   SessionPeers peers;
   std::unordered_map<accept_handle, Listener> listeners;
   std::unordered_map<connection_handle, Connection> connections;
+  std::unordered_map<connection_handle, PendingProxy> pending_proxy;
   uint64_t refused_per_ip = 0;
   uint64_t refused_pressure = 0;
   uint64_t refused_rate = 0;
+  uint64_t refused_proxy = 0;  // untrusted balancer, bad or missing PROXY header
   pressure level = pressure::normal;
   bool global_full = false;
   bool draining = false;
@@ -109,6 +122,12 @@ struct BrokerState {
 void add_listeners(Self* self, BrokerState& st);
 void admit(Self* self, BrokerState& st, const caf::io::new_connection_msg& msg);
 void update_accepting(Self* self, BrokerState& st);
+// Refuses (421) or spawns the session for a connection whose client is `peer`; `early` are bytes
+// the client sent already (after a PROXY header).
+void start_session(Self* self, BrokerState& st, accept_handle listener, const SessionPeer& peer,
+                   std::vector<char> early);
+// Connections and pending PROXY headers: what counts toward max_sessions.
+size_t connections_in_use(const BrokerState& st);
 // A listener that should accept but accepted nothing since the last beat while clients wait in
 // its backlog is triggered again (CAF 0.17.6 can lose a trigger that follows a halt closely).
 void repair_accepting(Self* self, BrokerState& st);
@@ -126,6 +145,17 @@ void on_closed(Self* self, BrokerState& st, connection_handle hdl);
 void take_credit(Self* self, BrokerState& st, connection_handle hdl, Connection& c, uint32_t size);
 void grant(Self* self, BrokerState& st, connection_handle hdl, Connection& c);
 void check_watches(Self* self, BrokerState& st);
+
+// broker_proxy.cpp
+// Whether the new connection's listener wants a PROXY header; then it is awaited (or refused).
+bool await_proxy_header(Self* self, BrokerState& st, Listener& l,
+                        const caf::io::new_connection_msg& msg);
+// Whether the data belonged to a connection still awaiting its header (consumed then).
+bool on_proxy_data(Self* self, BrokerState& st, caf::io::new_data_msg& msg);
+// Whether the closed connection was still awaiting its header (then it is forgotten, logged).
+bool proxy_closed(Self* self, BrokerState& st, connection_handle hdl);
+void expire_proxy_headers(Self* self, BrokerState& st);  // on the beat
+void close_proxy_pending(Self* self, BrokerState& st);   // on drain
 
 // broker_writing.cpp
 void on_write(Self* self, BrokerState& st, connection_handle hdl, const std::string& bytes,

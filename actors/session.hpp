@@ -18,7 +18,7 @@ namespace mailactor::actors {
 
 struct SessionPeer {
   caf::io::connection_handle hdl;
-  std::string address;
+  std::string address;  // the client's (behind a PROXY-protocol balancer: the one it names)
   uint16_t port = 0;
 };
 

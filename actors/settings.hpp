@@ -80,6 +80,15 @@ struct ListenerLimits {
   size_t max_connection_rate_per_ip = 0;  // connections a minute from one address; 0: no limit
 };
 
+// PROXY protocol (HAProxy's send-proxy / send-proxy-v2, cloud load balancers): every connection
+// must start with a header, from one of the trusted networks, naming the real client; that client
+// is then the session's peer for limits, logs, Received: and the envelope.
+struct ProxyProtocolSettings {
+  bool enabled = false;
+  std::shared_ptr<const routing::Networks> trusted;  // balancers; never empty when enabled
+  std::chrono::seconds header_timeout{5};            // no complete header by then: closed
+};
+
 struct ListenerSettings {
   std::string name;
   std::string host;
@@ -87,6 +96,7 @@ struct ListenerSettings {
   int fd = -1;  // the listening socket, opened by the app
   SessionSettings session;
   ListenerLimits limits;
+  ProxyProtocolSettings proxy;
 };
 
 struct BrokerSettings {

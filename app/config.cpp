@@ -21,6 +21,9 @@
 namespace mailactor::app {
 namespace {
 
+// While keys_read() runs: every key the loader looks up, with its table's prefix.
+thread_local std::set<std::string>* keys_looked_up = nullptr;
+
 // Reads one TOML table, remembering which keys were used, so unknown keys can be reported.
 class TableReader {
  public:
@@ -36,6 +39,7 @@ class TableReader {
 
   const toml::node* node(const std::string& key) {
     used_.insert(key);
+    if (keys_looked_up) keys_looked_up->insert(prefix_ + key);
     return t_.get(key);
   }
 
@@ -217,14 +221,29 @@ void read_destination(TableReader& r, const toml::table& t, std::optional<routin
   sh = h;
 }
 
-void read_trusted_networks(TableReader& r, const toml::table& t, RelayConfig& rc) {
+// A list of networks under `key`; null when the key is absent or empty.
+std::shared_ptr<const routing::Networks> read_networks(TableReader& r, const toml::table& t,
+                                                       const std::string& key) {
   std::vector<std::string> entries;
-  r.strings("trusted_networks", entries);
-  if (entries.empty()) return;
+  r.strings(key, entries);
+  if (entries.empty()) return nullptr;
   std::string error;
   auto networks = routing::Networks::parse(entries, &error);
-  if (!networks) r.fail(t.get("trusted_networks"), "trusted_networks", error);
-  rc.trusted_networks = std::make_shared<const routing::Networks>(std::move(*networks));
+  if (!networks) r.fail(t.get(key), key, error);
+  return std::make_shared<const routing::Networks>(std::move(*networks));
+}
+
+// A listener behind a load balancer: the PROXY header is demanded, from the balancers only.
+void read_proxy_protocol(TableReader& r, const toml::table& t, actors::ProxyProtocolSettings& p) {
+  r.boolean("proxy_protocol", p.enabled);
+  p.trusted = read_networks(r, t, "proxy_trusted_networks");
+  r.seconds("proxy_header_timeout", p.header_timeout, 1, 60);
+  if (!p.enabled && p.trusted)
+    r.fail(t.get("proxy_trusted_networks"), "proxy_trusted_networks",
+           "needs proxy_protocol = true");
+  if (p.enabled && !p.trusted)
+    r.fail(t.get("proxy_protocol"), "proxy_protocol",
+           "needs proxy_trusted_networks (the load balancers' addresses)");
 }
 
 void read_relay(const toml::table& t, const std::string& path, Config& c) {
@@ -232,7 +251,7 @@ void read_relay(const toml::table& t, const std::string& path, Config& c) {
   auto& rc = c.relay;
   r.boolean("enabled", rc.policy.enabled);
   read_destination(r, t, rc.policy.smarthost, rc.policy.tls);
-  read_trusted_networks(r, t, rc);
+  rc.trusted_networks = read_networks(r, t, "trusted_networks");
   r.string("tls_ca_file", rc.tls_ca_file);
   r.string("dns_server", rc.dns_server);
   r.integer("mx_port", rc.policy.mx_port, 1, 65535);
@@ -323,6 +342,19 @@ std::pair<std::string, uint16_t> split_host_port(const std::string& s) {
   return {host, static_cast<uint16_t>(std::stoul(port))};
 }
 
+std::set<std::string> keys_read(const std::string& path) {
+  std::set<std::string> keys;
+  keys_looked_up = &keys;
+  try {
+    load_config(path);
+  } catch (...) {
+    keys_looked_up = nullptr;
+    throw;
+  }
+  keys_looked_up = nullptr;
+  return keys;
+}
+
 Config load_config(const std::string& path) {
   toml::table root;
   std::ifstream file(path, std::ios::binary);
@@ -408,6 +440,7 @@ Config load_config(const std::string& path) {
       r.choice<std::string>("tls_min_version", l.tls_min_version,
                             {{"TLSv1.2", "TLSv1.2"}, {"TLSv1.3", "TLSv1.3"}});
       r.boolean("require_tls", l.require_tls);
+      read_proxy_protocol(r, *e.as_table(), l.proxy);
       l.limits = listener_limits();
       if (auto* lt = subtable(r, "limits", path)) {
         TableReader lr(*lt, path, "listener.limits.");

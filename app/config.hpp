@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -60,6 +61,7 @@ struct ListenerConfig {
   std::string tls_min_version = "TLSv1.2";
   bool require_tls = false;  // MAIL before STARTTLS: 530 5.7.0
   Limits limits;
+  actors::ProxyProtocolSettings proxy;  // proxy_protocol, proxy_trusted_networks, ...
 };
 
 // The `[<section>.<name>]` tables of a plug-in section ([auth], [routing]): each plug-in's own
@@ -188,6 +190,11 @@ struct Config {
 
 // Throws ConfigError.
 Config load_config(const std::string& path);
+
+// Every key the loader looks up for the tables `path` has ("server.hostname", "listener.limits.
+// max_sessions"), set or not: checks the commented config (and the man page made from it)
+// against the loader. Throws ConfigError as load_config does.
+std::set<std::string> keys_read(const std::string& path);
 
 // "host:port" / "[v6]:port" -> (host, port); throws ConfigError.
 std::pair<std::string, uint16_t> split_host_port(const std::string& s);

@@ -200,6 +200,7 @@ int serve(const ServeOptions& options) {
       ls.limits.max_sessions = l.limits.max_sessions;
       ls.limits.max_sessions_per_ip = l.limits.max_sessions_per_ip;
       ls.limits.max_connection_rate_per_ip = l.limits.max_connection_rate_per_ip;
+      ls.proxy = l.proxy;
       if (l.tls != actors::TlsMode::none) {
         auto source =
             std::make_shared<tls::TlsContextSource>(tls::TlsContext::load(tls_settings(l)));

@@ -1,0 +1,237 @@
+"""PROXY protocol behind a real HAProxy (send-proxy-v2 and send-proxy) on loopback: the client
+HAProxy names is the session's peer for per-address limits, Received: and the envelope; a
+connection from an untrusted address, a malformed or truncated header or none in time is closed
+without a greeting, logged, and nothing is stored."""
+
+import json
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+import unittest
+
+from harness import Server, free_port, main, queue_id, received_header_len
+
+HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
+SMTP_SOURCE = "/usr/sbin/smtp-source"
+V2_SIGNATURE = b"\r\n\r\n\x00\r\nQUIT\n"
+OPEN = []  # every Conn's socket, closed after each test
+
+
+def proxy_lines(trusted='["127.0.0.1"]', timeout=5):
+    return ('proxy_protocol = true\nproxy_trusted_networks = %s\nproxy_header_timeout = %d\n'
+            % (trusted, timeout))
+
+
+def v2_header(client, client_port, server="127.0.0.1", server_port=25):
+    addresses = socket.inet_aton(client) + socket.inet_aton(server) + struct.pack("!HH", client_port, server_port)
+    return V2_SIGNATURE + bytes([0x21, 0x11]) + struct.pack("!H", len(addresses)) + addresses
+
+
+class Conn:
+    """A raw client that may bind its own loopback source address (127.x.y.z)."""
+
+    def __init__(self, port, source="127.0.0.1", timeout=10):
+        self.sock = socket.socket()
+        OPEN.append(self.sock)
+        self.sock.settimeout(timeout)
+        self.sock.bind((source, 0))
+        self.sock.connect(("127.0.0.1", port))
+        self.buf = b""
+
+    def send(self, data):
+        self.sock.sendall(data if isinstance(data, bytes) else data.encode())
+
+    def line(self):
+        while b"\r\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed; got %r" % self.buf)
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line.decode()
+
+    def reply(self):
+        while True:
+            line = self.line()
+            if line[3:4] != "-":
+                return line
+
+    def cmd(self, text):
+        self.send(text + "\r\n")
+        return self.reply()
+
+    def closed_silently(self):
+        """The server closed the connection without writing a byte."""
+        data = self.buf + self.sock.recv(4096)
+        return data == b""
+
+    def send_message(self, rcpt="x@example.test"):
+        for command in ("EHLO client.example", "MAIL FROM:<a@b.example>", "RCPT TO:<%s>" % rcpt, "DATA"):
+            self.cmd(command)
+        return self.cmd("Subject: through the balancer\r\n\r\nhello\r\n.")
+
+
+class HAProxy:
+    """HAProxy in the foreground on loopback: one frontend per (name, send-proxy option)."""
+
+    def __init__(self, backend_port, modes=("send-proxy-v2", "send-proxy")):
+        self.dir = tempfile.mkdtemp(prefix="mailactor-haproxy-")
+        self.ports = {mode: free_port() for mode in modes}
+        lines = ["global", "  maxconn 2000", "defaults", "  mode tcp", "  timeout connect 5s",
+                 "  timeout client 60s", "  timeout server 60s"]
+        for i, (mode, port) in enumerate(self.ports.items()):
+            lines += ["frontend f%d" % i, "  bind 127.0.0.1:%d" % port, "  default_backend b%d" % i,
+                      "backend b%d" % i, "  server mailactor 127.0.0.1:%d %s" % (backend_port, mode)]
+        self.config = os.path.join(self.dir, "haproxy.cfg")
+        with open(self.config, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        check = subprocess.run([HAPROXY, "-c", "-f", self.config], capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+        self.proc = subprocess.Popen([HAPROXY, "-db", "-f", self.config], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        for port in self.ports.values():
+            self._wait_listening(port)
+
+    def _wait_listening(self, port):
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("haproxy does not listen on %d" % port)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class ProxyProtocol(unittest.TestCase):
+    def tearDown(self):
+        while OPEN:
+            OPEN.pop().close()
+
+    def envelope(self, srv, qid):
+        srv.wait_state(qid, "delivered")
+        with open(os.path.join(srv.maildir, "envelope", qid + ".json")) as f:
+            return json.load(f)
+
+    def test_clients_through_haproxy_are_seen_by_their_own_address(self):
+        with Server(tls_lines=proxy_lines(), max_sessions_per_ip=1) as srv, HAProxy(srv.port) as lb:
+            for mode, source in (("send-proxy-v2", "127.0.0.5"), ("send-proxy", "127.0.0.6")):
+                with self.subTest(mode=mode):
+                    start = len(srv.log_lines)
+                    a = Conn(lb.ports[mode], source)
+                    self.assertEqual(a.reply()[:4], "220 ")
+                    srv.wait_log(r"proxied %s:\d+ via 127\.0\.0\.1 \(PROXY v%d\)" % (source, 2 if mode.endswith("v2") else 1),
+                                 start=start)
+                    # The per-address limit (1) counts the client's address, not the balancer's.
+                    second = Conn(lb.ports[mode], source)
+                    self.assertEqual(second.line(), "421 4.7.0 Too many connections from your address")
+                    other = Conn(lb.ports[mode], source[:-1] + "9")
+                    self.assertEqual(other.reply()[:4], "220 ")
+                    reply = a.send_message()
+                    self.assertRegex(reply, r"^250 ")
+                    qid = queue_id(reply)
+                    stored = srv.content(qid)
+                    received = stored[:received_header_len(stored)].decode()
+                    self.assertIn("[%s]" % source, received)
+                    self.assertNotIn("127.0.0.1", received)
+                    self.assertEqual(self.envelope(srv, qid)["client"]["address"], source)
+                    for c in (a, other):
+                        c.cmd("QUIT")
+                    srv.wait_log(r"disconnect %s" % source.replace(".", r"\."), start=start)
+
+    def test_smtp_source_through_haproxy_loses_nothing(self):
+        count = 2000
+        with Server(tls_lines=proxy_lines(), delivery="false") as srv, HAProxy(srv.port, ("send-proxy-v2",)) as lb:
+            cmd = [SMTP_SOURCE, "-4", "-s", "50", "-l", "4096", "-m", str(count), "-r", "1", "-f", "bench@b.example",
+                   "-t", "x@example.test", "127.0.0.1:%d" % lb.ports["send-proxy-v2"]]
+            started = time.time()
+            run = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+            elapsed = time.time() - started
+            self.assertEqual(run.returncode, 0, run.stderr)
+            self.assertEqual(srv.stored_count(), count)
+            self.assertNotIn("bad PROXY header", srv.log())
+            print("smtp-source through haproxy (send-proxy-v2): %d messages in %.2f s (%.0f msgs/s)"
+                  % (count, elapsed, count / elapsed))
+
+    def test_untrusted_source_is_closed_without_greeting(self):
+        with Server(tls_lines=proxy_lines(trusted='["127.0.0.2/32"]')) as srv:
+            c = Conn(srv.port, "127.0.0.1")
+            c.send(b"PROXY TCP4 192.0.2.7 127.0.0.1 40000 25\r\nEHLO x\r\n")
+            self.assertTrue(c.closed_silently())
+            srv.wait_log(r"refused 127\.0\.0\.1 on smtp: not a trusted PROXY-protocol source")
+            # From the trusted address the same header works.
+            t = Conn(srv.port, "127.0.0.2")
+            t.send(b"PROXY TCP4 192.0.2.7 127.0.0.1 40000 25\r\n")
+            self.assertEqual(t.reply()[:4], "220 ")
+            self.assertEqual(srv.stored_count(), 0)
+
+    def test_bad_headers_are_closed_without_greeting(self):
+        cases = {
+            "no header": (b"EHLO client.example\r\n", r"bad PROXY header"),
+            "malformed v1": (b"PROXY TCP4 192.0.2.999 127.0.0.1 40000 25\r\n", r"bad PROXY header"),
+            "bad v2 version": (V2_SIGNATURE + bytes([0x31, 0x11, 0, 12]) + bytes(12), r"bad PROXY header"),
+            "truncated then closed": (v2_header("192.0.2.7", 40000)[:20], r"ended before a complete PROXY header \(20 bytes\)"),
+        }
+        with Server(tls_lines=proxy_lines()) as srv:
+            for name, (data, logged) in cases.items():
+                with self.subTest(name):
+                    start = len(srv.log_lines)
+                    c = Conn(srv.port)
+                    c.send(data)
+                    if name.startswith("truncated"):
+                        c.sock.shutdown(socket.SHUT_WR)
+                    self.assertTrue(c.closed_silently())
+                    srv.wait_log(logged, start=start)
+            self.assertEqual(srv.stored_count(), 0)
+
+    def test_no_header_in_time_is_closed(self):
+        with Server(tls_lines=proxy_lines(timeout=1)) as srv:
+            c = Conn(srv.port)
+            c.send(b"PROXY TCP4 192.0.2.7")  # a start, never finished
+            started = time.time()
+            self.assertTrue(c.closed_silently())
+            self.assertLess(time.time() - started, 3.5)
+            srv.wait_log(r"no PROXY header within 1s \(20 bytes\)")
+
+    def test_header_in_single_bytes_and_data_behind_it(self):
+        with Server(tls_lines=proxy_lines()) as srv:
+            c = Conn(srv.port)
+            for b in v2_header("192.0.2.44", 41000):
+                c.send(bytes([b]))
+                time.sleep(0.002)
+            self.assertEqual(c.reply()[:4], "220 ")
+            self.assertRegex(c.send_message(), r"^250 ")
+            # The header and the client's first command in one segment: the command is not lost.
+            d = Conn(srv.port)
+            d.send(b"PROXY TCP6 2001:db8::7 ::1 40001 25\r\nEHLO early.example\r\n")
+            self.assertEqual(d.reply()[:4], "220 ")
+            self.assertEqual(d.reply()[:4], "250 ")
+            qid = queue_id(d.send_message())
+            self.assertEqual(self.envelope(srv, qid)["client"]["address"], "2001:db8::7")
+
+    def test_config_mistakes_name_the_key(self):
+        for lines, message in (
+            ("proxy_protocol = true\n", "proxy_protocol: needs proxy_trusted_networks"),
+            ('proxy_trusted_networks = ["10.0.0.0/8"]\n', "proxy_trusted_networks: needs proxy_protocol = true"),
+            ('proxy_protocol = true\nproxy_trusted_networks = ["10.0.0.0/33"]\n', "listener.proxy_trusted_networks"),
+        ):
+            with self.subTest(lines):
+                r = Server(tls_lines=lines).check_config()
+                self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+                self.assertIn(message, r.stderr)
+
+
+if __name__ == "__main__":
+    main()
