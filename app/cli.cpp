@@ -39,7 +39,8 @@ int mailactor::main(int argc, char** argv) {
       "mailactor: an SMTP server on the C++ Actor Framework. It accepts mail over SMTP, commits\n"
       "every accepted message durably to its queue before answering 250, then delivers it: to\n"
       "Maildirs, over LMTP (Dovecot), or onward over SMTP (smarthost or MX). Run\n"
-      "`mailactor COMMAND --help` for the options of each command."};
+      "`mailactor COMMAND --help` for the options of each command.",
+      "mailactor"};  // not argv[0]: the usage lines read the same wherever it is installed
   app.set_version_flag("--version", std::string("mailactor " MAILACTOR_VERSION " (API ") +
                                         std::to_string(MAILACTOR_API_VERSION) + ", CAF " +
                                         std::to_string(CAF_MAJOR_VERSION) + "." +
@@ -70,6 +71,10 @@ int mailactor::main(int argc, char** argv) {
   auto* check_cmd = app.add_subcommand(
       "check-config", "Parse the configuration strictly and print what it means; exit 1 on error.");
   check_cmd->add_option("--config,-c", check_config, "Configuration file")->capture_default_str();
+  bool check_keys = false;
+  check_cmd->add_flag("--keys", check_keys,
+                      "Print every key the loader reads for the file's tables (section.key), set "
+                      "or not, one per line");
 
   std::string route_config = kDefaultConfig;
   std::vector<std::string> route_addresses;
@@ -248,6 +253,11 @@ int mailactor::main(int argc, char** argv) {
   if (*route_cmd) return print_routes(route_config, route_addresses);
   if (*check_cmd) {
     try {
+      if (check_keys) {
+        for (const auto& key : keys_read(check_config))
+          std::cout << key << "\n";
+        return 0;
+      }
       Config c = load_config(check_config);
       auto router = make_router(c);
       if (c.relay.policy.enabled) check_relay_setup(c);

@@ -36,12 +36,14 @@ if(MAILACTOR_SANITIZE)
   target_link_options(mailactor_lib INTERFACE -fsanitize=${MAILACTOR_SANITIZE})
 endif()
 
-install(TARGETS mailactor RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
-install(TARGETS mailactor_lib EXPORT mailactorTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/mailactor DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(TARGETS mailactor RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR} COMPONENT server)
+install(TARGETS mailactor_lib EXPORT mailactorTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        COMPONENT dev)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/mailactor DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+        COMPONENT dev)
 
 set(_config_dir ${CMAKE_INSTALL_LIBDIR}/cmake/mailactor)
-install(EXPORT mailactorTargets NAMESPACE mailactor:: DESTINATION ${_config_dir})
+install(EXPORT mailactorTargets NAMESPACE mailactor:: DESTINATION ${_config_dir} COMPONENT dev)
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/mailactorConfig.cmake.in
   ${PROJECT_BINARY_DIR}/mailactorConfig.cmake INSTALL_DESTINATION ${_config_dir})
 # 0.x: a minor release may change the API (MAILACTOR_API_VERSION says when it did).
@@ -50,4 +52,4 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/mailactorConfigVersion.cm
 install(FILES ${PROJECT_BINARY_DIR}/mailactorConfig.cmake
               ${PROJECT_BINARY_DIR}/mailactorConfigVersion.cmake
               ${PROJECT_SOURCE_DIR}/cmake/FindCAF.cmake
-        DESTINATION ${_config_dir})
+        DESTINATION ${_config_dir} COMPONENT dev)
