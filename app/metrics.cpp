@@ -19,9 +19,17 @@ using prometheus::MetricFamily;
 using prometheus::MetricType;
 
 // Counters that are levels, not running totals.
-const std::set<std::string> kGauges = {"sessions",  "writer_depth",  "backlog", "pressure_level",
-                                       "receiving", "largest_batch", "up",      "nodes",
-                                       "nodes_up",  "stress"};
+const std::set<std::string> kGauges = {"sessions",
+                                       "writer_depth",
+                                       "backlog",
+                                       "pressure_level",
+                                       "receiving",
+                                       "largest_batch",
+                                       "up",
+                                       "nodes",
+                                       "nodes_up",
+                                       "stress",
+                                       "awaiting_proxy_header"};
 
 std::string sanitize(std::string s) {
   for (auto& c : s)

@@ -5,15 +5,18 @@ without a greeting, logged, and nothing is stored."""
 
 import json
 import os
+import re
 import shutil
 import socket
 import struct
 import subprocess
 import tempfile
+import ssl
 import time
 import unittest
+import urllib.request
 
-from harness import Server, free_port, main, queue_id, received_header_len
+from harness import BIN, Server, free_port, main, queue_id, received_header_len
 
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 SMTP_SOURCE = "/usr/sbin/smtp-source"
@@ -76,9 +79,10 @@ class Conn:
 
 
 class HAProxy:
-    """HAProxy in the foreground on loopback: one frontend per (name, send-proxy option)."""
+    """HAProxy in the foreground on loopback: one frontend per send-proxy option; with a
+    certificate, the "tls" frontend terminates TLS and sends the SSL TLVs (send-proxy-v2-ssl)."""
 
-    def __init__(self, backend_port, modes=("send-proxy-v2", "send-proxy")):
+    def __init__(self, backend_port, modes=("send-proxy-v2", "send-proxy"), tls_pem=None):
         self.dir = tempfile.mkdtemp(prefix="mailactor-haproxy-")
         self.ports = {mode: free_port() for mode in modes}
         lines = ["global", "  maxconn 2000", "defaults", "  mode tcp", "  timeout connect 5s",
@@ -86,6 +90,12 @@ class HAProxy:
         for i, (mode, port) in enumerate(self.ports.items()):
             lines += ["frontend f%d" % i, "  bind 127.0.0.1:%d" % port, "  default_backend b%d" % i,
                       "backend b%d" % i, "  server mailactor 127.0.0.1:%d %s" % (backend_port, mode)]
+        if tls_pem:
+            self.ports["tls"] = free_port()
+            lines += ["frontend ftls", "  bind 127.0.0.1:%d ssl crt %s" % (self.ports["tls"], tls_pem),
+                      "  default_backend btls", "backend btls",
+                      "  server mailactor 127.0.0.1:%d send-proxy-v2 proxy-v2-options ssl,ssl-cipher"
+                      % backend_port]
         self.config = os.path.join(self.dir, "haproxy.cfg")
         with open(self.config, "w") as f:
             f.write("\n".join(lines) + "\n")
@@ -151,8 +161,48 @@ class ProxyProtocol(unittest.TestCase):
                         c.cmd("QUIT")
                     srv.wait_log(r"disconnect %s" % source.replace(".", r"\."), start=start)
 
+    def test_tls_at_the_balancer_is_recorded(self):
+        """HAProxy terminates TLS and says so in the v2 SSL TLV: the log records the client's TLS."""
+        with Server(tls_lines=proxy_lines()) as srv:
+            subprocess.run([BIN, "tls", "selfsigned", "--out", srv.dir], check=True, capture_output=True)
+            pem = os.path.join(srv.dir, "haproxy.pem")
+            with open(pem, "w") as out:
+                for name in ("cert.pem", "key.pem"):
+                    with open(os.path.join(srv.dir, name)) as f:
+                        out.write(f.read())
+            with HAProxy(srv.port, (), tls_pem=pem) as lb:
+                context = ssl.create_default_context()
+                context.check_hostname = False
+                context.verify_mode = ssl.CERT_NONE
+                raw = socket.create_connection(("127.0.0.1", lb.ports["tls"]), timeout=10)
+                OPEN.append(raw)
+                with context.wrap_socket(raw) as tls:
+                    self.assertTrue(tls.recv(512).startswith(b"220 "))
+                    line = srv.wait_log(r"proxied 127\.0\.0\.1:\d+ via 127\.0\.0\.1 \(PROXY v2, client TLS .*\)")
+                    self.assertIn(tls.version(), line)
+                    self.assertIn(tls.cipher()[0], line)
+
+    def test_refusals_are_counted_in_metrics(self):
+        port = free_port()
+        with Server(tls_lines=proxy_lines(trusted='["127.0.0.2"]'),
+                    metrics_lines='[metrics]\nlisten = "127.0.0.1:%d"\n' % port) as srv:
+            for _ in range(3):
+                self.assertTrue(Conn(srv.port).closed_silently())
+            pending = Conn(srv.port, "127.0.0.2")
+            pending.send(b"PROXY TCP4 ")
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as r:
+                    text = r.read().decode()
+                if re.search(r"(?m)^mailactor_broker_awaiting_proxy_header 1$", text):
+                    break
+                time.sleep(0.2)
+            self.assertRegex(text, r"(?m)^mailactor_broker_refused_proxy_total 3$")
+            self.assertRegex(text, r"(?m)^mailactor_broker_awaiting_proxy_header 1$")
+            self.assertRegex(text, r'(?m)^mailactor_listener_refused_total\{listener="smtp"\} 3$')
+
     def test_smtp_source_through_haproxy_loses_nothing(self):
-        count = 2000
+        count = 10000  # W2: 50 sessions, a new connection per 4 KiB message
         with Server(tls_lines=proxy_lines(), delivery="false") as srv, HAProxy(srv.port, ("send-proxy-v2",)) as lb:
             cmd = [SMTP_SOURCE, "-4", "-s", "50", "-l", "4096", "-m", str(count), "-r", "1", "-f", "bench@b.example",
                    "-t", "x@example.test", "127.0.0.1:%d" % lb.ports["send-proxy-v2"]]
