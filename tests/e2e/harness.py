@@ -235,8 +235,10 @@ class Server:
 class Client:
     """A raw SMTP client for exact bytes: pipelining, broken input, smuggling."""
 
-    def __init__(self, port, timeout=10):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    def __init__(self, port, timeout=10, source=None):
+        """`source`: a loopback address (127.x.y.z) to connect from, for per-address tests."""
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout,
+                                             source_address=(source, 0) if source else None)
         self.buf = b""
 
     def send(self, data):
@@ -273,6 +275,20 @@ class Client:
 
     def close(self):
         self.sock.close()
+
+
+def wait_listening(port, timeout=20, proc=None):
+    """Until something accepts on the loopback port; fails if `proc` (its server) exits first."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError("exited with %s before listening on %d" % (proc.returncode, port))
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError("nothing listens on %d after %s s" % (port, timeout))
 
 
 def read_reply(f):

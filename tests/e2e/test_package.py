@@ -12,13 +12,12 @@ import re
 import shutil
 import signal
 import smtplib
-import socket
 import stat
 import subprocess
 import time
 import unittest
 
-from harness import free_port, main, sanitized
+from harness import free_port, main, sanitized, wait_listening
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("MAILACTOR_BUILD_DIR", os.path.join(ROOT, "build"))
@@ -33,19 +32,6 @@ EXPECTED_FILES = ["./usr/sbin/mailactor", "./etc/mailactor/mailactor.toml", "./l
 
 def run(*cmd, **kw):
     return subprocess.run(list(cmd), capture_output=True, text=True, timeout=kw.pop("timeout", 300), **kw)
-
-
-def wait_port(port, proc, timeout=20):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError("installed mailactor exited: %s" % proc.stderr.read())
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError("installed mailactor does not listen on %d" % port)
 
 
 @unittest.skipUnless(os.geteuid() == 0, "installs a package with dpkg: needs root (CI runs as root)")
@@ -122,7 +108,7 @@ class DebianPackage(unittest.TestCase):
         proc = subprocess.Popen([INSTALLED, "serve", "--config", CONFIG, "--listen", "127.0.0.1:%d" % port],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         try:
-            wait_port(port, proc)
+            wait_listening(port, 20, proc)
             with smtplib.SMTP("127.0.0.1", port, timeout=10) as s:
                 s.sendmail("op@example.org", ["postmaster@localhost"], "Subject: packaged\r\n\r\nhello\r\n")
             deadline = time.time() + 20

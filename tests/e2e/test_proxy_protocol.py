@@ -16,7 +16,7 @@ import time
 import unittest
 import urllib.request
 
-from harness import BIN, Server, free_port, main, queue_id, received_header_len
+from harness import BIN, Client, Server, free_port, main, queue_id, received_header_len, wait_listening
 
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 SMTP_SOURCE = "/usr/sbin/smtp-source"
@@ -34,38 +34,12 @@ def v2_header(client, client_port, server="127.0.0.1", server_port=25):
     return V2_SIGNATURE + bytes([0x21, 0x11]) + struct.pack("!H", len(addresses)) + addresses
 
 
-class Conn:
-    """A raw client that may bind its own loopback source address (127.x.y.z)."""
+class Conn(Client):
+    """A raw client from a chosen loopback address, closed after each test."""
 
     def __init__(self, port, source="127.0.0.1", timeout=10):
-        self.sock = socket.socket()
+        super().__init__(port, timeout, source)
         OPEN.append(self.sock)
-        self.sock.settimeout(timeout)
-        self.sock.bind((source, 0))
-        self.sock.connect(("127.0.0.1", port))
-        self.buf = b""
-
-    def send(self, data):
-        self.sock.sendall(data if isinstance(data, bytes) else data.encode())
-
-    def line(self):
-        while b"\r\n" not in self.buf:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("closed; got %r" % self.buf)
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\r\n", 1)
-        return line.decode()
-
-    def reply(self):
-        while True:
-            line = self.line()
-            if line[3:4] != "-":
-                return line
-
-    def cmd(self, text):
-        self.send(text + "\r\n")
-        return self.reply()
 
     def closed_silently(self):
         """The server closed the connection without writing a byte."""
@@ -104,17 +78,7 @@ class HAProxy:
         self.proc = subprocess.Popen([HAPROXY, "-db", "-f", self.config], stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         for port in self.ports.values():
-            self._wait_listening(port)
-
-    def _wait_listening(self, port):
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError("haproxy does not listen on %d" % port)
+            wait_listening(port, 10, self.proc)
 
     def __enter__(self):
         return self
@@ -141,14 +105,14 @@ class ProxyProtocol(unittest.TestCase):
                 with self.subTest(mode=mode):
                     start = len(srv.log_lines)
                     a = Conn(lb.ports[mode], source)
-                    self.assertEqual(a.reply()[:4], "220 ")
+                    self.assertEqual(a.line()[:4], "220 ")
                     srv.wait_log(r"proxied %s:\d+ via 127\.0\.0\.1 \(PROXY v%d\)" % (source, 2 if mode.endswith("v2") else 1),
                                  start=start)
                     # The per-address limit (1) counts the client's address, not the balancer's.
                     second = Conn(lb.ports[mode], source)
                     self.assertEqual(second.line(), "421 4.7.0 Too many connections from your address")
                     other = Conn(lb.ports[mode], source[:-1] + "9")
-                    self.assertEqual(other.reply()[:4], "220 ")
+                    self.assertEqual(other.line()[:4], "220 ")
                     reply = a.send_message()
                     self.assertRegex(reply, r"^250 ")
                     qid = queue_id(reply)
@@ -224,7 +188,7 @@ class ProxyProtocol(unittest.TestCase):
             # From the trusted address the same header works.
             t = Conn(srv.port, "127.0.0.2")
             t.send(b"PROXY TCP4 192.0.2.7 127.0.0.1 40000 25\r\n")
-            self.assertEqual(t.reply()[:4], "220 ")
+            self.assertEqual(t.line()[:4], "220 ")
             self.assertEqual(srv.stored_count(), 0)
 
     def test_bad_headers_are_closed_without_greeting(self):
@@ -261,13 +225,13 @@ class ProxyProtocol(unittest.TestCase):
             for b in v2_header("192.0.2.44", 41000):
                 c.send(bytes([b]))
                 time.sleep(0.002)
-            self.assertEqual(c.reply()[:4], "220 ")
+            self.assertEqual(c.line()[:4], "220 ")
             self.assertRegex(c.send_message(), r"^250 ")
             # The header and the client's first command in one segment: the command is not lost.
             d = Conn(srv.port)
             d.send(b"PROXY TCP6 2001:db8::7 ::1 40001 25\r\nEHLO early.example\r\n")
-            self.assertEqual(d.reply()[:4], "220 ")
-            self.assertEqual(d.reply()[:4], "250 ")
+            self.assertEqual(d.line()[:4], "220 ")
+            self.assertEqual(d.line()[:4], "250 ")
             qid = queue_id(d.send_message())
             self.assertEqual(self.envelope(srv, qid)["client"]["address"], "2001:db8::7")
 
