@@ -75,6 +75,9 @@ using auth_done_atom = caf::atom_constant<caf::atom("authdone")>;
 
 // Stats.
 using get_stats_atom = caf::atom_constant<caf::atom("getstats")>;
+// (get_stats, summary): the same picture without asking each live session (their states come
+// from the session census, no slowest list): what the live page samples every second.
+using summary_atom = caf::atom_constant<caf::atom("summary")>;
 using count_atom = caf::atom_constant<caf::atom("count")>;
 using list_atom = caf::atom_constant<caf::atom("list")>;  // broker: the live sessions
 
@@ -258,7 +261,8 @@ using spooler_actor =
 using stats_actor =
     caf::typed_actor<caf::reacts_to<count_atom, std::string, uint64_t>,
                      caf::reacts_to<count_atom, std::map<std::string, uint64_t>>,
-                     caf::replies_to<get_stats_atom>::with<std::vector<actor_stats>>>;
+                     caf::replies_to<get_stats_atom>::with<std::vector<actor_stats>>,
+                     caf::replies_to<get_stats_atom, summary_atom>::with<std::vector<actor_stats>>>;
 
 }  // namespace mailactor::actors
 

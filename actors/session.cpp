@@ -162,6 +162,7 @@ void note_activity(Self* self) {
   const char* now = st.tls && !st.tls->handshake_done() ? "tls" : st.engine->activity();
   if (now != st.activity) {
     st.activity = now;
+    st.census.set(now);
     st.activity_since = Clock::now();
   }
 }
@@ -230,6 +231,7 @@ caf::behavior session_behavior(Self* self, caf::actor broker, SessionPeer peer,
   st.broker = std::move(broker);
   st.peer = std::move(peer);
   st.settings = std::move(settings);
+  st.census.join(st.settings->census.get(), st.activity);
   st.spooler = std::move(spooler);
   st.stats = std::move(stats);
   st.auth = std::move(auth);

@@ -66,6 +66,7 @@ struct SessionState {
   // Monitoring: what the session does now and since when, and its handler time.
   const char* activity = "greeting";
   Clock::time_point activity_since = Clock::now();
+  CensusEntry census;  // the session's state in the server-wide census
   HandlerMeter meter;
 };
 

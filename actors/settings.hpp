@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "actors/messages.hpp"
+#include "actors/session_census.hpp"
 #include "protocol/engine.hpp"
 #include "routing/networks.hpp"
 #include "routing/relay_policy.hpp"
@@ -71,6 +72,8 @@ struct SessionSettings {
   // long for its next command, and ends after this many error replies.
   std::chrono::seconds stress_idle_timeout{10};
   size_t stress_max_errors = 1;
+  // Every session counts itself here by state (shared by all listeners; null: not counted).
+  std::shared_ptr<SessionCensus> census;
 };
 
 // Connection limits the broker applies per listener (counted per listener).

@@ -12,11 +12,11 @@ namespace {
 using watch_atom = caf::atom_constant<caf::atom("watch")>;
 
 constexpr auto kAskTimeout = std::chrono::seconds(2);
-const char* const kStates[] = {"greeting", "command", "auth", "tls", "data"};
 
 struct StatsState {
   static inline const char* name = "stats";
-  std::map<std::string, uint64_t> counters;  // pushed by sessions when they end
+  std::shared_ptr<const SessionCensus> census;  // live sessions by state, without asking them
+  std::map<std::string, uint64_t> counters;     // pushed by sessions when they end
   std::vector<caf::actor> watched;
   caf::actor broker;  // lists the live sessions
   uint64_t session_mailbox_high_water = 0;
@@ -33,6 +33,7 @@ struct Collection {
   std::vector<actor_stats> actors;
   std::vector<session_view> sessions;
   size_t remaining = 0;
+  bool summary_only = false;  // sessions from the census, none asked
 };
 
 uint64_t take(std::map<std::string, uint64_t>& m, const std::string& key) {
@@ -51,7 +52,7 @@ actor_stats session_summary(StatsState& st, std::vector<session_view>& live) {
   s.handled = take(s.counters, "handled");
   s.busy_us = take(s.counters, "busy_us");
   s.instances = live.size();
-  for (const char* state : kStates)
+  for (const char* state : SessionCensus::kStates)
     s.counters[std::string("state_") + state] = 0;
   for (const auto& v : live) {
     ++s.counters["state_" + v.state];
@@ -69,9 +70,31 @@ actor_stats session_summary(StatsState& st, std::vector<session_view>& live) {
   return s;
 }
 
+// The "sessions" entry from the census alone: no session is asked (no mailbox depths, no
+// handler time of live sessions, no slowest list).
+actor_stats session_census_summary(const StatsState& st) {
+  actor_stats s;
+  s.name = "sessions";
+  s.counters = st.counters;
+  s.handled = take(s.counters, "handled");
+  s.busy_us = take(s.counters, "busy_us");
+  s.instances = 0;
+  if (st.census) {
+    auto counts = st.census->counts();
+    for (size_t i = 0; i < counts.size(); ++i) {
+      uint64_t n = counts[i] > 0 ? static_cast<uint64_t>(counts[i]) : 0;
+      s.counters[std::string("state_") + SessionCensus::kStates[i]] = n;
+      s.instances += n;
+    }
+  }
+  s.mailbox_high_water = st.session_mailbox_high_water;
+  return s;
+}
+
 void finish_one(Self self, const std::shared_ptr<Collection>& c) {
   if (--c->remaining > 0) return;
-  c->actors.insert(c->actors.begin(), session_summary(self->state, c->sessions));
+  c->actors.insert(c->actors.begin(), c->summary_only ? session_census_summary(self->state)
+                                                      : session_summary(self->state, c->sessions));
   c->promise.deliver(std::move(c->actors));
 }
 
@@ -94,8 +117,32 @@ void ask_sessions(Self self, const std::shared_ptr<Collection>& c) {
           [=](caf::error&) { finish_one(self, c); });
 }
 
-StatsImpl::behavior_type stats_behavior(Self self, size_t slowest) {
+// Asks every watched actor (and, unless summary_only, every live session) and answers once all
+// have answered or timed out.
+caf::typed_response_promise<std::vector<actor_stats>> collect(Self self, bool summary_only) {
+  auto c = std::make_shared<Collection>();
+  c->promise = self->make_response_promise<std::vector<actor_stats>>();
+  c->summary_only = summary_only;
+  // One for this actor's own part, released below once every request is out.
+  c->remaining = 1 + self->state.watched.size() + (self->state.broker && !summary_only ? 1 : 0);
+  for (auto& a : self->state.watched) {
+    self->request(a, kAskTimeout, get_stats_atom::value)
+        .then(
+            [=](actor_stats& s) {
+              c->actors.push_back(std::move(s));
+              finish_one(self, c);
+            },
+            [=](caf::error&) { finish_one(self, c); });
+  }
+  if (self->state.broker && !summary_only) ask_sessions(self, c);
+  finish_one(self, c);
+  return c->promise;
+}
+
+StatsImpl::behavior_type stats_behavior(Self self, size_t slowest,
+                                        std::shared_ptr<const SessionCensus> census) {
   self->state.slowest = slowest;
+  self->state.census = std::move(census);
   // An actor that ended is no longer asked (a request to it would only time out).
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& w = self->state.watched;
@@ -121,32 +168,17 @@ StatsImpl::behavior_type stats_behavior(Self self, size_t slowest) {
         self->monitor(broker);
         self->state.broker = std::move(broker);
       },
-      [=](get_stats_atom) -> caf::result<std::vector<actor_stats>> {
-        auto c = std::make_shared<Collection>();
-        c->promise = self->make_response_promise<std::vector<actor_stats>>();
-        // One for this actor's own part, released below once every request is out.
-        c->remaining = 1 + self->state.watched.size() + (self->state.broker ? 1 : 0);
-        for (auto& a : self->state.watched) {
-          self->request(a, kAskTimeout, get_stats_atom::value)
-              .then(
-                  [=](actor_stats& s) {
-                    c->actors.push_back(std::move(s));
-                    finish_one(self, c);
-                  },
-                  [=](caf::error&) { finish_one(self, c); });
-        }
-        if (self->state.broker) ask_sessions(self, c);
-        finish_one(self, c);
-        return c->promise;
+      [=](get_stats_atom) -> caf::result<std::vector<actor_stats>> { return collect(self, false); },
+      [=](get_stats_atom, summary_atom) -> caf::result<std::vector<actor_stats>> {
+        return collect(self, true);
       },
   };
 }
 
 }  // namespace
 
-stats_actor spawn_stats(caf::actor_system& system) {
-  // (An argument also keeps clear of CAF 0.17.6's null tuple for argument-less spawns.)
-  return caf::actor_cast<stats_actor>(system.spawn(stats_behavior, size_t{5}));
+stats_actor spawn_stats(caf::actor_system& system, std::shared_ptr<const SessionCensus> census) {
+  return caf::actor_cast<stats_actor>(system.spawn(stats_behavior, size_t{5}, std::move(census)));
 }
 
 void watch(stats_actor stats, caf::actor target) {

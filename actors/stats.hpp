@@ -7,10 +7,14 @@
 #include <vector>
 
 #include "actors/messages.hpp"
+#include "actors/session_census.hpp"
 
 namespace mailactor::actors {
 
-stats_actor spawn_stats(caf::actor_system& system);
+// `census`: the sessions' own count by state, for (get_stats, summary); null where no sessions
+// run here (a spool node).
+stats_actor spawn_stats(caf::actor_system& system,
+                        std::shared_ptr<const SessionCensus> census = nullptr);
 
 // Long-lived actors the stats actor asks on every get_stats (any actor answering get_stats_atom
 // with actor_stats).

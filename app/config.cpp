@@ -246,6 +246,27 @@ void read_proxy_protocol(TableReader& r, const toml::table& t, actors::ProxyProt
            "needs proxy_trusted_networks (the load balancers' addresses)");
 }
 
+// Who may read the metrics listener's pages (web/access.hpp): secrets from files, so the config
+// itself holds none.
+void read_web_access(TableReader& r, const toml::table& t, web::WebAccess& a) {
+  std::string token_file, password_file;
+  r.string("token_file", token_file);
+  r.string("password_file", password_file);
+  r.boolean("protect_metrics", a.protect_metrics);
+  auto secret = [&](const std::string& key, const std::string& file) {
+    try {
+      return file.empty() ? std::string() : web::read_secret_file(file);
+    } catch (const std::exception& e) {
+      r.fail(t.get(key), key, e.what());
+    }
+  };
+  a.token = secret("token_file", token_file);
+  a.password = secret("password_file", password_file);
+  a.required = !a.token.empty() || !a.password.empty();
+  if (a.protect_metrics && !a.required)
+    r.fail(t.get("protect_metrics"), "protect_metrics", "needs token_file or password_file");
+}
+
 void read_relay(const toml::table& t, const std::string& path, Config& c) {
   TableReader r(t, path, "relay.");
   auto& rc = c.relay;
@@ -514,8 +535,17 @@ Config load_config(const std::string& path) {
   if (auto* t = subtable(top, "metrics", path)) {
     TableReader r(*t, path, "metrics.");
     r.string("listen", c.metrics_listen);
+    read_web_access(r, *t, c.metrics_access);
     r.finish();
-    if (!c.metrics_listen.empty()) r.check_host_port("listen", c.metrics_listen);
+    if (!c.metrics_listen.empty()) {
+      r.check_host_port("listen", c.metrics_listen);
+      if (!c.metrics_access.required &&
+          !routing::is_loopback_host(split_host_port(c.metrics_listen).first))
+        r.fail(t->get("listen"), "listen",
+               "\"" + c.metrics_listen +
+                   "\" is not a loopback address: set token_file or password_file (the live page "
+                   "and /stats.json are only open to anyone on loopback)");
+    }
   }
 
   if (auto* t = subtable(top, "routing", path)) {

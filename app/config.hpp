@@ -12,6 +12,7 @@
 
 #include "actors/auth/backend_registry.hpp"
 #include "actors/settings.hpp"
+#include "app/web/access.hpp"
 #include "protocol/data_decoder.hpp"
 #include "routing/relay_policy.hpp"
 #include "routing/retry_policy.hpp"
@@ -174,7 +175,8 @@ struct Config {
   bool node_tls() const { return !node_ca.empty(); }
 
   // [metrics]
-  std::string metrics_listen;  // HOST:PORT for Prometheus /metrics; empty: off
+  std::string metrics_listen;     // HOST:PORT for /metrics, the live page, /stats.json; empty: off
+  web::WebAccess metrics_access;  // token_file, password_file, protect_metrics
 
   RoutingConfig routing;
   RelayConfig relay;

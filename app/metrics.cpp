@@ -1,9 +1,5 @@
 #include "app/metrics.hpp"
 
-#include <prometheus/collectable.h>
-#include <prometheus/exposer.h>
-#include <caf/scoped_actor.hpp>
-
 #include <cctype>
 #include <limits>
 #include <map>
@@ -229,25 +225,6 @@ void node_figure(Families& f, const std::string& node, const std::string& what, 
           static_cast<double>(value), label);
 }
 
-class StatsCollectable : public prometheus::Collectable {
- public:
-  StatsCollectable(caf::actor_system& system, actors::stats_actor stats)
-      : system_(system), stats_(std::move(stats)) {}
-
-  std::vector<MetricFamily> Collect() const override {
-    std::vector<actors::actor_stats> all;
-    caf::scoped_actor self{system_};
-    self->request(stats_, std::chrono::seconds(3), actors::get_stats_atom::value)
-        .receive([&](std::vector<actors::actor_stats>& s) { all = std::move(s); },
-                 [](caf::error&) {});
-    return to_metric_families(all);
-  }
-
- private:
-  caf::actor_system& system_;
-  actors::stats_actor stats_;
-};
-
 }  // namespace
 
 std::vector<MetricFamily> to_metric_families(const std::vector<actors::actor_stats>& stats) {
@@ -303,18 +280,5 @@ std::vector<MetricFamily> to_metric_families(const std::vector<actors::actor_sta
   }
   return f.take();
 }
-
-MetricsExporter::MetricsExporter(caf::actor_system& system, actors::stats_actor stats,
-                                 const std::string& listen) {
-  try {
-    exposer_ = std::make_unique<prometheus::Exposer>(listen, 1);
-  } catch (const std::exception& e) {
-    throw std::runtime_error("cannot serve metrics on " + listen + ": " + e.what());
-  }
-  collectable_ = std::make_shared<StatsCollectable>(system, std::move(stats));
-  exposer_->RegisterCollectable(collectable_);
-}
-
-MetricsExporter::~MetricsExporter() = default;
 
 }  // namespace mailactor::app

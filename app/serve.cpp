@@ -23,11 +23,11 @@
 #include "app/listen_socket.hpp"
 #include "app/logging.hpp"
 #include "app/malloc_tuning.hpp"
-#include "app/metrics.hpp"
 #include "app/privileges.hpp"
 #include "app/routing_setup.hpp"
 #include "app/signals.hpp"
 #include "app/spool_stack.hpp"
+#include "app/web/web_server.hpp"
 #include "routing/router_source.hpp"
 
 namespace mailactor::app {
@@ -178,6 +178,7 @@ int serve(const ServeOptions& options) {
   SpoolFiles files;
   std::shared_ptr<routing::RouterSource> router;
   auto broker_settings = std::make_shared<actors::BrokerSettings>();
+  auto census = std::make_shared<actors::SessionCensus>();
   std::map<std::string, std::shared_ptr<tls::TlsContextSource>> tls_sources;
   try {
     router = std::make_shared<routing::RouterSource>(make_router(cfg));
@@ -197,6 +198,7 @@ int serve(const ServeOptions& options) {
       ls.port = sock.port;
       ls.fd = sock.fd;
       ls.session = session_settings(cfg, l, router);
+      ls.session.census = census;
       ls.limits.max_sessions = l.limits.max_sessions;
       ls.limits.max_sessions_per_ip = l.limits.max_sessions_per_ip;
       ls.limits.max_connection_rate_per_ip = l.limits.max_connection_rate_per_ip;
@@ -230,7 +232,7 @@ int serve(const ServeOptions& options) {
     return 1;
   }
 
-  auto stats = actors::spawn_stats(system);
+  auto stats = actors::spawn_stats(system, census);
   SpoolStack spool;
   if (edge) {
     spool.spooler = actors::spawn_remote_spool(system, remote_spool_settings(cfg));
@@ -238,11 +240,13 @@ int serve(const ServeOptions& options) {
   } else {
     spool = start_spool_stack(system, cfg, files, stats);
   }
-  std::unique_ptr<MetricsExporter> metrics;
+  std::unique_ptr<web::WebServer> metrics;
   if (!cfg.metrics_listen.empty()) {
     try {
-      metrics = std::make_unique<MetricsExporter>(system, stats, cfg.metrics_listen);
-      spdlog::info("metrics on http://{}/metrics", cfg.metrics_listen);
+      metrics = std::make_unique<web::WebServer>(
+          system, stats, web::WebSettings{cfg.metrics_listen, cfg.metrics_access});
+      spdlog::info("metrics on http://{}/metrics, live view on http://{}/", cfg.metrics_listen,
+                   cfg.metrics_listen);
     } catch (const std::exception& e) {
       spdlog::error("cannot start: {}", e.what());
       return 1;

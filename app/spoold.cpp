@@ -10,11 +10,11 @@
 #include "app/config.hpp"
 #include "app/logging.hpp"
 #include "app/malloc_tuning.hpp"
-#include "app/metrics.hpp"
 #include "app/privileges.hpp"
 #include "app/routing_setup.hpp"
 #include "app/signals.hpp"
 #include "app/spool_stack.hpp"
+#include "app/web/web_server.hpp"
 
 namespace mailactor::app {
 namespace {
@@ -41,7 +41,7 @@ int run_spool_node(caf::actor_system& system, const Config& cfg, const SpoolFile
                    size_t threads, const sigset_t& signals) {
   auto stats = actors::spawn_stats(system);
   SpoolStack spool = start_spool_stack(system, cfg, files, stats);
-  std::unique_ptr<MetricsExporter> metrics;
+  std::unique_ptr<web::WebServer> metrics;
   caf::scoped_actor self{system};
   auto stop = [&](int rc) {
     stop_spool_stack(self, spool, stats);
@@ -51,8 +51,10 @@ int run_spool_node(caf::actor_system& system, const Config& cfg, const SpoolFile
   };
   try {
     if (!cfg.metrics_listen.empty()) {
-      metrics = std::make_unique<MetricsExporter>(system, stats, cfg.metrics_listen);
-      spdlog::info("metrics on http://{}/metrics", cfg.metrics_listen);
+      metrics = std::make_unique<web::WebServer>(
+          system, stats, web::WebSettings{cfg.metrics_listen, cfg.metrics_access});
+      spdlog::info("metrics on http://{}/metrics, live view on http://{}/", cfg.metrics_listen,
+                   cfg.metrics_listen);
     }
   } catch (const std::exception& e) {
     spdlog::error("cannot start: {}", e.what());

@@ -13,6 +13,7 @@ include(CMakePackageConfigHelpers)
 find_package(CAF 0.17 REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(prometheus-cpp REQUIRED)
+find_package(civetweb REQUIRED)
 find_package(OpenSSL 3 REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(CURL REQUIRED)
@@ -30,7 +31,8 @@ target_include_directories(mailactor_lib INTERFACE
   $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include> $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
 # libunbound-dev and libopendkim-dev have no CMake files: by name, from the system library path.
 target_link_libraries(mailactor_lib INTERFACE
-  CAF::openssl CAF::io CAF::core spdlog::spdlog prometheus-cpp::pull OpenSSL::SSL OpenSSL::Crypto
+  CAF::openssl CAF::io CAF::core spdlog::spdlog prometheus-cpp::pull civetweb::civetweb-cpp
+  OpenSSL::SSL OpenSSL::Crypto
   SQLite::SQLite3 CURL::libcurl unbound opendkim crypt)
 if(MAILACTOR_SANITIZE)
   target_link_options(mailactor_lib INTERFACE -fsanitize=${MAILACTOR_SANITIZE})

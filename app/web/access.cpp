@@ -1,0 +1,64 @@
+#include "app/web/access.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <fstream>
+#include <stdexcept>
+#include <string_view>
+
+namespace mailactor::app::web {
+namespace {
+
+// Equal in time independent of where the strings differ (no timing oracle for the secret).
+bool same_secret(std::string_view given, const std::string& secret) {
+  return !secret.empty() && given.size() == secret.size() &&
+         CRYPTO_memcmp(given.data(), secret.data(), secret.size()) == 0;
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
+}
+
+// "user:password" from base64; empty when it does not decode.
+std::string decode_basic(std::string_view encoded) {
+  if (encoded.empty() || encoded.size() % 4 != 0 || encoded.size() > 1024) return {};
+  std::string out(encoded.size() / 4 * 3, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(encoded.data()),
+                          static_cast<int>(encoded.size()));
+  if (n < 0) return {};
+  size_t padding = 0;
+  for (size_t i = encoded.size(); i > 0 && encoded[i - 1] == '='; --i)
+    ++padding;
+  out.resize(static_cast<size_t>(n) - std::min<size_t>(padding, 2));
+  return out;
+}
+
+}  // namespace
+
+bool authorized(const WebAccess& access, const char* authorization) {
+  if (!access.required) return true;
+  if (!authorization) return false;
+  std::string_view header(authorization);
+  if (starts_with(header, "Bearer ")) return same_secret(header.substr(7), access.token);
+  if (starts_with(header, "Basic ")) {
+    std::string pair = decode_basic(header.substr(6));
+    auto colon = pair.find(':');
+    return colon != std::string::npos &&
+           same_secret(std::string_view(pair).substr(colon + 1), access.password);
+  }
+  return false;
+}
+
+std::string read_secret_file(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) throw std::runtime_error(path + ": cannot read");
+  std::string line;
+  std::getline(f, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.empty()) throw std::runtime_error(path + ": the first line (the secret) is empty");
+  return line;
+}
+
+}  // namespace mailactor::app::web

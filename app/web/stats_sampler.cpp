@@ -1,0 +1,72 @@
+#include "app/web/stats_sampler.hpp"
+
+#include <caf/scoped_actor.hpp>
+
+#include <chrono>
+
+namespace mailactor::app::web {
+namespace {
+
+constexpr auto kInterval = std::chrono::seconds(1);
+constexpr int kSessionsEvery = 10;      // samples between full collections
+constexpr int64_t kWatchedFor = 30000;  // ms a request keeps the view "watched"
+constexpr auto kAskTimeout = std::chrono::seconds(3);
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+StatsSampler::StatsSampler(caf::actor_system& system, actors::stats_actor stats)
+    : system_(system), stats_(std::move(stats)), thread_([this] { run(); }) {}
+
+StatsSampler::~StatsSampler() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+std::string StatsSampler::json() {
+  watched_ms_ = now_ms();
+  std::lock_guard<std::mutex> lock(mutex_);
+  return view_.to_json().dump();
+}
+
+void StatsSampler::run() {
+  for (int tick = 0;; ++tick) {
+    bool watched = now_ms() - watched_ms_.load() < kWatchedFor;
+    sample(watched && tick % kSessionsEvery == 0);
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (wake_.wait_for(lock, kInterval, [this] { return stopping_; })) return;
+  }
+}
+
+void StatsSampler::sample(bool with_sessions) {
+  caf::scoped_actor self{system_};
+  std::vector<actors::actor_stats> stats;
+  self->request(stats_, kAskTimeout, actors::get_stats_atom::value, actors::summary_atom::value)
+      .receive([&](std::vector<actors::actor_stats>& s) { stats = std::move(s); },
+               [](caf::error&) {});
+  std::vector<actors::session_view> slowest;
+  if (with_sessions) {
+    self->request(stats_, kAskTimeout, actors::get_stats_atom::value)
+        .receive(
+            [&](std::vector<actors::actor_stats>& all) {
+              for (auto& s : all)
+                if (s.name == "sessions") slowest = std::move(s.slowest);
+            },
+            [](caf::error&) {});
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  int64_t t = now_ms();
+  if (!stats.empty()) view_.add(t, std::move(stats));
+  if (with_sessions) view_.set_slowest(t, std::move(slowest));
+}
+
+}  // namespace mailactor::app::web

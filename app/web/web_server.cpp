@@ -1,0 +1,128 @@
+#include "app/web/web_server.hpp"
+
+#include <CivetServer.h>
+#include <prometheus/text_serializer.h>
+#include <caf/scoped_actor.hpp>
+
+#include <sstream>
+#include <stdexcept>
+
+#include "app/metrics.hpp"
+#include "app/web/assets.hpp"
+#include "app/web/stats_sampler.hpp"
+
+namespace mailactor::app::web {
+namespace {
+
+void reply(mg_connection* conn, int status, std::string_view type, std::string_view body) {
+  const char* reason = status == 200 ? "OK" : status == 401 ? "Unauthorized" : "Not Found";
+  mg_printf(conn,
+            "HTTP/1.1 %d %s\r\nContent-Type: %.*s\r\nContent-Length: %zu\r\n"
+            "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n%s\r\n",
+            status, reason, static_cast<int>(type.size()), type.data(), body.size(),
+            status == 401 ? "WWW-Authenticate: Basic realm=\"mailactor\"\r\n" : "");
+  mg_write(conn, body.data(), body.size());
+}
+
+bool refuse_unless_authorized(mg_connection* conn, const WebAccess& access) {
+  if (authorized(access, mg_get_header(conn, "Authorization"))) return false;
+  reply(conn, 401, "text/plain; charset=utf-8", "401 Unauthorized: a bearer token or password\n");
+  return true;
+}
+
+class MetricsHandler : public CivetHandler {
+ public:
+  MetricsHandler(caf::actor_system& system, actors::stats_actor stats, const WebAccess& access)
+      : system_(system), stats_(std::move(stats)), access_(access) {}
+  bool handleGet(CivetServer*, mg_connection* conn) override {
+    if (access_.protect_metrics && refuse_unless_authorized(conn, access_)) return true;
+    std::vector<actors::actor_stats> all;
+    caf::scoped_actor self{system_};
+    self->request(stats_, std::chrono::seconds(3), actors::get_stats_atom::value)
+        .receive([&](std::vector<actors::actor_stats>& s) { all = std::move(s); },
+                 [](caf::error&) {});
+    std::ostringstream text;
+    prometheus::TextSerializer().Serialize(text, to_metric_families(all));
+    reply(conn, 200, "text/plain; version=0.0.4; charset=utf-8", text.str());
+    return true;
+  }
+
+ private:
+  caf::actor_system& system_;
+  actors::stats_actor stats_;
+  const WebAccess& access_;
+};
+
+class StatsJsonHandler : public CivetHandler {
+ public:
+  StatsJsonHandler(StatsSampler& sampler, const WebAccess& access)
+      : sampler_(sampler), access_(access) {}
+  bool handleGet(CivetServer*, mg_connection* conn) override {
+    if (refuse_unless_authorized(conn, access_)) return true;
+    reply(conn, 200, "application/json", sampler_.json());
+    return true;
+  }
+
+ private:
+  StatsSampler& sampler_;
+  const WebAccess& access_;
+};
+
+// The page and its assets; anything else is 404.
+class PageHandler : public CivetHandler {
+ public:
+  explicit PageHandler(const WebAccess& access) : access_(access) {}
+  bool handleGet(CivetServer*, mg_connection* conn) override {
+    if (refuse_unless_authorized(conn, access_)) return true;
+    const mg_request_info* info = mg_get_request_info(conn);
+    const Asset* asset = find_asset(info->local_uri ? info->local_uri : "");
+    if (!asset) {
+      reply(conn, 404, "text/plain; charset=utf-8", "404 Not Found\n");
+      return true;
+    }
+    reply(conn, 200, asset->content_type, asset->bytes);
+    return true;
+  }
+
+ private:
+  const WebAccess& access_;
+};
+
+}  // namespace
+
+struct WebServer::Impl {
+  WebSettings settings;
+  StatsSampler sampler;
+  MetricsHandler metrics;
+  StatsJsonHandler stats_json;
+  PageHandler page;
+  std::unique_ptr<CivetServer> server;
+
+  Impl(caf::actor_system& system, actors::stats_actor stats, WebSettings s)
+      : settings(std::move(s)),
+        sampler(system, stats),
+        metrics(system, stats, settings.access),
+        stats_json(sampler, settings.access),
+        page(settings.access) {}
+};
+
+WebServer::WebServer(caf::actor_system& system, actors::stats_actor stats, WebSettings settings)
+    : impl_(std::make_unique<Impl>(system, std::move(stats), std::move(settings))) {
+  const std::string listen = impl_->settings.listen;
+  std::vector<std::string> options = {"listening_ports",    listen, "num_threads", "4",
+                                      "request_timeout_ms", "10000"};
+  try {
+    impl_->server = std::make_unique<CivetServer>(options);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("cannot serve metrics on " + listen + ": " + e.what());
+  }
+  impl_->server->addHandler("/metrics", impl_->metrics);
+  impl_->server->addHandler("/stats.json", impl_->stats_json);
+  impl_->server->addHandler("/", impl_->page);
+}
+
+WebServer::~WebServer() {
+  if (impl_->server) impl_->server->close();
+}
+
+}  // namespace mailactor::app::web
