@@ -19,6 +19,7 @@
 #include "app/spool_stack.hpp"
 #include "app/spoold.hpp"
 #include "app/stats_cli.hpp"
+#include "protocol/base64.hpp"
 
 namespace {
 
@@ -193,20 +194,27 @@ int mailactor::main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (*stats_cmd) {
+    std::string authorization;
     if (stats_url.empty()) {
       try {
-        auto listen = load_config(stats_config).metrics_listen;
+        Config c = load_config(stats_config);
+        const auto& listen = c.metrics_listen;
         if (listen.empty()) {
           std::cerr << "mailactor stats: [metrics] listen is not set in " << stats_config << "\n";
           return 2;
         }
         stats_url = "http://" + listen + "/metrics";
+        if (c.metrics_access.protect_metrics)
+          authorization =
+              c.metrics_access.token.empty()
+                  ? "Basic " + mailactor::protocol::base64_encode(":" + c.metrics_access.password)
+                  : "Bearer " + c.metrics_access.token;
       } catch (const std::exception& e) {
         std::cerr << "mailactor: " << e.what() << "\n";
         return 2;
       }
     }
-    return show_stats(stats_url, stats_once, stats_json);
+    return show_stats(stats_url, stats_once, stats_json, authorization);
   }
 
   if (*keygen_cmd) {

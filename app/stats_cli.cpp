@@ -21,7 +21,7 @@
 namespace mailactor::app {
 namespace {
 
-std::string http_get(const std::string& url) {
+std::string http_get(const std::string& url, const std::string& authorization) {
   std::string rest = url;
   if (rest.rfind("http://", 0) == 0) rest = rest.substr(7);
   size_t slash = rest.find('/');
@@ -42,7 +42,9 @@ std::string http_get(const std::string& url) {
   }
   timeval tv{5, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  std::string req = "GET " + path + " HTTP/1.0\r\nHost: " + hostport + "\r\n\r\n";
+  std::string req = "GET " + path + " HTTP/1.0\r\nHost: " + hostport + "\r\n";
+  if (!authorization.empty()) req += "Authorization: " + authorization + "\r\n";
+  req += "\r\n";
   ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
   std::string resp;
   char buf[8192];
@@ -51,6 +53,10 @@ std::string http_get(const std::string& url) {
     resp.append(buf, static_cast<size_t>(n));
   ::close(fd);
   size_t body = resp.find("\r\n\r\n");
+  if (resp.find(" 401 ") <= 12)
+    throw std::runtime_error(url +
+                             " answered 401: the config's token_file or password_file is not "
+                             "the server's");
   if (resp.rfind("HTTP/1.", 0) != 0 || body == std::string::npos || resp.find(" 200 ") > 12)
     throw std::runtime_error("unexpected answer from " + url);
   return resp.substr(body + 4);
@@ -250,10 +256,10 @@ std::map<std::string, double> parse_prometheus_text(const std::string& text) {
   return out;
 }
 
-int show_stats(const std::string& url, bool once, bool json) {
+int show_stats(const std::string& url, bool once, bool json, const std::string& authorization) {
   try {
     View v;
-    v.now = parse_prometheus_text(http_get(url));
+    v.now = parse_prometheus_text(http_get(url, authorization));
     if (once) {
       if (json) {
         std::cout << nlohmann::json(v.now).dump(2) << "\n";
@@ -266,7 +272,7 @@ int show_stats(const std::string& url, bool once, bool json) {
     while (true) {
       std::this_thread::sleep_for(std::chrono::seconds(1));
       v.before = std::move(v.now);
-      v.now = parse_prometheus_text(http_get(url));
+      v.now = parse_prometheus_text(http_get(url, authorization));
       auto t = std::chrono::steady_clock::now();
       v.seconds = std::chrono::duration<double>(t - last).count();
       last = t;

@@ -17,6 +17,7 @@ std::map<std::string, double> parse_prometheus_text(const std::string& text);
 double histogram_quantile(const std::vector<std::pair<double, double>>& buckets, double q);
 
 // url: http://HOST:PORT/metrics. once: print one snapshot; json: as one JSON object.
-int show_stats(const std::string& url, bool once, bool json);
+// `authorization`: the Authorization header to send ("" for none: /metrics open).
+int show_stats(const std::string& url, bool once, bool json, const std::string& authorization = "");
 
 }  // namespace mailactor::app

@@ -10,7 +10,7 @@
 # Knobs: CELLS (W1,W2,W3,W4), REPS (1), SERVERS (peers beside mailactor: smtp-sink,postfix),
 # DURABILITY (fsync,none), THREADS (scheduler threads; 0 = one per core but one), ANCHORS (path of
 # anchors.sh). The table is printed and kept in
-# bench/results/side_by_side-<durability>.md.
+# bench/results/side_by_side-<durability>.md, its bars in side_by_side-<durability>.png.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -66,4 +66,6 @@ EOF
   CUSTOM_CMD="$BIN serve --config $cfg --listen 127.0.0.1:{port} --spool {dir}/spool" \
   CUSTOM_STORED="sqlite3 {dir}/spool/queue.db 'select count(*) from messages'" \
     "$ANCHORS" | grep -v -e "^Get:" -e "^Fetched " | tee "$ROOT/bench/results/side_by_side-$d.md"
+  # The bars beside the table (Debian's matplotlib: scripts/install-deps brings it).
+  /usr/bin/python3 "$ROOT/bench/plot_side_by_side.py" "$ROOT/bench/results/side_by_side-$d.md"
 done

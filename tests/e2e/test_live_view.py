@@ -18,7 +18,7 @@ import unittest
 import urllib.error
 import urllib.request
 
-from harness import Server, free_port, main
+from harness import BIN, Server, free_port, main
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = os.environ.get("MAILACTOR_ARTIFACTS",
@@ -137,9 +137,14 @@ class Access(unittest.TestCase):
                     basic = base64.b64encode(b"ops:pw").decode()
                     self.assertEqual(get(port, path, {"Authorization": "Basic " + basic})[0], 200)
                 self.assertEqual(get(port, "/metrics")[0], 200)  # protect_metrics is off
-            with Server(metrics_lines=metrics_lines(port, extra + "protect_metrics = true\n")):
+            with Server(metrics_lines=metrics_lines(port, extra + "protect_metrics = true\n")) as srv:
                 self.assertEqual(get(port, "/metrics")[0], 401)
                 self.assertEqual(get(port, "/metrics", {"Authorization": "Bearer t0k3n"})[0], 200)
+                # `mailactor stats` sends the config's secret.
+                r = subprocess.run([BIN, "stats", "--config", srv.config, "--once"], capture_output=True, text=True,
+                                   timeout=30)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertIn("queue_writer", r.stdout)
         finally:
             shutil.rmtree(d, ignore_errors=True)
 
