@@ -35,7 +35,7 @@ function text(id, value) {
 // Columns left to right: where a message goes. Actors not named here go in the bottom row.
 const COLUMNS = [["listeners"], ["broker"], ["sessions"], ["spooler", "remote_spool"],
                  ["queue_writer"], ["deliverer"], ["targets"]];
-const BOX_W = 150, BOX_H = 74, GAP_X = 30, TOP = 20;
+const BOX_W = 176, BOX_H = 74, GAP_X = 26, TOP = 20;
 
 function el(name, attrs, parent) {
   const e = document.createElementNS(SVG, name);
