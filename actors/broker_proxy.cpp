@@ -12,9 +12,11 @@ namespace mailactor::actors::broker_detail {
 
 namespace {
 
+// A connection awaiting its header holds one of its listener's sessions (max_sessions).
 void drop(Self* self, BrokerState& st, connection_handle hdl, Listener& l) {
   ++st.refused_proxy;
   ++l.refused;
+  --l.active;
   st.pending_proxy.erase(hdl);
   self->close(hdl);
   update_accepting(self, st);
@@ -33,6 +35,7 @@ void header_done(Self* self, BrokerState& st, connection_handle hdl,
                  const protocol::ProxyParse& parsed) {
   PendingProxy pending = std::move(st.pending_proxy.at(hdl));
   st.pending_proxy.erase(hdl);
+  --st.listeners.at(pending.listener).active;  // start_session counts it again if admitted
   SessionPeer peer{hdl, pending.balancer, self->remote_port(hdl)};
   const auto& h = parsed.header;
   if (h.has_addresses) {
@@ -44,6 +47,7 @@ void header_done(Self* self, BrokerState& st, connection_handle hdl,
   std::vector<char> early(pending.received.begin() + static_cast<long>(parsed.length),
                           pending.received.end());
   start_session(self, st, pending.listener, peer, std::move(early));
+  update_accepting(self, st);  // also when start_session refused the client
 }
 
 }  // namespace
@@ -64,6 +68,7 @@ bool await_proxy_header(Self* self, BrokerState& st, Listener& l,
                                         std::move(balancer),
                                         {},
                                         std::chrono::steady_clock::now() + l.proxy.header_timeout});
+  ++l.active;
   start_reading(self, msg.handle, protocol::kMaxProxyHeader);
   update_accepting(self, st);
   return true;
@@ -118,8 +123,10 @@ bool proxy_closed(Self* self, BrokerState& st, connection_handle hdl) {
 }
 
 void close_proxy_pending(Self* self, BrokerState& st) {
-  for (const auto& [hdl, p] : st.pending_proxy)
+  for (const auto& [hdl, p] : st.pending_proxy) {
+    --st.listeners.at(p.listener).active;
     self->close(hdl);
+  }
   st.pending_proxy.clear();
 }
 

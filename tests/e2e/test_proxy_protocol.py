@@ -210,6 +210,22 @@ class ProxyProtocol(unittest.TestCase):
                     srv.wait_log(logged, start=start)
             self.assertEqual(srv.stored_count(), 0)
 
+    def test_awaiting_a_header_holds_a_listener_session(self):
+        limits = "[listener.limits]\nmax_sessions = 1\n"
+        with Server(tls_lines=proxy_lines() + limits) as srv:
+            first = Conn(srv.port)
+            first.send(b"PROXY TCP4 192.0.2.1 ")  # half a header: it holds the listener's one slot
+            srv.wait_log(r"listener smtp: max_sessions \(1\) reached")
+            second = Conn(srv.port, timeout=1)
+            second.send(b"PROXY TCP4 192.0.2.2 127.0.0.1 40000 25\r\n")
+            with self.assertRaises(socket.timeout):
+                second.line()  # waits in the backlog: not accepted
+            first.send(b"127.0.0.1 40000 25\r\n")
+            self.assertEqual(first.line()[:4], "220 ")
+            first.cmd("QUIT")
+            second.sock.settimeout(10)
+            self.assertEqual(second.line()[:4], "220 ")  # the slot freed: accepted, header read
+
     def test_no_header_in_time_is_closed(self):
         with Server(tls_lines=proxy_lines(timeout=1)) as srv:
             c = Conn(srv.port)
