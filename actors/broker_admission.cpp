@@ -37,12 +37,12 @@ void add_listeners(Self* self, BrokerState& st) {
   }
 }
 
-// A listener stops accepting (new clients wait in the kernel's backlog) while the server or
-// the listener itself is at its session limit.
 size_t connections_in_use(const BrokerState& st) {
   return st.connections.size() + st.pending_proxy.size();
 }
 
+// A listener stops accepting (new clients wait in the kernel's backlog) while the server or
+// the listener itself is at its session limit.
 void update_accepting(Self* self, BrokerState& st) {
   if (st.draining) return;
   bool full = connections_in_use(st) >= st.settings->max_sessions;

@@ -44,16 +44,24 @@ uint64_t take(std::map<std::string, uint64_t>& m, const std::string& key) {
   return v;
 }
 
-// The "sessions" entry: totals of ended sessions plus the live ones, by state, slowest first.
-actor_stats session_summary(StatsState& st, std::vector<session_view>& live) {
+// The "sessions" entry as the ended sessions left it: their pushed totals, and every state at 0.
+actor_stats ended_sessions(const StatsState& st) {
   actor_stats s;
   s.name = "sessions";
   s.counters = st.counters;
   s.handled = take(s.counters, "handled");
   s.busy_us = take(s.counters, "busy_us");
-  s.instances = live.size();
+  s.instances = 0;
   for (const char* state : SessionCensus::kStates)
     s.counters[std::string("state_") + state] = 0;
+  s.mailbox_high_water = st.session_mailbox_high_water;
+  return s;
+}
+
+// The "sessions" entry: totals of ended sessions plus the live ones, by state, slowest first.
+actor_stats session_summary(StatsState& st, std::vector<session_view>& live) {
+  actor_stats s = ended_sessions(st);
+  s.instances = live.size();
   for (const auto& v : live) {
     ++s.counters["state_" + v.state];
     s.mailbox += v.mailbox;
@@ -73,21 +81,14 @@ actor_stats session_summary(StatsState& st, std::vector<session_view>& live) {
 // The "sessions" entry from the census alone: no session is asked (no mailbox depths, no
 // handler time of live sessions, no slowest list).
 actor_stats session_census_summary(const StatsState& st) {
-  actor_stats s;
-  s.name = "sessions";
-  s.counters = st.counters;
-  s.handled = take(s.counters, "handled");
-  s.busy_us = take(s.counters, "busy_us");
-  s.instances = 0;
-  if (st.census) {
-    auto counts = st.census->counts();
-    for (size_t i = 0; i < counts.size(); ++i) {
-      uint64_t n = counts[i] > 0 ? static_cast<uint64_t>(counts[i]) : 0;
-      s.counters[std::string("state_") + SessionCensus::kStates[i]] = n;
-      s.instances += n;
-    }
+  actor_stats s = ended_sessions(st);
+  if (!st.census) return s;
+  auto counts = st.census->counts();
+  for (size_t i = 0; i < counts.size(); ++i) {
+    uint64_t n = counts[i] > 0 ? static_cast<uint64_t>(counts[i]) : 0;
+    s.counters[std::string("state_") + SessionCensus::kStates[i]] = n;
+    s.instances += n;
   }
-  s.mailbox_high_water = st.session_mailbox_high_water;
   return s;
 }
 
