@@ -12,6 +12,7 @@
 #include "actors/actor_meter.hpp"
 #include "actors/bounces.hpp"
 #include "actors/delivery_results.hpp"
+#include "actors/tracer.hpp"
 #include "routing/connection_slots.hpp"
 #include "routing/router.hpp"
 #include "routing/router_source.hpp"
@@ -169,11 +170,41 @@ std::vector<queued_bounce> notices_for(Self self, const JobContext& job,
   return out;
 }
 
+// The job's attempt, per recipient, in the message's trace: when it went out and what came back.
+void trace_report(Self self, const JobContext& job, const delivery_report& report) {
+  auto& st = self->state;
+  if (!st.settings.tracer) return;
+  const auto took = std::chrono::steady_clock::now() - job.sent;
+  const int64_t now = trace::now_us();
+  const auto took_us = std::chrono::duration_cast<std::chrono::microseconds>(took).count();
+  trace::Record part;
+  part.id = job.meta.id;
+  part.events.push_back({now - took_us, "dispatch",
+                         std::to_string(report.results.size()) + " recipient(s) to " + job.route +
+                             (job.destination.empty() ? "" : " (" + job.destination + ")")});
+  for (const auto& r : report.results) {
+    auto row = job.rows.find(r.idx);
+    std::string who = row == job.rows.end() ? "#" + std::to_string(r.idx)
+                                            : "<" + row->second.routed.address + ">";
+    std::string reply = std::to_string(r.code) + (r.enhanced.empty() ? "" : " " + r.enhanced) +
+                        (r.text.empty() ? "" : " " + r.text) +
+                        (r.host.empty() ? "" : " [" + r.host + "]");
+    int64_t attempt = row == job.rows.end() ? 0 : row->second.attempts + 1;
+    part.events.push_back({now, "delivery",
+                           who + " via " + job.route + ": " + reply + " -> " +
+                               storage::to_string(r.state) + " (attempt " +
+                               std::to_string(attempt) + ", " +
+                               trace::ms_text(static_cast<uint64_t>(took_us)) + ")"});
+  }
+  send_trace(self, st.settings.tracer, std::move(part));
+}
+
 // A target's answer: retries scheduled, the results (and any bounce) to the writer, and the
 // message looked at again once its next recipient is due.
 void on_report(Self self, const JobContext& job, delivery_report& report) {
   auto& st = self->state;
   st.delivery_latency.observe(std::chrono::steady_clock::now() - job.sent);
+  trace_report(self, job, report);
   const int64_t soonest = schedule_retries(self, job, report.results);
   std::vector<queued_bounce> notices;
   try {

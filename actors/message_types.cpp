@@ -17,6 +17,9 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<auth_request>("mailactor::auth_request");
   cfg.add_message_type<auth_result>("mailactor::auth_result");
   cfg.add_message_type<queue_writer_actor>("mailactor::queue_writer_actor");
+  cfg.add_message_type<trace::Event>("mailactor::TraceEvent");
+  cfg.add_message_type<trace::Record>("mailactor::TraceRecord");
+  cfg.add_message_type<std::vector<trace::Record>>("std::vector<mailactor::TraceRecord>");
 }
 
 }  // namespace mailactor::actors

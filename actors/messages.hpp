@@ -9,6 +9,7 @@
 //   queue_writer --queued(ids)--> deliverer --delivered(id)--> queue_writer
 //   queue_writer --depth(n)-->  spooler (admission control)
 //   stats   --get_stats-->      every long-lived actor --> actor_stats
+//   session, queue_writer, deliverer --trace--> tracer (per-message traces, when one runs)
 #pragma once
 
 #include <caf/atom.hpp>
@@ -28,6 +29,7 @@
 #include "routing/router.hpp"
 #include "storage/message_meta.hpp"
 #include "storage/routed_recipient.hpp"
+#include "trace/trace.hpp"
 
 namespace mailactor::actors {
 
@@ -80,6 +82,12 @@ using get_stats_atom = caf::atom_constant<caf::atom("getstats")>;
 using summary_atom = caf::atom_constant<caf::atom("summary")>;
 using count_atom = caf::atom_constant<caf::atom("count")>;
 using list_atom = caf::atom_constant<caf::atom("list")>;  // broker: the live sessions
+
+// Traces: (trace, Record) a part of a message's trace; (trace, ids, Event) one event for several
+// messages (a group commit); (trace, id) -> the message's trace (none or one); (tsearch, text,
+// limit) -> the recent traces that match, newest first, without their events but the last.
+using trace_atom = caf::atom_constant<caf::atom("trace")>;
+using trace_search_atom = caf::atom_constant<caf::atom("tsearch")>;
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, spool_reply& x) {
@@ -264,7 +272,26 @@ using stats_actor =
                      caf::replies_to<get_stats_atom>::with<std::vector<actor_stats>>,
                      caf::replies_to<get_stats_atom, summary_atom>::with<std::vector<actor_stats>>>;
 
+using tracer_actor = caf::typed_actor<
+    caf::reacts_to<trace_atom, trace::Record>,
+    caf::reacts_to<trace_atom, std::vector<std::string>, trace::Event>,
+    caf::replies_to<trace_atom, std::string>::with<std::vector<trace::Record>>,
+    caf::replies_to<trace_search_atom, std::string, uint32_t>::with<std::vector<trace::Record>>,
+    caf::replies_to<get_stats_atom>::with<actor_stats>>;
+
 }  // namespace mailactor::actors
+
+namespace mailactor::trace {
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, Event& x) {
+  return f(caf::meta::type_name("TraceEvent"), x.at_us, x.step, x.detail);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, Record& x) {
+  return f(caf::meta::type_name("TraceRecord"), x.id, x.mail_from, x.rcpt, x.client, x.events,
+           x.events_dropped);
+}
+}  // namespace mailactor::trace
 
 namespace mailactor::storage {
 template <class Inspector>

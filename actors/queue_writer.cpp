@@ -103,6 +103,23 @@ void fail_batch(Self self, const spool_reply& r) {
 
 void drop_orphans(Self self);
 
+// The batch's messages, each told which group commit made it durable.
+void trace_batch(Self self, uint64_t sync_us) {
+  auto& st = self->state;
+  if (!st.settings.tracer || st.pending.empty()) return;
+  std::vector<std::string> ids;
+  uint64_t bytes = 0;
+  for (const auto& p : st.pending) {
+    ids.push_back(p.id);
+    bytes += p.size;
+  }
+  trace::Event e{trace::now_us(), "group commit",
+                 "durable in a batch of " + std::to_string(ids.size()) + " message(s), " +
+                     std::to_string(bytes) + " bytes; commit and sync took " +
+                     trace::ms_text(sync_us)};
+  self->send(st.settings.tracer, trace_atom::value, std::move(ids), std::move(e));
+}
+
 void commit_batch(Self self) {
   auto& st = self->state;
   if (!st.store->in_batch()) return;
@@ -116,9 +133,10 @@ void commit_batch(Self self) {
     fail_batch(self, error_reply(e));
     return;
   }
-  st.sync_us_total += static_cast<uint64_t>(
+  const auto sync_us = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
           .count());
+  st.sync_us_total += sync_us;
   // Commit latency: from the oldest commit of this batch arriving to it being durable.
   uint64_t latency_us = 0;
   if (!st.pending.empty())
@@ -127,6 +145,7 @@ void commit_batch(Self self) {
                                   std::chrono::steady_clock::now() - st.pending.front().arrived)
                                   .count());
   st.last_latency_us = latency_us;
+  trace_batch(self, sync_us);
   std::vector<std::string> ids = std::move(st.bounces);
   st.bounces.clear();
   tell_recorded(self, true);

@@ -177,6 +177,7 @@ struct ActionStep {
   Self* self;
   void operator()(action::Send& a) const { write(self, std::move(a.bytes)); }
   void operator()(action::CheckSender& a) const {
+    self->state.trace.mail_from = a.address;
     if (sender_allowed(self, a.address)) check_sender(self);
   }
   void operator()(action::CheckRecipient& a) const { check_recipient(self, a.address, a.params); }
@@ -206,6 +207,7 @@ void perform(Self* self, Actions actions) {
   note_activity(self);
   if (st.engine->helo() != st.logged_helo) {
     st.logged_helo = st.engine->helo();
+    st.trace.helo_us = trace::now_us();
     spdlog::info("helo {}:{} {}", st.peer.address, st.peer.port, st.logged_helo);
   }
   // Graceful shutdown: leave once no transaction is open.

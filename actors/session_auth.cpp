@@ -55,6 +55,7 @@ void authenticate(Self* self, const action::Authenticate& a) {
     if (r.get() != auth_status::invalid) {
       auto outcome = r.get() == auth_status::ok ? protocol::AuthOutcome::ok
                                                 : protocol::AuthOutcome::temporary_failure;
+      if (outcome == protocol::AuthOutcome::ok) s.trace.auth_us = trace::now_us();
       perform(self, s.engine->auth_result(outcome, r.canonical_user));
       finish_request(self);
       return;

@@ -16,6 +16,7 @@ void recipient_resolved(Self* self, const std::string& address, const protocol::
   bool relay = may_relay(*st.settings, !st.engine->auth_user().empty(), st.peer.address);
   auto d = decide_recipient(*st.settings, address, relay, r);
   if (d.verdict.accepted) st.spool.add_recipients(address, d.finals, params);
+  trace_recipient(self, address, d);
   perform(self, st.engine->recipient_checked(d.verdict));
 }
 

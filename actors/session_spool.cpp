@@ -47,11 +47,16 @@ void spool_result(Self* self, uint64_t generation, bool commit, const spool_repl
     case Kind::queued:
       ++s.messages;
       log_queued(self, outcome.reply.size);
+      trace_end(self, "queued",
+                "250 queued as " + outcome.queue_id + ", " + std::to_string(outcome.reply.size) +
+                    " bytes stored");
       reset_transaction(self);
       perform(self, s.engine->queued(outcome.queue_id));
       return;
     case Kind::failed:
       spdlog::warn("spool refused {}: {} {}", outcome.queue_id, r.code, r.text);
+      trace_end(self, "not queued",
+                std::to_string(r.code) + " " + r.status + " " + r.text + " (from the spool)");
       if (commit) reset_transaction(self);
       perform(self, s.engine->spool_failed(reply_of(r)));
       return;
@@ -123,6 +128,10 @@ void pump(Self* self) {
   auto request = st.spool.next(st.settings->spool_chunk, Clock::now(), unix_now());
   if (!request) return;
   ++st.in_flight;
+  if (request->kind != SpoolTransaction::Request::Kind::fail_now)
+    trace_note(self, request->commit ? "commit" : "piece",
+               std::to_string(request->content.size()) + " bytes to the queue writer" +
+                   (request->commit ? ", with the envelope: commit asked" : ""));
   if (request->kind == SpoolTransaction::Request::Kind::fail_now)
     spool_answer(self, request->generation, request->commit, spool_link_lost());
   else
@@ -141,6 +150,7 @@ void end_message(Self* self) {
 
 void abort_message(Self* self) {
   auto& st = self->state;
+  trace_abort(self);
   if (st.spool.must_tell_writer_on_abort() && st.writer)
     self->send(st.writer, abort_atom::value, st.spool.queue_id());
   reset_transaction(self);
@@ -159,8 +169,14 @@ MessageOrigin origin_of(const SessionState& st) {
 void begin_message(Self* self, const action::BeginMessage& b) {
   auto& st = self->state;
   // Without a ticket (cannot happen after an accepted MAIL): 451.
-  if (!st.spool.begin(b.envelope, origin_of(st), unix_now()))
+  if (!st.spool.begin(b.envelope, origin_of(st), unix_now())) {
     perform(self, st.engine->spool_failed(reply_of(spool_local_error())));
+    return;
+  }
+  st.trace.content_started = true;
+  trace_note(self, "data",
+             std::string(b.envelope.chunked ? "BDAT" : "DATA") + ": the content begins, " +
+                 std::to_string(b.envelope.rcpt_to.size()) + " recipient(s)");
 }
 
 void ticket_taken(Self* self, const spool_ticket& t) {
@@ -174,6 +190,7 @@ void ticket_taken(Self* self, const spool_ticket& t) {
   // A spool node's writer: its link can be lost mid-transaction.
   bool remote = s.writer && s.writer->node() != self->node();
   s.spool.ticket(t.id, remote);
+  trace_start(self, t.id);
   if (remote) self->monitor(s.writer);
   perform(self, s.engine->sender_checked(protocol::Verdict::accept()));
 }

@@ -15,9 +15,14 @@
 
 #include "actors/actor_meter.hpp"
 #include "actors/session.hpp"
+#include "actors/session_trace.hpp"
 #include "actors/spool_transaction.hpp"
 #include "actors/tls/tls_stream.hpp"
 #include "protocol/engine.hpp"
+
+namespace mailactor::actors {
+struct RecipientDecision;
+}
 
 namespace mailactor::actors::session_detail {
 
@@ -68,6 +73,7 @@ struct SessionState {
   Clock::time_point activity_since = Clock::now();
   CensusEntry census;  // the session's state in the server-wide census
   HandlerMeter meter;
+  SessionTrace trace;  // the open transaction's steps, for the tracer
 };
 
 using Self = caf::stateful_actor<SessionState>;
@@ -102,6 +108,13 @@ void check_recipient(Self* self, const std::string& address, const protocol::Rcp
 bool sender_allowed(Self* self, const std::string& address);
 void authenticate(Self* self, const action::Authenticate& a);
 void auth_failed(Self* self);
+
+// session_trace.cpp
+void trace_start(Self* self, const std::string& queue_id);
+void trace_note(Self* self, const char* step, std::string detail);
+void trace_recipient(Self* self, const std::string& address, const RecipientDecision& d);
+void trace_end(Self* self, const char* step, std::string detail);
+void trace_abort(Self* self);
 
 // session_tls.cpp
 void start_tls(Self* self);

@@ -36,6 +36,7 @@ void tls_input(Self* self, std::string_view ciphertext) {
     spdlog::info("tls {}:{} {} {}", st.peer.address, st.peer.port, st.tls->protocol(),
                  st.tls->cipher());
     count(self, "tls_handshakes");
+    st.trace.tls_us = trace::now_us();
     count(self, "tls_" + st.tls->protocol());
     perform(self, st.settings->tls_mode == TlsMode::implicit ? st.engine->greet()
                                                              : st.engine->tls_started());

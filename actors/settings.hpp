@@ -56,6 +56,7 @@ struct SessionSettings {
   // answer may take before "451 4.3.0".
   resolver_actor resolver;
   std::chrono::milliseconds lookup_timeout{5000};
+  tracer_actor tracer;  // null: messages are not traced
   std::chrono::seconds command_timeout{300};
   std::chrono::seconds data_timeout{180};
   std::chrono::seconds spool_timeout{60};
@@ -127,6 +128,7 @@ struct SpoolSettings {
   std::chrono::milliseconds slow_latency{250};
   std::chrono::milliseconds shed_latency{1000};
   std::chrono::milliseconds refuse_latency{5000};
+  tracer_actor tracer;  // null: group commits are not traced
 };
 
 struct DeliverySettings {
@@ -144,6 +146,7 @@ struct DeliverySettings {
   std::shared_ptr<const routing::RelaySettings> relay;
   routing::RetrySchedule relay_retry = routing::remote_retry_schedule();
   size_t relay_per_destination = 20;  // connections to one destination at once
+  tracer_actor tracer;                // null: delivery attempts are not traced
 };
 
 }  // namespace mailactor::actors

@@ -11,6 +11,7 @@
 #include "actors/outbound/dkim_signer.hpp"
 #include "actors/tls/selfsigned.hpp"
 #include "app/config.hpp"
+#include "app/http_get.hpp"
 #include "app/passwd.hpp"
 #include "app/queue_cli.hpp"
 #include "app/routing_setup.hpp"
@@ -19,6 +20,7 @@
 #include "app/spool_stack.hpp"
 #include "app/spoold.hpp"
 #include "app/stats_cli.hpp"
+#include "app/trace_cli.hpp"
 #include "protocol/base64.hpp"
 
 namespace {
@@ -191,7 +193,47 @@ int mailactor::main(int argc, char** argv) {
   stats_cmd->add_flag("--once", stats_once, "Print one snapshot and exit");
   stats_cmd->add_flag("--json", stats_json, "With --once: every metric as JSON");
 
+  std::string trace_config = kDefaultConfig;
+  TraceQuery trace_query;
+  auto* trace_cmd = app.add_subcommand(
+      "trace",
+      "A message's path through the server: connection, MAIL and RCPT decisions, content, the\n"
+      "group commit, every delivery attempt (recent messages from memory, older ones from the\n"
+      "queue); with --search, the recent messages from or to an address or client. Read from\n"
+      "the [metrics] listener (/trace.json). Exits 1 when the message is not found.");
+  trace_cmd->add_option("id", trace_query.id, "Queue id (as in \"250 2.0.0 Ok: queued as ID\")");
+  trace_cmd->add_option("--search,-s", trace_query.search,
+                        "Recent messages whose sender, recipient, client or id contains this");
+  trace_cmd->add_option("--config,-c", trace_config, "Configuration file (for [metrics] listen)")
+      ->capture_default_str();
+  trace_cmd->add_option("--url", trace_query.base_url, "http://HOST:PORT (overrides the config)");
+  trace_cmd->add_flag("--json", trace_query.json, "Print /trace.json's answer");
+
   CLI11_PARSE(app, argc, argv);
+
+  if (*trace_cmd) {
+    if (!trace_query.id.empty() && !trace_query.search.empty()) {
+      std::cerr << "mailactor trace: give a queue id or --search, not both\n";
+      return 2;
+    }
+    try {
+      Config c = load_config(trace_config);
+      trace_query.authorization = authorization_of(c.metrics_access);
+      if (trace_query.base_url.empty()) {
+        if (c.metrics_listen.empty()) {
+          std::cerr << "mailactor trace: [metrics] listen is not set in " << trace_config << "\n";
+          return 2;
+        }
+        trace_query.base_url = "http://" + c.metrics_listen;
+      }
+    } catch (const std::exception& e) {
+      if (trace_query.base_url.empty()) {
+        std::cerr << "mailactor: " << e.what() << "\n";
+        return 2;
+      }
+    }
+    return show_trace(trace_query);
+  }
 
   if (*stats_cmd) {
     std::string authorization;
@@ -204,11 +246,7 @@ int mailactor::main(int argc, char** argv) {
           return 2;
         }
         stats_url = "http://" + listen + "/metrics";
-        if (c.metrics_access.protect_metrics)
-          authorization =
-              c.metrics_access.token.empty()
-                  ? "Basic " + mailactor::protocol::base64_encode(":" + c.metrics_access.password)
-                  : "Bearer " + c.metrics_access.token;
+        if (c.metrics_access.protect_metrics) authorization = authorization_of(c.metrics_access);
       } catch (const std::exception& e) {
         std::cerr << "mailactor: " << e.what() << "\n";
         return 2;

@@ -535,6 +535,7 @@ Config load_config(const std::string& path) {
   if (auto* t = subtable(top, "metrics", path)) {
     TableReader r(*t, path, "metrics.");
     r.string("listen", c.metrics_listen);
+    r.integer("trace_messages", c.trace_messages, 0, 1000000);
     read_web_access(r, *t, c.metrics_access);
     r.finish();
     if (!c.metrics_listen.empty()) {

@@ -177,6 +177,7 @@ struct Config {
   // [metrics]
   std::string metrics_listen;     // HOST:PORT for /metrics, the live page, /stats.json; empty: off
   web::WebAccess metrics_access;  // token_file, password_file, protect_metrics
+  size_t trace_messages = 5000;   // recent messages whose path is kept (/trace, mailactor trace)
 
   RoutingConfig routing;
   RelayConfig relay;

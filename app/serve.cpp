@@ -23,6 +23,7 @@
 #include "app/listen_socket.hpp"
 #include "app/logging.hpp"
 #include "app/malloc_tuning.hpp"
+#include "app/observability.hpp"
 #include "app/privileges.hpp"
 #include "app/routing_setup.hpp"
 #include "app/signals.hpp"
@@ -233,24 +234,30 @@ int serve(const ServeOptions& options) {
   }
 
   auto stats = actors::spawn_stats(system, census);
+  auto tracer = start_tracer(system, cfg, stats);
   SpoolStack spool;
   if (edge) {
     spool.spooler = actors::spawn_remote_spool(system, remote_spool_settings(cfg));
     actors::watch(stats, caf::actor_cast<caf::actor>(spool.spooler));
   } else {
-    spool = start_spool_stack(system, cfg, files, stats);
+    spool = start_spool_stack(system, cfg, files, stats, tracer);
   }
   std::unique_ptr<web::WebServer> metrics;
-  if (!cfg.metrics_listen.empty()) {
-    try {
-      metrics = std::make_unique<web::WebServer>(
-          system, stats, web::WebSettings{cfg.metrics_listen, cfg.metrics_access});
-      spdlog::info("metrics on http://{}/metrics, live view on http://{}/", cfg.metrics_listen,
-                   cfg.metrics_listen);
-    } catch (const std::exception& e) {
-      spdlog::error("cannot start: {}", e.what());
-      return 1;
-    }
+  try {
+    metrics = start_web(system, cfg, stats, tracer, edge ? std::string() : cfg.spool_dir);
+  } catch (const std::exception& e) {
+    spdlog::error("cannot start: {}", e.what());
+    // The actor system waits for every actor it spawned before it goes: without this the
+    // process would hang (deaf to SIGTERM) instead of exiting.
+    caf::scoped_actor self{system};
+    if (edge)
+      stop_actor(self, caf::actor_cast<caf::actor>(spool.spooler), std::chrono::seconds(5));
+    else
+      stop_spool_stack(self, spool, stats);
+    for (auto a : {caf::actor_cast<caf::actor>(tracer), caf::actor_cast<caf::actor>(stats),
+                   caf::actor_cast<caf::actor>(auth_front)})
+      if (a) stop_actor(self, a, std::chrono::seconds(5));
+    return 1;
   }
   // Resolver threads only when a user source may block; the resolver is set before the broker
   // hands the settings to sessions.
@@ -260,6 +267,8 @@ int serve(const ServeOptions& options) {
     for (auto& l : broker_settings->listeners)
       l.session.resolver = resolver;
   }
+  for (auto& l : broker_settings->listeners)
+    l.session.tracer = tracer;
   auto broker = actors::spawn_broker(system, broker_settings, spool.spooler, stats, auth_front);
   caf::anon_send(spool.spooler, actors::attach_atom::value, broker);  // pressure levels
   actors::watch(stats, caf::actor_cast<caf::actor>(auth_front));
@@ -307,6 +316,7 @@ int serve(const ServeOptions& options) {
     stop_spool_stack(self, spool, stats);
   }
   metrics.reset();  // no scrape may ask a stopped stats actor
+  if (tracer) stop_actor(self, caf::actor_cast<caf::actor>(tracer), std::chrono::seconds(5));
   stop_actor(self, caf::actor_cast<caf::actor>(stats), std::chrono::seconds(5));
   stop_actor(self, caf::actor_cast<caf::actor>(auth_front), std::chrono::seconds(5));
   if (resolver) stop_actor(self, caf::actor_cast<caf::actor>(resolver), std::chrono::seconds(5));

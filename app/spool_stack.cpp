@@ -88,8 +88,9 @@ void check_relay_setup(const Config& cfg) {
 }
 
 SpoolStack start_spool_stack(caf::actor_system& system, const Config& cfg, const SpoolFiles& files,
-                             const actors::stats_actor& stats) {
+                             const actors::stats_actor& stats, const actors::tracer_actor& tracer) {
   actors::SpoolSettings spool_settings = spool_settings_of(cfg);
+  spool_settings.tracer = tracer;
   if (cfg.slow_commit.count() > 0)
     spdlog::warn("slow_commit_ms = {}: every group commit waits on purpose (testing only)",
                  cfg.slow_commit.count());
@@ -102,6 +103,7 @@ SpoolStack start_spool_stack(caf::actor_system& system, const Config& cfg, const
     ds.max_in_flight = cfg.delivery_workers * 2;
     ds.router = files.router;
     ds.hostname = cfg.hostname;
+    ds.tracer = tracer;
     actors::DeliveryTargets targets;
     targets.ingest = actors::spawn_ingest_target(system, cfg.spool_dir, files.maildir);
     for (size_t i = 0; i < cfg.delivery_workers; ++i) {

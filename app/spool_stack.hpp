@@ -46,9 +46,9 @@ actors::SpoolSettings spool_settings_of(const Config& cfg);
 // keys), for check-config. Throws std::exception with a message for the operator.
 void check_relay_setup(const Config& cfg);
 
-// Spawns the actors and registers them with `stats`.
+// Spawns the actors and registers them with `stats`; they trace to `tracer` when it is set.
 SpoolStack start_spool_stack(caf::actor_system& system, const Config& cfg, const SpoolFiles& files,
-                             const actors::stats_actor& stats);
+                             const actors::stats_actor& stats, const actors::tracer_actor& tracer);
 
 // Deliveries finish, open delivered marks are committed, then the spooler and writer stop.
 void stop_spool_stack(caf::scoped_actor& self, const SpoolStack& stack,

@@ -10,6 +10,7 @@
 #include "app/config.hpp"
 #include "app/logging.hpp"
 #include "app/malloc_tuning.hpp"
+#include "app/observability.hpp"
 #include "app/privileges.hpp"
 #include "app/routing_setup.hpp"
 #include "app/signals.hpp"
@@ -40,22 +41,19 @@ void check_spool_node_config(const Config& cfg) {
 int run_spool_node(caf::actor_system& system, const Config& cfg, const SpoolFiles& files,
                    size_t threads, const sigset_t& signals) {
   auto stats = actors::spawn_stats(system);
-  SpoolStack spool = start_spool_stack(system, cfg, files, stats);
+  auto tracer = start_tracer(system, cfg, stats);
+  SpoolStack spool = start_spool_stack(system, cfg, files, stats, tracer);
   std::unique_ptr<web::WebServer> metrics;
   caf::scoped_actor self{system};
   auto stop = [&](int rc) {
     stop_spool_stack(self, spool, stats);
     metrics.reset();
+    if (tracer) stop_actor(self, caf::actor_cast<caf::actor>(tracer), std::chrono::seconds(5));
     stop_actor(self, caf::actor_cast<caf::actor>(stats), std::chrono::seconds(5));
     return rc;
   };
   try {
-    if (!cfg.metrics_listen.empty()) {
-      metrics = std::make_unique<web::WebServer>(
-          system, stats, web::WebSettings{cfg.metrics_listen, cfg.metrics_access});
-      spdlog::info("metrics on http://{}/metrics, live view on http://{}/", cfg.metrics_listen,
-                   cfg.metrics_listen);
-    }
+    metrics = start_web(system, cfg, stats, tracer, cfg.spool_dir);
   } catch (const std::exception& e) {
     spdlog::error("cannot start: {}", e.what());
     return stop(1);

@@ -49,13 +49,19 @@ def viewer(port, stop, fetched):
         fetched.append(1)
 
 
-def run(binary, messages, pages):
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+
+
+def run(binary, messages, pages, metrics_extra=""):
+    """(msgs/s, server CPU us/msg, /stats.json fetches, server RSS KiB after the run)."""
     d = tempfile.mkdtemp(prefix="mailactor-live-cost-")
     metrics = free_port()
     cfg = os.path.join(d, "bench.toml")
     with open(cfg, "w") as f:
         f.write(CONFIG.format(dir=d, durability="fsync", delivery="false"))
-        f.write('[metrics]\nlisten = "127.0.0.1:%d"\n' % metrics)
+        f.write('[metrics]\nlisten = "127.0.0.1:%d"\n%s' % (metrics, metrics_extra))
     proc = subprocess.Popen([binary, "serve", "--config", cfg], stderr=subprocess.PIPE, text=True)
     try:
         line = ""
@@ -78,7 +84,7 @@ def run(binary, messages, pages):
             t.join()
         if src.returncode != 0:
             raise RuntimeError(src.stderr)
-        return messages / elapsed, cpu / messages * 1e6, len(fetched)
+        return messages / elapsed, cpu / messages * 1e6, len(fetched), rss_kib(proc.pid)
     finally:
         proc.terminate()
         proc.wait(timeout=60)
@@ -95,7 +101,7 @@ def main():
     results = {0: [], args.pages: []}
     for rep in range(args.reps):
         for pages in (0, args.pages):  # alternated, so drift in the machine hits both alike
-            rate, cpu, fetched = run(args.binary, args.messages, pages)
+            rate, cpu, fetched, _ = run(args.binary, args.messages, pages)
             results[pages].append((rate, cpu))
             print("rep %d, %d pages: %.0f msgs/s, %.0f us CPU/msg (%d /stats.json fetches)" % (
                 rep, pages, rate, cpu, fetched), flush=True)

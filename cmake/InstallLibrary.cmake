@@ -22,6 +22,7 @@ add_library(mailactor_lib STATIC
   $<TARGET_OBJECTS:mailactor_protocol>
   $<TARGET_OBJECTS:mailactor_storage>
   $<TARGET_OBJECTS:mailactor_routing>
+  $<TARGET_OBJECTS:mailactor_trace>
   $<TARGET_OBJECTS:mailactor_actors>
   $<TARGET_OBJECTS:mailactor_app>)
 set_target_properties(mailactor_lib PROPERTIES OUTPUT_NAME mailactor EXPORT_NAME mailactor

@@ -9,26 +9,12 @@
 
 #include "app/metrics.hpp"
 #include "app/web/assets.hpp"
+#include "app/web/http_reply.hpp"
 #include "app/web/stats_sampler.hpp"
+#include "app/web/trace_pages.hpp"
 
 namespace mailactor::app::web {
 namespace {
-
-void reply(mg_connection* conn, int status, std::string_view type, std::string_view body) {
-  const char* reason = status == 200 ? "OK" : status == 401 ? "Unauthorized" : "Not Found";
-  mg_printf(conn,
-            "HTTP/1.1 %d %s\r\nContent-Type: %.*s\r\nContent-Length: %zu\r\n"
-            "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n%s\r\n",
-            status, reason, static_cast<int>(type.size()), type.data(), body.size(),
-            status == 401 ? "WWW-Authenticate: Basic realm=\"mailactor\"\r\n" : "");
-  mg_write(conn, body.data(), body.size());
-}
-
-bool refuse_unless_authorized(mg_connection* conn, const WebAccess& access) {
-  if (authorized(access, mg_get_header(conn, "Authorization"))) return false;
-  reply(conn, 401, "text/plain; charset=utf-8", "401 Unauthorized: a bearer token or password\n");
-  return true;
-}
 
 class MetricsHandler : public CivetHandler {
  public:
@@ -95,6 +81,8 @@ struct WebServer::Impl {
   StatsSampler sampler;
   MetricsHandler metrics;
   StatsJsonHandler stats_json;
+  TraceJsonHandler trace_json;
+  TracePageHandler trace_page;
   PageHandler page;
   std::unique_ptr<CivetServer> server;
 
@@ -103,6 +91,8 @@ struct WebServer::Impl {
         sampler(system, stats),
         metrics(system, stats, settings.access),
         stats_json(sampler, settings.access),
+        trace_json(system, settings.tracer, settings.spool_dir, settings.access),
+        trace_page(settings.access),
         page(settings.access) {}
 };
 
@@ -118,6 +108,8 @@ WebServer::WebServer(caf::actor_system& system, actors::stats_actor stats, WebSe
   }
   impl_->server->addHandler("/metrics", impl_->metrics);
   impl_->server->addHandler("/stats.json", impl_->stats_json);
+  impl_->server->addHandler("/trace.json", impl_->trace_json);
+  impl_->server->addHandler("/trace", impl_->trace_page);
   impl_->server->addHandler("/", impl_->page);
 }
 

@@ -1,6 +1,7 @@
 // The metrics listener: Prometheus /metrics, the live page (/ and its /assets/, served from the
-// binary: no request leaves the machine) and /stats.json, over civetweb (Debian's
-// libcivetweb, which prometheus-cpp's exposer also uses). Read-only: only GET is answered.
+// binary: no request leaves the machine), /stats.json and the traces (/trace.json, /trace/ID), over
+// civetweb (Debian's libcivetweb, which prometheus-cpp's exposer also uses). Read-only: only GET is
+// answered.
 #pragma once
 
 #include <caf/actor_system.hpp>
@@ -16,6 +17,8 @@ namespace mailactor::app::web {
 struct WebSettings {
   std::string listen;  // HOST:PORT
   WebAccess access;
+  actors::tracer_actor tracer;  // null: no recent traces (only the queue's)
+  std::string spool_dir;        // "": no queue here (an edge node)
 };
 
 class WebServer {

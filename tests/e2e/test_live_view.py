@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import smtplib
+import socket
 import subprocess
 import tempfile
 import threading
@@ -48,7 +49,11 @@ def stats(port, until=lambda s: True, timeout=15):
         status, body = get(port, "/stats.json")
         assert status == 200, (status, body)
         doc = json.loads(body)
-        if until(doc) or time.time() > deadline:
+        try:
+            done = until(doc)
+        except (StopIteration, KeyError):  # sampled before every actor had registered
+            done = False
+        if done or time.time() > deadline:
             return doc
         time.sleep(0.3)
 
@@ -172,6 +177,21 @@ class Access(unittest.TestCase):
                     self.assertIn(message, r.stderr)
         finally:
             shutil.rmtree(d, ignore_errors=True)
+
+    def test_metrics_port_taken_exits_at_once(self):
+        """The listener cannot bind: a clear error and exit 1 (it used to hang, deaf to SIGTERM,
+        waiting for the actors it had already spawned)."""
+        taken = socket.socket()
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        srv = Server(metrics_lines=metrics_lines(taken.getsockname()[1]))
+        try:
+            r = subprocess.run([BIN, "serve", "--config", srv.config], capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn("cannot start: cannot serve metrics on 127.0.0.1:%d" % taken.getsockname()[1], r.stderr)
+        finally:
+            taken.close()
+            shutil.rmtree(srv.dir, ignore_errors=True)
 
 
 class Browser(unittest.TestCase):
