@@ -5,15 +5,22 @@ try again 50 ms after a refusal, as a real MTA's queue would, only much sooner. 
 script checks that the spool holds exactly the acknowledged messages and measures how long the
 server takes to accept mail again once the load stops (no restart).
 
-    bench/overload_curve.py [--clients 32] [--seconds 5] [--steps 0,100,400,800]
+    bench/overload_curve.py [--clients 32] [--seconds 5] [--steps 0,100,400,800] [--plot OUT.png]
+
+--plot draws, per step, offered vs accepted vs refusals by code over time (0.25 s bins) and the
+distribution of accepted messages' latency (connect to the 250 after the content), with
+bench/plot_overload.py (Debian's matplotlib); --json keeps the raw timeline.
 """
 
 import argparse
 import asyncio
+import json
 import os
 import re
 import signal
 import sqlite3
+import subprocess
+import tempfile
 import time
 
 from benchserver import BenchServer
@@ -33,6 +40,7 @@ async def reply(r):
 
 
 async def one_message(port, n, out):
+    started = time.time()
     r, w = await asyncio.open_connection("127.0.0.1", port)
     try:
         greeting = await reply(r)
@@ -51,6 +59,7 @@ async def one_message(port, n, out):
         m = re.search(r"queued as ([0-9A-F]+)", answer)
         if m:
             out["acked"].add(m.group(1))
+            out["latencies_ms"].append((time.time() - started) * 1000)
         w.write(b"QUIT\r\n")
         return answer
     finally:
@@ -66,12 +75,13 @@ async def client(port, n, stop, out):
             answer = "error " + type(e).__name__
         key = answer[:9] if answer[:1] in "2345" else answer
         out["replies"][key] = out["replies"].get(key, 0) + 1
+        out["events"].append((round(time.time() - out["t0"], 4), key))
         if not answer.startswith("250"):
             await asyncio.sleep(0.05)
 
 
 async def load(port, clients, seconds):
-    out = {"offered": 0, "acked": set(), "replies": {}}
+    out = {"offered": 0, "acked": set(), "replies": {}, "events": [], "latencies_ms": [], "t0": time.time()}
     stop = time.time() + seconds
     await asyncio.gather(*(client(port, n, stop, out) for n in range(clients)))
     return out
@@ -120,7 +130,10 @@ def main():
     ap.add_argument("--clients", type=int, default=32)
     ap.add_argument("--seconds", type=float, default=5)
     ap.add_argument("--steps", default="0,100,400,800", help="slow_commit_ms values")
+    ap.add_argument("--json", help="write every step's timeline and latencies here")
+    ap.add_argument("--plot", help="draw them into this PNG (bench/plot_overload.py)")
     a = ap.parse_args()
+    kept = []
     print("%d clients, one message per connection, %.0f s per step, marks: %s" % (
         a.clients, a.seconds, MARKS.strip().replace("\n", ", ")))
     print("%-10s %10s %11s  %-46s %8s %9s" % ("slow ms", "offered/s", "accepted/s", "replies", "exact", "recovery"))
@@ -132,6 +145,20 @@ def main():
             slow, out["offered"] / a.seconds, len(out["acked"]) / a.seconds, replies,
             "yes" if out["exact"] else "NO", out["recovery"]))
         ok = ok and out["exact"] and out["recovery"] < 60
+        kept.append({"slow_ms": slow, "offered_per_s": out["offered"] / a.seconds,
+                     "accepted_per_s": len(out["acked"]) / a.seconds, "replies": out["replies"],
+                     "exact": out["exact"], "recovery_s": out["recovery"], "events": out["events"],
+                     "latencies_ms": out["latencies_ms"]})
+    doc = {"clients": a.clients, "seconds": a.seconds, "marks": MARKS.strip().split("\n"), "steps": kept}
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(doc, f)
+    if a.plot:
+        with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+            json.dump(doc, f)
+            f.flush()
+            subprocess.run(["/usr/bin/python3", os.path.join(HERE, "plot_overload.py"), f.name, a.plot], check=True)
+        print("plot:", a.plot)
     return 0 if ok else 1
 
 
