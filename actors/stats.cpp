@@ -20,7 +20,8 @@ struct StatsState {
   std::vector<caf::actor> watched;
   caf::actor broker;  // lists the live sessions
   uint64_t session_mailbox_high_water = 0;
-  size_t slowest = 5;  // sessions listed by time in their current state
+  size_t slowest = 5;           // sessions listed by time in their current state
+  uint64_t sessions_asked = 0;  // get_stats requests sent to sessions: what full collections cost
 };
 
 using StatsImpl = stats_actor::extend<caf::reacts_to<watch_atom, caf::actor>,
@@ -54,6 +55,7 @@ actor_stats ended_sessions(const StatsState& st) {
   s.instances = 0;
   for (const char* state : SessionCensus::kStates)
     s.counters[std::string("state_") + state] = 0;
+  s.counters["asked_for_stats"] = st.sessions_asked;
   s.mailbox_high_water = st.session_mailbox_high_water;
   return s;
 }
@@ -104,6 +106,7 @@ void ask_sessions(Self self, const std::shared_ptr<Collection>& c) {
       .then(
           [=](std::vector<caf::actor>& sessions) {
             c->remaining += sessions.size();
+            self->state.sessions_asked += sessions.size();
             for (auto& s : sessions) {
               self->request(s, kAskTimeout, get_stats_atom::value)
                   .then(

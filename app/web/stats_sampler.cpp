@@ -11,6 +11,7 @@ constexpr auto kInterval = std::chrono::seconds(1);
 constexpr int kSessionsEvery = 10;      // samples between full collections
 constexpr int64_t kWatchedFor = 30000;  // ms a request keeps the view "watched"
 constexpr auto kAskTimeout = std::chrono::seconds(3);
+constexpr int64_t kSlowestMaxAgeMs = 10000;  // every session is asked at most this often
 
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -47,22 +48,51 @@ void StatsSampler::run() {
   }
 }
 
-void StatsSampler::sample(bool with_sessions) {
+std::vector<actors::actor_stats> StatsSampler::summary() {
   caf::scoped_actor self{system_};
   std::vector<actors::actor_stats> stats;
   self->request(stats_, kAskTimeout, actors::get_stats_atom::value, actors::summary_atom::value)
       .receive([&](std::vector<actors::actor_stats>& s) { stats = std::move(s); },
                [](caf::error&) {});
-  std::vector<actors::session_view> slowest;
-  if (with_sessions) {
+  return stats;
+}
+
+std::vector<actors::session_view> StatsSampler::slowest_sessions(int64_t max_age_ms) {
+  std::lock_guard<std::mutex> lock(slowest_mutex_);
+  const int64_t now = now_ms();
+  if (now - slowest_at_ms_ >= max_age_ms) {
+    caf::scoped_actor self{system_};
     self->request(stats_, kAskTimeout, actors::get_stats_atom::value)
         .receive(
             [&](std::vector<actors::actor_stats>& all) {
               for (auto& s : all)
-                if (s.name == "sessions") slowest = std::move(s.slowest);
+                if (s.name == "sessions") slowest_ = std::move(s.slowest);
             },
             [](caf::error&) {});
+    slowest_at_ms_ = now;
+    return slowest_;
   }
+  auto aged = slowest_;
+  const auto age = static_cast<uint64_t>(now - slowest_at_ms_);
+  for (auto& v : aged) {
+    v.in_state_ms += age;
+    v.connected_ms += age;
+  }
+  return aged;
+}
+
+std::vector<actors::actor_stats> StatsSampler::for_metrics() {
+  auto stats = summary();
+  auto slowest = slowest_sessions(kSlowestMaxAgeMs);
+  for (auto& s : stats)
+    if (s.name == "sessions") s.slowest = std::move(slowest);
+  return stats;
+}
+
+void StatsSampler::sample(bool with_sessions) {
+  auto stats = summary();
+  std::vector<actors::session_view> slowest;
+  if (with_sessions) slowest = slowest_sessions(kSlowestMaxAgeMs);
   std::lock_guard<std::mutex> lock(mutex_);
   int64_t t = now_ms();
   if (!stats.empty()) view_.add(t, std::move(stats));

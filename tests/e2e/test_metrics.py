@@ -79,6 +79,22 @@ class Metrics(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertRegex(r.stdout, r"messages queued\s+3")
 
+    def test_scrapes_do_not_ask_every_session(self):
+        port = free_port()
+        with Server(metrics_lines=with_metrics(port)) as srv:
+            idle = [Client(srv.port) for _ in range(20)]
+            for c in idle:
+                c.reply()
+            for _ in range(5):
+                v = values(scrape(port))
+                self.assertEqual(v["mailactor_sessions_active"], 20)
+                self.assertEqual(v['mailactor_sessions_in_state{state="greeting"}'], 20)
+                self.assertEqual(len([k for k in v if k.startswith("mailactor_session_slowest_seconds{")]), 5)
+            # Five scrapes within 10 s: the sessions were asked once (20 requests), not five times.
+            self.assertEqual(v["mailactor_sessions_asked_for_stats_total"], 20)
+            for c in idle:
+                c.close()
+
     def test_sessions_by_state_slowest_and_latency(self):
         port = free_port()
         with Server(metrics_lines=with_metrics(port)) as srv:
