@@ -15,8 +15,9 @@ bool tracing(const SessionState& st) {
   return st.settings->tracer && !st.trace.events.empty();
 }
 
-void add(SessionTrace& t, int64_t at_us, const char* step, std::string detail) {
-  if (t.events.size() >= kMaxSessionEvents) {
+// `last`: the transaction's outcome, kept past the bound.
+void add(SessionTrace& t, int64_t at_us, const char* step, std::string detail, bool last = false) {
+  if (t.events.size() >= kMaxSessionEvents && !last) {
     ++t.dropped;
     return;
   }
@@ -67,7 +68,7 @@ void trace_end(Self* self, const char* step, std::string detail) {
   auto& st = self->state;
   if (!tracing(st)) return;
   auto& t = st.trace;
-  add(t, trace::now_us(), step, std::move(detail));
+  add(t, trace::now_us(), step, std::move(detail), true);
   trace::Record part{st.spool.queue_id(), t.mail_from,
                      std::move(t.rcpt),   st.peer.address + ":" + std::to_string(st.peer.port),
                      std::move(t.events), t.dropped};

@@ -179,6 +179,18 @@ class Trace(unittest.TestCase):
             self.assertIn("(not in the recent traces: the steps the queue keeps)", after.stdout)
             self.assertIn("Queue: delivered", after.stdout)
 
+    def test_many_recipients_keep_the_outcome(self):
+        port = free_port()
+        with Server(metrics_lines=metrics(port)) as srv:
+            qid = send(srv.port, rcpt=["r%d@example.test" % i for i in range(60)])
+            srv.wait_state(qid, "delivered")
+            doc = wait_trace(srv, qid, "delivery")
+            steps = [e["step"] for e in doc["events"]]
+            self.assertIn("queued", steps, "the outcome is kept past the bound on steps")
+            self.assertGreater(doc["events_dropped"], 0)
+            self.assertLessEqual(len(steps), 64)
+            self.assertEqual(len(doc["rcpt"]), 60)
+
     def test_given_up_during_the_content(self):
         port = free_port()
         with Server(metrics_lines=metrics(port)) as srv:
