@@ -4,6 +4,7 @@ gives the tests what they need to look at: the queue (sqlite3), the Maildir and 
 import contextlib
 import os
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -266,6 +267,14 @@ class Client:
         self.send(text + "\r\n")
         return self.line()
 
+    def open_data(self, helo, sender, rcpt):
+        """Greeting, EHLO, MAIL, RCPT and DATA: returns the reply to DATA (354 when all went well)."""
+        self.reply()
+        self.cmd("EHLO " + helo)
+        self.cmd("MAIL FROM:<%s>" % sender)
+        self.cmd("RCPT TO:<%s>" % rcpt)
+        return self.cmd("DATA")
+
     def closed(self, timeout=5):
         self.sock.settimeout(timeout)
         try:
@@ -275,6 +284,20 @@ class Client:
 
     def close(self):
         self.sock.close()
+
+
+def headless_dom(url, budget_ms=4000, *args):
+    """Debian's Chromium, headless, on `url`: the finished process of --dump-dom (stdout: the DOM
+    after the page's scripts ran for `budget_ms` of virtual time; stderr: its console)."""
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    profile = tempfile.mkdtemp(prefix="mailactor-chromium-")
+    try:
+        cmd = [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
+               "--disable-background-networking", "--user-data-dir=" + profile, "--virtual-time-budget=%d" % budget_ms,
+               "--enable-logging=stderr", "--v=0", *(args or ("--dump-dom",)), url]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
 
 
 def wait_listening(port, timeout=20, proc=None):

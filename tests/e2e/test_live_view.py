@@ -19,9 +19,8 @@ import unittest
 import urllib.error
 import urllib.request
 
-from harness import BIN, Server, free_port, main
+from harness import BIN, Server, free_port, headless_dom, main
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = os.environ.get("MAILACTOR_ARTIFACTS",
                            os.path.join(os.environ.get("MAILACTOR_BUILD_DIR", tempfile.gettempdir()), "artifacts"))
 
@@ -198,14 +197,7 @@ class Browser(unittest.TestCase):
     """The page in Debian's Chromium, headless, on loopback; --dump-dom after the page has run."""
 
     def chromium(self, url, *args, budget_ms=4000):
-        profile = tempfile.mkdtemp(prefix="mailactor-chromium-")
-        try:
-            cmd = [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                   "--disable-extensions", "--disable-background-networking", "--user-data-dir=" + profile,
-                   "--virtual-time-budget=%d" % budget_ms, "--enable-logging=stderr", "--v=0", *args, url]
-            return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-        finally:
-            shutil.rmtree(profile, ignore_errors=True)
+        return headless_dom(url, budget_ms, *args)
 
     def dom(self, url):
         r = self.chromium(url, "--dump-dom")

@@ -105,11 +105,7 @@ class Metrics(unittest.TestCase):
             command.reply()
             command.cmd("EHLO c.example")
             data = Client(srv.port)
-            data.reply()
-            data.cmd("EHLO d.example")
-            data.cmd("MAIL FROM:<a@b.example>")
-            data.cmd("RCPT TO:<x@example.test>")
-            self.assertRegex(data.cmd("DATA"), r"^354 ")
+            self.assertRegex(data.open_data("d.example", "a@b.example", "x@example.test"), r"^354 ")
             data.send("Subject: half\r\n")
             data_port = data.sock.getsockname()[1]
             time.sleep(1.2)

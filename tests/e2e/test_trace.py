@@ -17,10 +17,7 @@ import unittest
 import urllib.error
 import urllib.request
 
-from harness import BIN, Client, Server, free_port, main, queue_id
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
+from harness import BIN, Client, Server, free_port, headless_dom, main, queue_id
 
 def get(port, path, headers=None):
     request = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), headers=headers or {})
@@ -195,11 +192,7 @@ class Trace(unittest.TestCase):
         port = free_port()
         with Server(metrics_lines=metrics(port)) as srv:
             c = Client(srv.port)
-            c.reply()
-            c.cmd("EHLO c.example")
-            c.cmd("MAIL FROM:<lost@b.example>")
-            c.cmd("RCPT TO:<x@example.test>")
-            self.assertRegex(c.cmd("DATA"), r"^354 ")
+            self.assertRegex(c.open_data("c.example", "lost@b.example", "x@example.test"), r"^354 ")
             c.send("Subject: half\r\n\r\npart of it\r\n")
             c.close()
             # An envelope without content (RSET) is not traced.
@@ -257,14 +250,7 @@ class TracePage(unittest.TestCase):
     """/trace/ID and /trace/?q= in Debian's Chromium, headless."""
 
     def dom(self, url):
-        profile = tempfile.mkdtemp(prefix="mailactor-chromium-")
-        try:
-            r = subprocess.run([CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                                "--disable-extensions", "--disable-background-networking",
-                                "--user-data-dir=" + profile, "--virtual-time-budget=3000", "--enable-logging=stderr",
-                                "--v=0", "--dump-dom", url], capture_output=True, text=True, timeout=120)
-        finally:
-            shutil.rmtree(profile, ignore_errors=True)
+        r = headless_dom(url, 3000)
         self.assertEqual(r.returncode, 0, r.stderr[-2000:])
         self.assertNotRegex(r.stderr, r"Uncaught|CONSOLE.*[Ee]rror", r.stderr[-2000:])
         return r.stdout
