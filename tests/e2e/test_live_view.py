@@ -223,6 +223,7 @@ class Browser(unittest.TestCase):
                 for name in ("broker", "sessions", "spooler", "queue_writer", "deliverer"):
                     self.assertIn('data-actor="%s"' % name, page)
                 self.assertIn('data-actor="listener:smtp"', page)
+                self.assertIn('data-actor="target:ingest"', page)
                 self.assertEqual(page.count('class="uplot'), 5, "five charts")
             accepted = [int(re.search(r'id="accepted-total">([\d,]+)<', p).group(1).replace(",", "")) for p in (first, second)]
             self.assertEqual(accepted[0], 40)  # what the test sent before the first snapshot

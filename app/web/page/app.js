@@ -60,6 +60,16 @@ function actorLines(a) {
   return [`mailbox ${fmt(a.mailbox)} · ${fmt(a.messages_per_s)}/s`, `busy ${fmt(a.busy_percent, 1)} %`];
 }
 
+// Deliveries by route from the deliverer's "<result>_<route>" counters: {route: {result: n}}.
+function targetRoutes(counters) {
+  const routes = {};
+  for (const [k, v] of Object.entries(counters)) {
+    const m = /^(delivered|deferred|failed|expired)_(.+)$/.exec(k);
+    if (m) (routes[m[2]] = routes[m[2]] || {})[m[1]] = v;
+  }
+  return routes;
+}
+
 function drawTopology(stats) {
   const svg = document.getElementById("topology");
   while (svg.firstChild) svg.removeChild(svg.firstChild);
@@ -71,6 +81,7 @@ function drawTopology(stats) {
   const broker = byName.broker || { counters: {} };
   const placed = new Set(["sessions"]);
   let x = 10;
+  let stacked = 1;  // boxes one above the other in a column (listeners, spool nodes, targets)
   const centers = [];
   for (const column of COLUMNS) {
     const y = TOP + 40;
@@ -84,6 +95,7 @@ function drawTopology(stats) {
             [`sessions ${fmt(c[`listener:${name}:sessions`])}`, `accepted ${fmt(c[`listener:${name}:accepted`])} · refused ${fmt(c[`listener:${name}:refused`])}`],
             { "data-actor": "listener:" + name });
       });
+      stacked = Math.max(stacked, names.length);
       drawn = names.length > 0;
     } else if (column[0] === "sessions") {
       const s = stats.sessions;
@@ -95,11 +107,31 @@ function drawTopology(stats) {
     } else if (column[0] === "targets") {
       const d = byName.deliverer;
       if (d) {
-        const routes = Object.entries(d.counters).filter(([k, v]) => /^(delivered|deferred|failed)_/.test(k) && v > 0)
-          .map(([k, v]) => `${k.replace("_", " ")} ${fmt(v)}`);
-        box(svg, x, y, "targets", routes.length ? routes.slice(0, 3) : ["nothing delivered yet"], { "data-actor": "targets" });
+        const routes = targetRoutes(d.counters);
+        const names = Object.keys(routes);
+        if (!names.length) box(svg, x, y, "targets", ["nothing delivered yet"], { "data-actor": "targets" });
+        names.forEach((route, i) => {
+          const r = routes[route];
+          box(svg, x, TOP + i * (BOX_H + 8), "target " + route,
+              [`delivered ${fmt(r.delivered || 0)}`, `deferred ${fmt(r.deferred || 0)} · failed ${fmt((r.failed || 0) + (r.expired || 0))}`],
+              { "data-actor": "target:" + route });
+        });
+        stacked = Math.max(stacked, names.length);
         drawn = true;
       }
+    } else if (column[0] === "queue_writer" && !byName.queue_writer && byName.remote_spool) {
+      // An edge: its spool is on the spool nodes, one box each.
+      const c = byName.remote_spool.counters;
+      const nodes = [...new Set(Object.keys(c).filter((k) => k.startsWith("node:")).map((k) => k.slice(5, k.lastIndexOf(":"))))];
+      nodes.forEach((name, i) => {
+        const p = `node:${name}:`;
+        box(svg, x, TOP + i * (BOX_H + 8), "spool node " + name,
+            [`${c[p + "up"] ? "up" : "DOWN"} · writer depth ${fmt(c[p + "writer_depth"] || 0)}`,
+             `tickets ${fmt(c[p + "tickets"])} · commit ${fmt((c[p + "commit_latency_us"] || 0) / 1000, 1)} ms`],
+            { "data-actor": "node:" + name, class: "box" + (c[p + "up"] ? "" : " busy") });
+      });
+      stacked = Math.max(stacked, nodes.length);
+      drawn = nodes.length > 0;
     } else {
       for (const name of column) {
         const a = byName[name];
@@ -120,14 +152,15 @@ function drawTopology(stats) {
     const y = TOP + 40 + BOX_H / 2;
     el("path", { class: "edge", d: `M ${centers[i - 1] + BOX_W} ${y} L ${centers[i] - 2} ${y}` }, svg);
   }
-  // Everything else (auth front, resolver, relay target, ...) below.
+  // Everything else (auth front, resolver, tracer, relay target, ...) below.
+  const below = TOP + Math.max(40 + BOX_H, stacked * (BOX_H + 8)) + 42;
   let bx = 10;
   for (const a of stats.actors) {
     if (placed.has(a.name) || ["broker", "deliverer", "queue_writer", "spooler", "remote_spool"].includes(a.name)) continue;
-    box(svg, bx, TOP + 40 + BOX_H + 50, a.name, actorLines(a), { "data-actor": a.name });
+    box(svg, bx, below, a.name, actorLines(a), { "data-actor": a.name });
     bx += BOX_W + GAP_X;
   }
-  svg.setAttribute("viewBox", `0 0 ${Math.max(x, bx)} ${TOP + 40 + 2 * BOX_H + 70}`);
+  svg.setAttribute("viewBox", `0 0 ${Math.max(x, bx)} ${below + BOX_H + 20}`);
 }
 
 // ---- charts ----------------------------------------------------------------------------------
