@@ -21,7 +21,6 @@
 #include "app/spoold.hpp"
 #include "app/stats_cli.hpp"
 #include "app/trace_cli.hpp"
-#include "protocol/base64.hpp"
 
 namespace {
 

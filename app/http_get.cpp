@@ -56,8 +56,7 @@ HttpAnswer http_fetch(const std::string& url, const std::string& authorization) 
   return HttpAnswer{std::atoi(resp.c_str() + 9), resp.substr(body + 4)};
 }
 
-std::string http_get(const std::string& url, const std::string& authorization) {
-  HttpAnswer a = http_fetch(url, authorization);
+void require_ok(const std::string& url, const HttpAnswer& a) {
   if (a.status == 401)
     throw std::runtime_error(url +
                              " answered 401: the config's token_file or password_file is not "
@@ -65,6 +64,11 @@ std::string http_get(const std::string& url, const std::string& authorization) {
   if (a.status != 200)
     throw std::runtime_error("unexpected answer from " + url + ": HTTP " +
                              std::to_string(a.status));
+}
+
+std::string http_get(const std::string& url, const std::string& authorization) {
+  HttpAnswer a = http_fetch(url, authorization);
+  require_ok(url, a);
   return a.body;
 }
 

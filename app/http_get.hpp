@@ -18,7 +18,10 @@ struct HttpAnswer {
 // not HTTP.
 HttpAnswer http_fetch(const std::string& url, const std::string& authorization);
 
-// The body of a 200 answer; anything else throws std::runtime_error (401 naming the config).
+// Throws std::runtime_error unless the answer is a 200 (a 401 names the config's secret).
+void require_ok(const std::string& url, const HttpAnswer& answer);
+
+// The body of a 200 answer; anything else throws as require_ok does.
 std::string http_get(const std::string& url, const std::string& authorization);
 
 // "Bearer T" or "Basic base64(:P)" from the config's secret, "" without one.

@@ -92,7 +92,7 @@ int show_trace(const TraceQuery& q) {
       std::cerr << "mailactor trace: no message " << q.id << " in the recent traces or the queue\n";
       return 1;
     }
-    if (a.status != 200) a.body = http_get(url, q.authorization);  // throws, saying why
+    require_ok(url, a);
     if (q.json) {
       std::cout << a.body;
       return 0;

@@ -2,7 +2,6 @@
 
 #include <CivetServer.h>
 #include <prometheus/text_serializer.h>
-#include <caf/scoped_actor.hpp>
 
 #include <sstream>
 #include <stdexcept>
