@@ -99,9 +99,12 @@ function drawTopology(stats) {
       drawn = names.length > 0;
     } else if (column[0] === "sessions") {
       const s = stats.sessions;
-      const states = Object.entries(s.by_state).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(" · ");
+      // Three states to a line, names shortened: five would not fit the box.
+      const short = { greeting: "greet", command: "cmd" };
+      const states = Object.entries(s.by_state).filter(([, n]) => n > 0).map(([k, n]) => `${short[k] || k} ${n}`);
+      const stateLines = states.length ? [states.slice(0, 3).join(" · "), states.slice(3).join(" · ")].filter((l) => l) : ["none"];
       const a = byName.sessions || {};
-      box(svg, x, y, `sessions (${fmt(s.live)})`, [states || "none", `${fmt(a.messages_per_s)}/s · busy ${fmt(a.busy_percent, 1)} %`],
+      box(svg, x, y, `sessions (${fmt(s.live)})`, [...stateLines, `${fmt(a.messages_per_s)}/s · busy ${fmt(a.busy_percent, 1)} %`],
           { "data-actor": "sessions", "data-live": s.live });
       drawn = true;
     } else if (column[0] === "targets") {
