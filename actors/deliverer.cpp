@@ -186,9 +186,7 @@ void trace_report(Self self, const JobContext& job, const delivery_report& repor
     auto row = job.rows.find(r.idx);
     std::string who = row == job.rows.end() ? "#" + std::to_string(r.idx)
                                             : "<" + row->second.routed.address + ">";
-    std::string reply = std::to_string(r.code) + (r.enhanced.empty() ? "" : " " + r.enhanced) +
-                        (r.text.empty() ? "" : " " + r.text) +
-                        (r.host.empty() ? "" : " [" + r.host + "]");
+    std::string reply = storage::reply_line(r.code, r.enhanced, r.text, r.host);
     int64_t attempt = row == job.rows.end() ? 0 : row->second.attempts + 1;
     part.events.push_back({now, "delivery",
                            who + " via " + job.route + ": " + reply + " -> " +

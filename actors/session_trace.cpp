@@ -11,6 +11,10 @@ namespace {
 constexpr size_t kMaxSessionEvents = 48;
 constexpr size_t kMaxTracedRecipients = 100;
 
+std::string client_of(const SessionState& st) {
+  return st.peer.address + ":" + std::to_string(st.peer.port);
+}
+
 bool tracing(const SessionState& st) {
   return st.settings->tracer && !st.trace.events.empty();
 }
@@ -36,8 +40,7 @@ void trace_start(Self* self, const std::string& queue_id) {
   t.rcpt.clear();
   t.dropped = 0;
   t.content_started = false;
-  add(t, t.connected_us, "connect",
-      st.peer.address + ":" + std::to_string(st.peer.port) + " on " + st.settings->listener);
+  add(t, t.connected_us, "connect", client_of(st) + " on " + st.settings->listener);
   if (t.tls_us && st.tls) add(t, t.tls_us, "tls", st.tls->protocol() + " " + st.tls->cipher());
   if (t.helo_us) add(t, t.helo_us, "helo", st.engine->helo());
   if (t.auth_us) add(t, t.auth_us, "auth", "as " + st.engine->auth_user());
@@ -69,9 +72,8 @@ void trace_end(Self* self, const char* step, std::string detail) {
   if (!tracing(st)) return;
   auto& t = st.trace;
   add(t, trace::now_us(), step, std::move(detail), true);
-  trace::Record part{st.spool.queue_id(), t.mail_from,
-                     std::move(t.rcpt),   st.peer.address + ":" + std::to_string(st.peer.port),
-                     std::move(t.events), t.dropped};
+  trace::Record part{st.spool.queue_id(), t.mail_from,         std::move(t.rcpt),
+                     client_of(st),       std::move(t.events), t.dropped};
   t.events.clear();
   t.rcpt.clear();
   send_trace(self, st.settings->tracer, std::move(part));

@@ -40,8 +40,9 @@ void print_recipient(const storage::RecipientRow& r) {
     std::printf(" next=%s", storage::rfc3339_utc(r.next_attempt_at).c_str());
   if (r.routed.original != r.routed.address) std::printf(" (from %s)", r.routed.original.c_str());
   if (r.last_code)
-    std::printf("\n      last reply: %d %s %s%s", *r.last_code, r.last_enhanced.c_str(),
-                r.last_text.c_str(), r.last_host.empty() ? "" : (" [" + r.last_host + "]").c_str());
+    std::printf(
+        "\n      last reply: %s",
+        storage::reply_line(*r.last_code, r.last_enhanced, r.last_text, r.last_host).c_str());
   std::printf("\n");
 }
 

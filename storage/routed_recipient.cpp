@@ -18,6 +18,15 @@ std::optional<RecipientState> parse_recipient_state(const std::string& s) {
   return std::nullopt;
 }
 
+std::string reply_line(int code, const std::string& enhanced, const std::string& text,
+                       const std::string& host) {
+  std::string s = std::to_string(code);
+  if (!enhanced.empty()) s += " " + enhanced;
+  if (!text.empty()) s += " " + text;
+  if (!host.empty()) s += " [" + host + "]";
+  return s;
+}
+
 std::vector<RoutedRecipient> ingest_recipients(const std::vector<std::string>& rcpt_to) {
   std::vector<RoutedRecipient> out;
   for (const auto& r : rcpt_to)

@@ -52,6 +52,11 @@ struct DeliveryResult {
   SuccessNotice success_notice = SuccessNotice::delivered;
 };
 
+// A delivery reply as one line: "250 2.0.0 text [host]" (parts left out when empty), as the queue
+// CLI, the traces and the deliverer's trace show it.
+std::string reply_line(int code, const std::string& enhanced, const std::string& text,
+                       const std::string& host);
+
 // The recipients of a message that lists only its RCPT addresses (a queue written before
 // routing, or a commit without a routing decision): each goes to the ingest Maildir.
 std::vector<RoutedRecipient> ingest_recipients(const std::vector<std::string>& rcpt_to);

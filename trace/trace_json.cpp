@@ -1,6 +1,6 @@
 #include "trace/trace_json.hpp"
 
-#include <ctime>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "storage/envelope_json.hpp"
@@ -25,11 +25,7 @@ json event_json(const Event& e, const char* source) {
 
 std::string last_reply(const storage::RecipientRow& r) {
   if (!r.last_code) return {};
-  std::string s = std::to_string(*r.last_code);
-  if (!r.last_enhanced.empty()) s += " " + r.last_enhanced;
-  if (!r.last_text.empty()) s += " " + r.last_text;
-  if (!r.last_host.empty()) s += " [" + r.last_host + "]";
-  return s;
+  return storage::reply_line(*r.last_code, r.last_enhanced, r.last_text, r.last_host);
 }
 
 json recipient_json(const storage::RecipientRow& r) {
@@ -67,13 +63,11 @@ std::string received_detail(const storage::MessageMeta& m) {
 }  // namespace
 
 std::string rfc3339_us(int64_t unix_us) {
-  std::time_t t = static_cast<std::time_t>(unix_us / 1000000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[48];
-  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%06lldZ", static_cast<long long>(unix_us % 1000000));
-  return buf;
+  std::string seconds = storage::rfc3339_utc(unix_us / 1000000);  // "...:SSZ"
+  char fraction[16];
+  std::snprintf(fraction, sizeof fraction, ".%06lldZ", static_cast<long long>(unix_us % 1000000));
+  seconds.pop_back();
+  return seconds + fraction;
 }
 
 std::vector<Event> events_from_queue(const QueuedView& q) {

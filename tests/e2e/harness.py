@@ -300,6 +300,17 @@ def headless_dom(url, budget_ms=4000, *args):
         shutil.rmtree(profile, ignore_errors=True)
 
 
+def page_dom(url, budget_ms=4000):
+    """The DOM of a page of ours after its scripts ran in headless Chromium; AssertionError when
+    Chromium failed or the page's console shows a script error."""
+    r = headless_dom(url, budget_ms)
+    if r.returncode != 0:
+        raise AssertionError("chromium exited %d: %s" % (r.returncode, r.stderr[-2000:]))
+    if re.search(r"Uncaught|CONSOLE.*[Ee]rror", r.stderr):
+        raise AssertionError("script error on %s: %s" % (url, r.stderr[-2000:]))
+    return r.stdout
+
+
 def wait_listening(port, timeout=20, proc=None):
     """Until something accepts on the loopback port; fails if `proc` (its server) exits first."""
     deadline = time.time() + timeout

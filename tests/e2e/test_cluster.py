@@ -19,7 +19,7 @@ import time
 import unittest
 import urllib.request
 
-from harness import BIN, Server, free_port, headless_dom, main
+from harness import BIN, Server, free_port, main, page_dom
 
 MESSAGE = "From: a@example.org\r\nTo: u@example.test\r\nSubject: cluster\r\nX-Test-Id: {id}\r\n\r\nbody {id}\r\n"
 
@@ -244,11 +244,10 @@ class ClusterTest(unittest.TestCase):
                 for name in re.findall(r"mailactor_remote_spool_[a-z0-9_]+", target["expr"]):
                     self.assertRegex(metrics, r"(?m)^%s[{ ]" % name, panel["title"])
         # The edge's live page draws one box per spool node, both up.
-        page = headless_dom("http://%s/" % e1.settings["metrics_lines"].split('"')[1])
-        self.assertEqual(page.returncode, 0, page.stderr[-2000:])
+        page = page_dom("http://%s/" % e1.settings["metrics_lines"].split('"')[1])
         for port in (a.port, b_port):
-            self.assertRegex(page.stdout, r'<g class="box" [^>]*data-actor="node:127\.0\.0\.1:%d"' % port)
-            self.assertIn("spool node 127.0.0.1:%d" % port, page.stdout)
+            self.assertRegex(page, r'<g class="box" [^>]*data-actor="node:127\.0\.0\.1:%d"' % port)
+            self.assertIn("spool node 127.0.0.1:%d" % port, page)
 
         self.stop_cleanly(e1, e2, e3, a, b)
 
