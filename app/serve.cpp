@@ -243,25 +243,32 @@ int serve(const ServeOptions& options) {
     spool = start_spool_stack(system, cfg, files, stats, tracer);
   }
   std::unique_ptr<web::WebServer> metrics;
+  actors::resolver_actor resolver;
+  // Stops what was spawned above, at shutdown and when a later start step fails: the actor
+  // system waits for every actor it spawned before it goes, so without this a failed start
+  // would hang (deaf to SIGTERM) instead of exiting.
+  auto stop_actors = [&](caf::scoped_actor& self) {
+    if (edge) {
+      dump_stats(system, stats);
+      stop_actor(self, caf::actor_cast<caf::actor>(spool.spooler), std::chrono::seconds(5));
+    } else {
+      stop_spool_stack(self, spool, stats);
+    }
+    metrics.reset();  // no scrape may ask a stopped stats actor
+    for (auto a : {caf::actor_cast<caf::actor>(tracer), caf::actor_cast<caf::actor>(stats),
+                   caf::actor_cast<caf::actor>(auth_front), caf::actor_cast<caf::actor>(resolver)})
+      if (a) stop_actor(self, a, std::chrono::seconds(5));
+  };
   try {
     metrics = start_web(system, cfg, stats, tracer, edge ? std::string() : cfg.spool_dir);
   } catch (const std::exception& e) {
     spdlog::error("cannot start: {}", e.what());
-    // The actor system waits for every actor it spawned before it goes: without this the
-    // process would hang (deaf to SIGTERM) instead of exiting.
     caf::scoped_actor self{system};
-    if (edge)
-      stop_actor(self, caf::actor_cast<caf::actor>(spool.spooler), std::chrono::seconds(5));
-    else
-      stop_spool_stack(self, spool, stats);
-    for (auto a : {caf::actor_cast<caf::actor>(tracer), caf::actor_cast<caf::actor>(stats),
-                   caf::actor_cast<caf::actor>(auth_front)})
-      if (a) stop_actor(self, a, std::chrono::seconds(5));
+    stop_actors(self);
     return 1;
   }
   // Resolver threads only when a user source may block; the resolver is set before the broker
   // hands the settings to sessions.
-  actors::resolver_actor resolver;
   if (router->current()->may_block()) {
     resolver = actors::spawn_resolvers(system, router, cfg.delivery_workers);
     for (auto& l : broker_settings->listeners)
@@ -309,17 +316,7 @@ int serve(const ServeOptions& options) {
   self->receive([](caf::down_msg&) {},
                 caf::after(cfg.shutdown_grace + std::chrono::seconds(15)) >>
                     [] { spdlog::warn("connections did not close in time"); });
-  if (edge) {
-    dump_stats(system, stats);
-    stop_actor(self, caf::actor_cast<caf::actor>(spool.spooler), std::chrono::seconds(5));
-  } else {
-    stop_spool_stack(self, spool, stats);
-  }
-  metrics.reset();  // no scrape may ask a stopped stats actor
-  if (tracer) stop_actor(self, caf::actor_cast<caf::actor>(tracer), std::chrono::seconds(5));
-  stop_actor(self, caf::actor_cast<caf::actor>(stats), std::chrono::seconds(5));
-  stop_actor(self, caf::actor_cast<caf::actor>(auth_front), std::chrono::seconds(5));
-  if (resolver) stop_actor(self, caf::actor_cast<caf::actor>(resolver), std::chrono::seconds(5));
+  stop_actors(self);
   spdlog::info("mailactor stopped");
   return 0;
 }
