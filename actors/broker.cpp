@@ -26,6 +26,7 @@ void session_down(Self* self, BrokerState& st, const caf::down_msg& dm) {
 caf::behavior broker_behavior(Self* self, std::shared_ptr<const BrokerSettings> settings,
                               SessionPeers peers) {
   auto st = std::make_shared<BrokerState>();
+  st->ledger = settings->ledger ? settings->ledger : SessionLedger::for_brokers(*settings);
   st->settings = std::move(settings);
   st->peers = std::move(peers);
   add_listeners(self, *st);

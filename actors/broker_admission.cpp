@@ -21,31 +21,30 @@ Connection* registered(Self* self, BrokerState& st, connection_handle hdl) {
 }
 
 void add_listeners(Self* self, BrokerState& st) {
-  for (const auto& l : st.settings->listeners) {
+  for (size_t i = 0; i < st.settings->listeners.size(); ++i) {
+    const auto& l = st.settings->listeners[i];
     accept_handle h = self->add_doorman(l.fd);
     Listener entry;
     entry.name = l.name;
+    entry.index = i;
     entry.session = std::make_shared<SessionSettings>(l.session);
     entry.limits = l.limits;
-    entry.connection_rate = std::make_unique<RateLimiter>(l.limits.max_connection_rate_per_ip);
     entry.proxy = l.proxy;
     st.beat = std::min(st.beat, session_tick_interval(l.session));
     st.listeners.emplace(h, std::move(entry));
-    spdlog::info("listening on {}:{} ({}, mode {}{})", l.host, l.port, l.name,
-                 l.session.mode == ListenerMode::mx ? "mx" : "submission",
-                 l.proxy.enabled ? ", PROXY protocol" : "");
+    if (st.settings->io_thread == 0)
+      spdlog::info("listening on {}:{} ({}, mode {}{})", l.host, l.port, l.name,
+                   l.session.mode == ListenerMode::mx ? "mx" : "submission",
+                   l.proxy.enabled ? ", PROXY protocol" : "");
   }
 }
 
-size_t connections_in_use(const BrokerState& st) {
-  return st.connections.size() + st.pending_proxy.size();
-}
-
 // A listener stops accepting (new clients wait in the kernel's backlog) while the server or
-// the listener itself is at its session limit.
+// the listener itself is at its session limit. The limits count the sessions of every I/O thread:
+// a slot freed on another thread is seen here at the next update or beat.
 void update_accepting(Self* self, BrokerState& st) {
   if (st.draining) return;
-  bool full = connections_in_use(st) >= st.settings->max_sessions;
+  bool full = st.ledger->full() || !st.parked.empty();
   if (full != st.global_full) {
     st.global_full = full;
     if (full) {
@@ -55,7 +54,7 @@ void update_accepting(Self* self, BrokerState& st) {
     }
   }
   for (auto& [hdl, l] : st.listeners) {
-    bool own_full = l.limits.max_sessions > 0 && l.active >= l.limits.max_sessions;
+    bool own_full = st.ledger->full(l.index);
     bool pause = full || own_full;
     if (pause == l.paused) continue;
     l.paused = pause;
@@ -95,14 +94,10 @@ void forget(Self* self, BrokerState& st, connection_handle hdl) {
   auto it = st.connections.find(hdl);
   if (it != st.connections.end()) {
     auto lit = st.listeners.find(it->second.listener);
-    if (lit != st.listeners.end()) {
-      auto& l = lit->second;
-      --l.active;
-      auto ip = l.per_ip.find(it->second.peer);
-      if (ip != l.per_ip.end() && --ip->second == 0) l.per_ip.erase(ip);
-    }
+    if (lit != st.listeners.end()) st.ledger->give_back(lit->second.index, it->second.peer);
     st.connections.erase(it);
   }
+  admit_parked(self, st);
   update_accepting(self, st);
   if (st.draining && st.connections.empty()) {
     spdlog::info("all sessions closed");
@@ -124,37 +119,67 @@ void refuse(Self* self, connection_handle hdl, const SessionSettings& listener,
   self->close(hdl);
 }
 
-// The reason a connection from `peer` may not have a session now, counted; nothing when it may.
+// The reason a connection from `peer` may not have a session now, counted, its slot given up;
+// nothing when it may (then its address is counted in the ledger too).
 const char* refusal(BrokerState& st, Listener& l, const SessionPeer& peer) {
   if (st.level >= pressure::refuse) {
+    st.ledger->unhold(l.index);
     ++st.refused_pressure;
     return "421 4.3.2 Service temporarily unavailable, try again later\r\n";
   }
-  if (!l.connection_rate->allow(peer.address)) {
-    ++st.refused_rate;
-    return "421 4.7.0 Too many connections from your address, slow down\r\n";
-  }
-  auto ip = l.per_ip.find(peer.address);
-  if ((ip == l.per_ip.end() ? 0 : ip->second) >= l.limits.max_sessions_per_ip) {
-    ++st.refused_per_ip;
-    spdlog::info("refused {}:{} on {}: {} connections from that address", peer.address, peer.port,
-                 l.name, l.limits.max_sessions_per_ip);
-    return "421 4.7.0 Too many connections from your address\r\n";
+  switch (st.ledger->admit(l.index, peer.address)) {
+    case SessionLedger::Refusal::rate:
+      ++st.refused_rate;
+      return "421 4.7.0 Too many connections from your address, slow down\r\n";
+    case SessionLedger::Refusal::per_ip:
+      ++st.refused_per_ip;
+      spdlog::info("refused {}:{} on {}: {} connections from that address", peer.address, peer.port,
+                   l.name, l.limits.max_sessions_per_ip);
+      return "421 4.7.0 Too many connections from your address\r\n";
+    case SessionLedger::Refusal::none:
+      break;
   }
   return nullptr;
 }
 
 }  // namespace
 
-void admit(Self* self, BrokerState& st, const caf::io::new_connection_msg& msg) {
+namespace {
+
+// False when no slot is free: the connection is parked then (front: it was parked before).
+bool admit_or_park(Self* self, BrokerState& st, const caf::io::new_connection_msg& msg,
+                   bool front) {
   auto lit = st.listeners.find(msg.source);
   if (st.draining || lit == st.listeners.end()) {
     self->close(msg.handle);
-    return;
+    return true;
   }
-  if (await_proxy_header(self, st, lit->second, msg)) return;
+  if (!st.ledger->hold(lit->second.index)) {
+    if (front)
+      st.parked.push_front(msg);
+    else
+      st.parked.push_back(msg);
+    update_accepting(self, st);
+    return false;
+  }
+  if (await_proxy_header(self, st, lit->second, msg)) return true;
   SessionPeer peer{msg.handle, self->remote_addr(msg.handle), self->remote_port(msg.handle)};
   start_session(self, st, msg.source, peer, {});
+  return true;
+}
+
+}  // namespace
+
+void admit(Self* self, BrokerState& st, const caf::io::new_connection_msg& msg) {
+  admit_or_park(self, st, msg, false);
+}
+
+void admit_parked(Self* self, BrokerState& st) {
+  while (!st.parked.empty()) {
+    auto msg = st.parked.front();
+    st.parked.pop_front();
+    if (!admit_or_park(self, st, msg, true)) return;
+  }
 }
 
 void start_session(Self* self, BrokerState& st, accept_handle listener, const SessionPeer& peer,
@@ -165,8 +190,6 @@ void start_session(Self* self, BrokerState& st, accept_handle listener, const Se
     refuse(self, peer.hdl, *l.session, reply);
     return;
   }
-  ++l.per_ip[peer.address];
-  ++l.active;
   auto session = spawn_session(self->system(), caf::actor_cast<caf::actor>(self), peer, l.session,
                                st.peers.spooler, st.peers.stats, st.peers.auth);
   self->monitor(session);

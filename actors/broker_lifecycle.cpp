@@ -2,6 +2,8 @@
 // connections, open transactions finish for shutdown_grace), then stop; and its statistics.
 #include <spdlog/spdlog.h>
 
+#include <map>
+
 #include "actors/broker_state.hpp"
 #include "actors/stress_policy.hpp"
 
@@ -16,8 +18,9 @@ constexpr size_t kEvictionsPerBeat = 20;
 constexpr std::chrono::milliseconds kMinIdle{1000};
 
 void update_stress(Self* self, BrokerState& st) {
-  bool now = under_stress(st.connections.size(), st.settings->max_sessions,
-                          st.settings->stress_percent, st.stressed);
+  const size_t in_use = st.ledger->in_use();  // on every I/O thread
+  bool now =
+      under_stress(in_use, st.settings->max_sessions, st.settings->stress_percent, st.stressed);
   if (now == st.stressed) return;
   st.stressed = now;
   ++st.stress_changes;
@@ -25,10 +28,9 @@ void update_stress(Self* self, BrokerState& st) {
     spdlog::warn(
         "stress: {} of {} sessions in use: idle sessions without MAIL get short "
         "timeouts and, while the table is full, make room for waiting clients",
-        st.connections.size(), st.settings->max_sessions);
+        in_use, st.settings->max_sessions);
   else
-    spdlog::info("stress over: {} of {} sessions in use", st.connections.size(),
-                 st.settings->max_sessions);
+    spdlog::info("stress over: {} of {} sessions in use", in_use, st.settings->max_sessions);
   for (const auto& [hdl, c] : st.connections)
     self->send(c.session, stress_atom::value, now);
 }
@@ -39,6 +41,7 @@ void make_room(Self* self, BrokerState& st) {
   bool waiting = false;
   for (const auto& [hdl, l] : st.listeners)
     waiting = waiting || (l.paused && clients_waiting(hdl));
+  waiting = waiting || !st.parked.empty();
   if (!waiting) return;
   std::vector<EvictionCandidate> candidates;
   std::vector<Connection*> by_key;
@@ -63,6 +66,8 @@ void beat(Self* self, BrokerState& st) {
   for (const auto& [hdl, c] : st.connections)
     self->send(c.session, tick_atom::value);
   update_stress(self, st);
+  admit_parked(self, st);  // slots the brokers of other I/O threads freed
+  update_accepting(self, st);
   repair_accepting(self, st);
   expire_proxy_headers(self, st);
   // Only under stress (stress_percent = 0 turns it off with the rest); make_room itself looks for
@@ -77,6 +82,9 @@ void drain(Self* self, BrokerState& st) {
   for (auto& l : st.listeners)
     self->close(l.first);
   close_proxy_pending(self, st);
+  for (const auto& parked : st.parked)
+    self->close(parked.handle);
+  st.parked.clear();
   spdlog::info("shutting down: {} sessions finish their transaction (grace {}s)",
                st.connections.size(), st.settings->shutdown_grace.count());
   for (auto& c : st.connections)
@@ -115,13 +123,20 @@ actor_stats broker_stats(Self* self, const BrokerState& st) {
   s.counters["refused_rate"] = st.refused_rate;
   s.counters["refused_proxy"] = st.refused_proxy;
   s.counters["awaiting_proxy_header"] = st.pending_proxy.size();
+  s.counters["parked"] = st.parked.size();
   s.counters["lost_triggers_repaired"] = st.lost_triggers;
   s.counters["lost_accept_triggers_repaired"] = st.lost_accept_triggers;
   s.counters["stress"] = st.stressed ? 1 : 0;
   s.counters["stress_changes"] = st.stress_changes;
   s.counters["evicted_idle"] = st.evicted;
+  // This broker's part: the stats actor adds up the brokers of all I/O threads.
+  std::map<accept_handle, uint64_t> in_use;
+  for (const auto& [hdl, c] : st.connections)
+    ++in_use[c.listener];
+  for (const auto& [hdl, p] : st.pending_proxy)
+    ++in_use[p.listener];
   for (const auto& [hdl, l] : st.listeners) {
-    s.counters["listener:" + l.name + ":sessions"] = l.active;
+    s.counters["listener:" + l.name + ":sessions"] = in_use[hdl];
     s.counters["listener:" + l.name + ":accepted"] = l.accepted;
     s.counters["listener:" + l.name + ":refused"] = l.refused;
   }

@@ -16,7 +16,7 @@ namespace {
 void drop(Self* self, BrokerState& st, connection_handle hdl, Listener& l) {
   ++st.refused_proxy;
   ++l.refused;
-  --l.active;
+  st.ledger->unhold(l.index);
   st.pending_proxy.erase(hdl);
   self->close(hdl);
   update_accepting(self, st);
@@ -35,7 +35,6 @@ void header_done(Self* self, BrokerState& st, connection_handle hdl,
                  const protocol::ProxyParse& parsed) {
   PendingProxy pending = std::move(st.pending_proxy.at(hdl));
   st.pending_proxy.erase(hdl);
-  --st.listeners.at(pending.listener).active;  // start_session counts it again if admitted
   SessionPeer peer{hdl, pending.balancer, self->remote_port(hdl)};
   const auto& h = parsed.header;
   if (h.has_addresses) {
@@ -58,6 +57,7 @@ bool await_proxy_header(Self* self, BrokerState& st, Listener& l,
   std::string balancer = self->remote_addr(msg.handle);
   if (!l.proxy.trusted || !l.proxy.trusted->contains(balancer)) {
     spdlog::warn("refused {} on {}: not a trusted PROXY-protocol source", balancer, l.name);
+    st.ledger->unhold(l.index);
     ++st.refused_proxy;
     ++l.refused;
     self->close(msg.handle);
@@ -68,7 +68,6 @@ bool await_proxy_header(Self* self, BrokerState& st, Listener& l,
                                         std::move(balancer),
                                         {},
                                         std::chrono::steady_clock::now() + l.proxy.header_timeout});
-  ++l.active;
   start_reading(self, msg.handle, protocol::kMaxProxyHeader);
   update_accepting(self, st);
   return true;
@@ -124,7 +123,7 @@ bool proxy_closed(Self* self, BrokerState& st, connection_handle hdl) {
 
 void close_proxy_pending(Self* self, BrokerState& st) {
   for (const auto& [hdl, p] : st.pending_proxy) {
-    --st.listeners.at(p.listener).active;
+    st.ledger->unhold(st.listeners.at(p.listener).index);
     self->close(hdl);
   }
   st.pending_proxy.clear();

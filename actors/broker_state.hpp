@@ -6,6 +6,7 @@
 #pragma once
 
 #include <caf/io/broker.hpp>
+#include <caf/io/system_messages.hpp>
 
 #include <chrono>
 #include <deque>
@@ -16,8 +17,8 @@
 
 #include "actors/actor_meter.hpp"
 #include "actors/broker.hpp"
-#include "actors/rate_limiter.hpp"
 #include "actors/session.hpp"
+#include "actors/session_ledger.hpp"
 
 namespace mailactor::actors::broker_detail {
 
@@ -62,14 +63,14 @@ struct ReadWatch {
 };
 
 // One listening socket and the limits that apply to its connections.
+// What it holds in use and per address is counted in the SessionLedger (shared by the brokers of
+// all I/O threads); the rest is this broker's own.
 struct Listener {
   std::string name;
+  size_t index = 0;  // in BrokerSettings::listeners and the ledger
   std::shared_ptr<const SessionSettings> session;
   ListenerLimits limits;
-  std::unique_ptr<RateLimiter> connection_rate;
   ProxyProtocolSettings proxy;
-  std::unordered_map<std::string, size_t> per_ip;
-  size_t active = 0;
   bool paused = false;
   uint64_t accepted = 0;
   uint64_t taken_at_last_beat = 0;  // accepted + refused at the last beat
@@ -94,10 +95,15 @@ struct SessionPeers {
 
 struct BrokerState {
   std::shared_ptr<const BrokerSettings> settings;
+  std::shared_ptr<SessionLedger> ledger;
   SessionPeers peers;
   std::unordered_map<accept_handle, Listener> listeners;
   std::unordered_map<connection_handle, Connection> connections;
   std::unordered_map<connection_handle, PendingProxy> pending_proxy;
+  // Accepted while every slot was taken (by the brokers of other I/O threads, which this one
+  // learns of only when it takes a slot): no session, nothing read or written until a slot frees.
+  // At most a few: accepting pauses as soon as one is parked.
+  std::deque<caf::io::new_connection_msg> parked;
   uint64_t refused_per_ip = 0;
   uint64_t refused_pressure = 0;
   uint64_t refused_rate = 0;
@@ -121,13 +127,12 @@ struct BrokerState {
 // broker_admission.cpp
 void add_listeners(Self* self, BrokerState& st);
 void admit(Self* self, BrokerState& st, const caf::io::new_connection_msg& msg);
+void admit_parked(Self* self, BrokerState& st);  // as long as slots are free
 void update_accepting(Self* self, BrokerState& st);
 // Refuses (421) or spawns the session for a connection whose client is `peer`; `early` are bytes
 // the client sent already (after a PROXY header).
 void start_session(Self* self, BrokerState& st, accept_handle listener, const SessionPeer& peer,
                    std::vector<char> early);
-// Connections and pending PROXY headers: what counts toward max_sessions.
-size_t connections_in_use(const BrokerState& st);
 // A listener that should accept but accepted nothing since the last beat while clients wait in
 // its backlog is triggered again (CAF 0.17.6 can lose a trigger that follows a halt closely).
 void repair_accepting(Self* self, BrokerState& st);

@@ -110,6 +110,9 @@ struct BrokerSettings {
   // waiting, idle sessions that never sent MAIL are ended to make room.
   unsigned stress_percent = 80;
   std::chrono::seconds shutdown_grace{30};
+  // Shared by the brokers of all I/O threads; null: the broker makes its own.
+  std::shared_ptr<class SessionLedger> ledger;
+  size_t io_thread = 0;  // which I/O thread's broker: only the first announces the listeners
 };
 
 struct SpoolSettings {

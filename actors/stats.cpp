@@ -18,7 +18,7 @@ struct StatsState {
   std::shared_ptr<const SessionCensus> census;  // live sessions by state, without asking them
   std::map<std::string, uint64_t> counters;     // pushed by sessions when they end
   std::vector<caf::actor> watched;
-  caf::actor broker;  // lists the live sessions
+  std::vector<caf::actor> brokers;  // list the live sessions, one per I/O thread
   uint64_t session_mailbox_high_water = 0;
   size_t slowest = 5;           // sessions listed by time in their current state
   uint64_t sessions_asked = 0;  // get_stats requests sent to sessions: what full collections cost
@@ -94,15 +94,43 @@ actor_stats session_census_summary(const StatsState& st) {
   return s;
 }
 
+// Counters that are a level, not an amount: several actors of one name report the highest.
+bool is_level(const std::string& counter) {
+  return counter == "stress";
+}
+
+// Actors of one name (the brokers of several I/O threads) reported as one: amounts added up.
+void merge_same_names(std::vector<actor_stats>& all) {
+  std::vector<actor_stats> merged;
+  for (auto& s : all) {
+    auto same = std::find_if(merged.begin(), merged.end(),
+                             [&](const actor_stats& m) { return m.name == s.name; });
+    if (same == merged.end()) {
+      merged.push_back(std::move(s));
+      continue;
+    }
+    same->mailbox += s.mailbox;
+    same->mailbox_high_water = std::max(same->mailbox_high_water, s.mailbox_high_water);
+    same->instances += s.instances;
+    same->handled += s.handled;
+    same->busy_us += s.busy_us;
+    for (const auto& [key, value] : s.counters)
+      same->counters[key] =
+          is_level(key) ? std::max(same->counters[key], value) : same->counters[key] + value;
+  }
+  all = std::move(merged);
+}
+
 void finish_one(Self self, const std::shared_ptr<Collection>& c) {
   if (--c->remaining > 0) return;
+  merge_same_names(c->actors);
   c->actors.insert(c->actors.begin(), c->summary_only ? session_census_summary(self->state)
                                                       : session_summary(self->state, c->sessions));
   c->promise.deliver(std::move(c->actors));
 }
 
-void ask_sessions(Self self, const std::shared_ptr<Collection>& c) {
-  self->request(self->state.broker, kAskTimeout, list_atom::value)
+void ask_sessions(Self self, const std::shared_ptr<Collection>& c, const caf::actor& broker) {
+  self->request(broker, kAskTimeout, list_atom::value)
       .then(
           [=](std::vector<caf::actor>& sessions) {
             c->remaining += sessions.size();
@@ -128,7 +156,7 @@ caf::typed_response_promise<std::vector<actor_stats>> collect(Self self, bool su
   c->promise = self->make_response_promise<std::vector<actor_stats>>();
   c->summary_only = summary_only;
   // One for this actor's own part, released below once every request is out.
-  c->remaining = 1 + self->state.watched.size() + (self->state.broker && !summary_only ? 1 : 0);
+  c->remaining = 1 + self->state.watched.size() + (summary_only ? 0 : self->state.brokers.size());
   for (auto& a : self->state.watched) {
     self->request(a, kAskTimeout, get_stats_atom::value)
         .then(
@@ -138,7 +166,9 @@ caf::typed_response_promise<std::vector<actor_stats>> collect(Self self, bool su
             },
             [=](caf::error&) { finish_one(self, c); });
   }
-  if (self->state.broker && !summary_only) ask_sessions(self, c);
+  if (!summary_only)
+    for (const auto& broker : self->state.brokers)
+      ask_sessions(self, c, broker);
   finish_one(self, c);
   return c->promise;
 }
@@ -150,11 +180,10 @@ StatsImpl::behavior_type stats_behavior(Self self, size_t slowest,
   // An actor that ended is no longer asked (a request to it would only time out).
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& w = self->state.watched;
-    w.erase(std::remove_if(w.begin(), w.end(),
-                           [&](const caf::actor& a) { return a.address() == dm.source; }),
-            w.end());
-    if (self->state.broker && self->state.broker.address() == dm.source)
-      self->state.broker = nullptr;
+    auto ended = [&](const caf::actor& a) { return a.address() == dm.source; };
+    w.erase(std::remove_if(w.begin(), w.end(), ended), w.end());
+    auto& b = self->state.brokers;
+    b.erase(std::remove_if(b.begin(), b.end(), ended), b.end());
   });
   return {
       [=](count_atom, const std::string& name, uint64_t delta) {
@@ -170,7 +199,7 @@ StatsImpl::behavior_type stats_behavior(Self self, size_t slowest,
       },
       [=](watch_atom, list_atom, caf::actor broker) {
         self->monitor(broker);
-        self->state.broker = std::move(broker);
+        self->state.brokers.push_back(std::move(broker));
       },
       [=](get_stats_atom) -> caf::result<std::vector<actor_stats>> { return collect(self, false); },
       [=](get_stats_atom, summary_atom) -> caf::result<std::vector<actor_stats>> {

@@ -20,7 +20,8 @@ stats_actor spawn_stats(caf::actor_system& system,
 // with actor_stats).
 void watch(stats_actor stats, caf::actor target);
 
-// The broker, asked for the live sessions (list_atom), each of which reports a session_view.
+// A broker (one per I/O thread), asked for its live sessions (list_atom), each of which reports a
+// session_view.
 void watch_sessions(stats_actor stats, caf::actor broker);
 
 }  // namespace mailactor::actors
