@@ -14,8 +14,17 @@
 
 namespace mailactor::app {
 
-size_t configure_actor_system(caf::actor_system_config& sys_cfg, const Config& cfg) {
+void configure_middleman(caf::actor_system_config& sys_cfg) {
   sys_cfg.load<caf::io::middleman>();
+  // A scribe reads up to this many times per readiness event before the broker's halt() takes
+  // effect (CAF's default of 50 let one halted connection pull in 3 MiB): one read per event
+  // keeps a connection without credit at two chunks.
+  sys_cfg.set("middleman.max-consecutive-reads", size_t{1});
+  actors::add_message_types(sys_cfg);
+}
+
+size_t configure_actor_system(caf::actor_system_config& sys_cfg, const Config& cfg) {
+  configure_middleman(sys_cfg);
   if (cfg.node_tls()) {
     // Peers must present a certificate signed by this CA (CAF requires it as soon as a CA is
     // set); without [node] the openssl module is not loaded and nothing is published.
@@ -30,17 +39,12 @@ size_t configure_actor_system(caf::actor_system_config& sys_cfg, const Config& c
   const size_t cores = std::max(1u, std::thread::hardware_concurrency());
   size_t threads = cfg.threads ? cfg.threads : std::max<size_t>(1, cores - 1);
   sys_cfg.set("scheduler.max-threads", threads);
-  // A scribe reads up to this many times per readiness event before the broker's halt() takes
-  // effect (CAF's default of 50 let one halted connection pull in 3 MiB): one read per event
-  // keeps a connection without credit at two chunks.
-  sys_cfg.set("middleman.max-consecutive-reads", size_t{1});
   // CAF's idle workers poll for 25 ms in 50 us sleeps before they block: every message of a
   // lone session then waits for a sleep to end, at each of its hops. Blocking right away and
   // being woken per job measured W1 (one session) 1.65-1.85x faster at 25% less CPU per
   // message, W2 (50 sessions) within its noise (0.89-1.02x).
   if (cfg.worker_wait == WorkerWait::block)
     sys_cfg.set("work-stealing.moderate-poll-attempts", size_t{0});
-  actors::add_message_types(sys_cfg);
   return threads;
 }
 

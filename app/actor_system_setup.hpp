@@ -12,6 +12,10 @@
 
 namespace mailactor::app {
 
+// The middleman (I/O thread) and the message types: for the main system and each further I/O
+// thread's.
+void configure_middleman(caf::actor_system_config& sys_cfg);
+
 // Fills `sys_cfg`; returns the number of scheduler threads it chose.
 size_t configure_actor_system(caf::actor_system_config& sys_cfg, const Config& cfg);
 

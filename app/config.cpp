@@ -401,6 +401,7 @@ Config load_config(const std::string& path) {
     r.string("hostname", c.hostname);
     r.strings("local_domains", c.local_domains);
     r.integer("threads", c.threads, 0, 256);
+    r.integer("io_threads", c.io_threads, 0, 64);
     r.choice<WorkerWait>("worker_wait", c.worker_wait,
                          {{"block", WorkerWait::block}, {"poll", WorkerWait::poll}});
     r.choice<std::string>("log_level", c.log_level,
@@ -531,6 +532,10 @@ Config load_config(const std::string& path) {
   }
   if (!c.spool_remote.empty() && !c.node_tls())
     throw ConfigError(path + ": spool.remote: needs [node] ca, cert and key (mutual TLS)");
+  // An edge's sessions send to the spool nodes' writers themselves, and CAF 0.17.6's middleman
+  // carries messages only of its own actor system's actors (actor ids are per system).
+  if (!c.spool_remote.empty() && c.io_threads > 1)
+    throw ConfigError(path + ": server.io_threads: an edge ([spool] remote) has one I/O thread");
 
   if (auto* t = subtable(top, "metrics", path)) {
     TableReader r(*t, path, "metrics.");

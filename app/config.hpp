@@ -133,7 +133,8 @@ struct Config {
   // [server]
   std::string hostname;  // default: the machine's host name
   std::vector<std::string> local_domains = {"localhost"};
-  size_t threads = 0;  // scheduler threads; 0: one per core but one
+  size_t threads = 0;     // scheduler threads; 0: one per core but one
+  size_t io_threads = 0;  // socket I/O threads (one broker each); 0: a quarter of the cores, 1-4
   WorkerWait worker_wait = WorkerWait::block;
   std::string log_level = "info";
   std::string log_file;  // empty: stderr

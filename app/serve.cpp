@@ -20,6 +20,7 @@
 #include "actors/tls/tls_context.hpp"
 #include "app/actor_system_setup.hpp"
 #include "app/config.hpp"
+#include "app/io_threads.hpp"
 #include "app/listen_socket.hpp"
 #include "app/logging.hpp"
 #include "app/malloc_tuning.hpp"
@@ -276,19 +277,24 @@ int serve(const ServeOptions& options) {
   }
   for (auto& l : broker_settings->listeners)
     l.session.tracer = tracer;
-  auto broker = actors::spawn_broker(system, broker_settings, spool.spooler, stats, auth_front);
-  caf::anon_send(spool.spooler, actors::attach_atom::value, broker);  // pressure levels
+  const size_t io_count = io_thread_count(cfg);
+  IoThreads io(system, io_count - 1);
+  const auto brokers = spawn_brokers(system, io, broker_settings, spool.spooler, stats, auth_front);
+  for (const auto& broker : brokers) {
+    caf::anon_send(spool.spooler, actors::attach_atom::value, broker);  // pressure levels
+    actors::watch(stats, broker);
+    actors::watch_sessions(stats, broker);
+  }
   actors::watch(stats, caf::actor_cast<caf::actor>(auth_front));
-  actors::watch(stats, broker);
-  actors::watch_sessions(stats, broker);
   if (edge)
-    spdlog::info("mailactor ready: {} listener(s), spooling to {} spool node(s), {} threads",
-                 cfg.listeners.size(), cfg.spool_remote.size(), threads);
+    spdlog::info(
+        "mailactor ready: {} listener(s), spooling to {} spool node(s), {} threads, {} I/O",
+        cfg.listeners.size(), cfg.spool_remote.size(), threads, io_count);
   else
-    spdlog::info("mailactor ready: {} listener(s), spool {} ({}), delivery {}, {} threads",
+    spdlog::info("mailactor ready: {} listener(s), spool {} ({}), delivery {}, {} threads, {} I/O",
                  cfg.listeners.size(), cfg.spool_dir,
                  cfg.durability == storage::Durability::fsync ? "fsync" : "none",
-                 cfg.delivery ? "to " + cfg.maildir : std::string("off"), threads);
+                 cfg.delivery ? "to " + cfg.maildir : std::string("off"), threads, io_count);
 
   while (true) {
     const int sig = wait_for_signal(signals);
@@ -311,11 +317,7 @@ int serve(const ServeOptions& options) {
   }
 
   caf::scoped_actor self{system};
-  self->monitor(broker);
-  self->send(broker, actors::drain_atom::value);
-  self->receive([](caf::down_msg&) {},
-                caf::after(cfg.shutdown_grace + std::chrono::seconds(15)) >>
-                    [] { spdlog::warn("connections did not close in time"); });
+  drain_brokers(self, brokers, cfg.shutdown_grace + std::chrono::seconds(15));
   stop_actors(self);
   spdlog::info("mailactor stopped");
   return 0;

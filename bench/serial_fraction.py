@@ -9,9 +9,11 @@ actor idle; jbd2/submit_bio/file_write: the thread that fsyncs, the queue writer
 
   - per thread: CPU us per message, share of the process's CPU, where it usually waits;
   - s, the largest single thread's share (work that thread alone can do: no number of cores
-    splits it), and Amdahl's projection 1 / (s + (1 - s) / N) for N = 2, 4, 8, 16.
+    splits it), and Amdahl's projection 1 / (s + (1 - s) / N) for N = 2, 4, 8, 16;
+  - the same for the work no setting splits: I/O threads ([server] io_threads) and scheduler
+    workers (threads) grow with the cores, the queue writer's thread and CAF's clock do not.
 
-    bench/serial_fraction.py [--messages 10000] [--binary PATH] [--taskset CPUS]
+    bench/serial_fraction.py [--messages 10000] [--binary PATH] [--taskset CPUS] [--io-threads N]
 
 --taskset pins the server (e.g. 0 or 0,1) for the 1-core vs 2-core check; smtp-source then runs
 wherever the rest is free. Builds nothing: cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release
@@ -70,15 +72,28 @@ def waits(wchans):
     return ", ".join("%s %.0f%%" % (w, 100.0 * n / total) for n, w in top)
 
 
+def role(comm, wchans):
+    """What a thread is: its wait points and CAF's thread names tell (CAF names scheduler workers
+    and multiplexers alike; only a multiplexer waits in epoll)."""
+    if any("epoll" in w for w in wchans):
+        return "I/O thread"
+    if comm == "caf.actor":
+        return "detached actor (queue writer)"
+    if comm == "caf.clock":
+        return "clock"
+    return "scheduler worker"
+
+
 def amdahl(s, n):
     return 1.0 / (s + (1.0 - s) / n)
 
 
-def run(binary, messages, taskset):
+def run(binary, messages, taskset, io_threads):
     d = tempfile.mkdtemp(prefix="mailactor-serial-")
     cfg = os.path.join(d, "bench.toml")
     with open(cfg, "w") as f:
-        f.write(CONFIG.format(dir=d, durability="fsync", delivery="false"))
+        config = CONFIG.format(dir=d, durability="fsync", delivery="false")
+        f.write(config.replace("[server]\n", "[server]\nio_threads = %d\n" % io_threads, 1))
     cmd = [binary, "serve", "--config", cfg]
     if taskset:
         cmd = ["taskset", "-c", taskset] + cmd
@@ -113,7 +128,7 @@ def run(binary, messages, taskset):
     for tid, (comm, cpu) in after.items():
         used = cpu - before.get(tid, (comm, 0.0))[1]
         if used > 0:
-            rows.append((used, tid, comm, waits(counts[tid])))
+            rows.append((used, tid, comm, waits(counts[tid]), role(comm, counts[tid])))
     rows.sort(reverse=True)
     return rows, accepted, wall, src.returncode
 
@@ -123,20 +138,31 @@ def main():
     ap.add_argument("--binary", default=os.path.join(HERE, "../build-release/app/mailactor"))
     ap.add_argument("--messages", type=int, default=10000)
     ap.add_argument("--taskset", default="", help="CPUs for the server, e.g. 0 or 0,1")
+    ap.add_argument("--io-threads", type=int, default=0, help="[server] io_threads (0: the server's default)")
     a = ap.parse_args()
-    rows, accepted, wall, rc = run(a.binary, a.messages, a.taskset)
+    rows, accepted, wall, rc = run(a.binary, a.messages, a.taskset, a.io_threads)
     total = sum(r[0] for r in rows)
-    print("W2: smtp-source -s 50 -l 4096 -m %d, fsync, delivery off%s: %.0f msgs/s, %.0f us CPU per message" % (
-        a.messages, ", server on CPUs " + a.taskset if a.taskset else "", accepted / wall, total * 1e6 / accepted))
-    print("\n| thread | where the samples found it | CPU us/msg | share |")
-    print("|---|---|---|---|")
-    for used, tid, comm, what in rows:
+    print("W2: smtp-source -s 50 -l 4096 -m %d, fsync, delivery off, io_threads %s%s: %.0f msgs/s, %.0f us CPU per message" % (
+        a.messages, a.io_threads or "default", ", server on CPUs " + a.taskset if a.taskset else "",
+        accepted / wall, total * 1e6 / accepted))
+    print("\n| thread | role | where the samples found it | CPU us/msg | share |")
+    print("|---|---|---|---|---|")
+    for used, tid, comm, what, kind in rows:
         if used / total < 0.005:
             continue
-        print("| %s/%d | %s | %.0f | %.1f %% |" % (comm, tid, what, used * 1e6 / accepted, 100 * used / total))
+        print("| %s/%d | %s | %s | %.0f | %.1f %% |" % (comm, tid, kind, what, used * 1e6 / accepted, 100 * used / total))
     s = rows[0][0] / total
-    print("\nserial fraction s = %.3f (the busiest thread's share)" % s)
+    print("\nserial fraction s = %.3f (the busiest thread's share, at this io_threads/threads)" % s)
     print("Amdahl: " + ", ".join("N=%d: %.2fx" % (n, amdahl(s, n)) for n in (2, 4, 8, 16)))
+    # I/O threads and scheduler workers are split by io_threads and threads; a detached actor's
+    # thread (the queue writer) and the clock are one thread whatever the settings.
+    fixed = [r for r in rows if r[4] in ("detached actor (queue writer)", "clock")]
+    s_fixed = max((r[0] for r in fixed), default=0.0) / total
+    io = sum(r[0] for r in rows if r[4] == "I/O thread") / total
+    print("I/O threads together: %.3f of the work; the largest share no setting splits (%s): s = %.3f" % (
+        io, fixed[0][2] if fixed else "none", s_fixed))
+    print("Amdahl with io_threads and threads grown with the cores: " +
+          ", ".join("N=%d: %.2fx" % (n, amdahl(s_fixed, n)) for n in (2, 4, 8, 16)))
     return rc
 
 

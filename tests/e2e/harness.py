@@ -21,6 +21,7 @@ BASE_CONFIG = """
 hostname = "mx.example.test"
 local_domains = ["example.test", "localhost"]
 threads = 2
+io_threads = {io_threads}
 log_level = "{log_level}"
 
 [[listener]]
@@ -66,7 +67,9 @@ keep_content = {keep_content}
 {node_lines}
 """
 
-DEFAULTS = dict(tls_lines="", metrics_lines="", spool_lines="", node_lines="", routing_lines="", delivery_lines="", max_sessions_per_ip=1000, max_connection_rate_per_ip=0, max_message_rate_per_ip=0, mode="mx", allow_plaintext_auth="false", sender_login_match="false", auth_backend="none",
+# Two I/O threads unless the environment says otherwise: every test then also checks that the
+# session limits, stats, drain and reload hold across the brokers of several I/O threads.
+DEFAULTS = dict(io_threads=int(os.environ.get("MAILACTOR_TEST_IO_THREADS", "2")), tls_lines="", metrics_lines="", spool_lines="", node_lines="", routing_lines="", delivery_lines="", max_sessions_per_ip=1000, max_connection_rate_per_ip=0, max_message_rate_per_ip=0, mode="mx", allow_plaintext_auth="false", sender_login_match="false", auth_backend="none",
                 tarpit_ms=0, max_auth_failures=3, auth_timeout=5, auth_options="", max_message_size=1048576, max_recipients=100, max_sessions=1000, max_errors=20,
                 command_timeout=300, data_timeout=180, shutdown_grace=10, bare_newline="normalize",
                 durability="fsync", log_level="info", delivery="true", keep_content="true")

@@ -1,0 +1,118 @@
+#include "app/io_threads.hpp"
+
+#include <caf/scheduler/abstract_coordinator.hpp>
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+#include "actors/broker.hpp"
+#include "actors/session_ledger.hpp"
+#include "app/actor_system_setup.hpp"
+
+namespace mailactor::app {
+
+namespace {
+
+// The scheduler of an I/O thread's actor system: every job goes to the main system's scheduler
+// (a broker's own jobs never come here: its multiplexer runs them), every timer to its clock.
+class LentScheduler : public caf::scheduler::abstract_coordinator {
+ public:
+  LentScheduler(caf::actor_system& sys, caf::scheduler::abstract_coordinator& main)
+      : abstract_coordinator(sys), main_(main) {}
+
+  void enqueue(caf::resumable* job) override { main_.enqueue(job); }
+  caf::actor_clock& clock() noexcept override { return main_.clock(); }
+
+ protected:
+  void stop() override { stop_actors(); }  // CAF's printer actor, started by start()
+
+ private:
+  caf::scheduler::abstract_coordinator& main_;
+};
+
+}  // namespace
+
+size_t io_thread_count(const Config& cfg) {
+  if (!cfg.spool_remote.empty()) return 1;  // see config.cpp
+  if (cfg.io_threads > 0) return cfg.io_threads;
+  // Measured on 2 cores (docs/scaling.md): a second I/O thread there costs 15-20 % more CPU per
+  // message for no throughput, so it pays off only with cores to spare beside the workers and the
+  // queue writer. The I/O threads do about 45 % of the work and the queue writer, one thread,
+  // about 25 %: more than four I/O threads would wait for the writer.
+  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  return std::clamp<size_t>(cores / 4, 1, 4);
+}
+
+IoThreads::IoThreads(caf::actor_system& main, size_t extra) {
+  for (size_t i = 0; i < extra; ++i) {
+    auto sys_cfg = std::make_unique<caf::actor_system_config>();
+    configure_middleman(*sys_cfg);
+    sys_cfg->module_factories.push_back([&main](caf::actor_system& sys) {
+      return static_cast<caf::actor_system::module*>(new LentScheduler(sys, main.scheduler()));
+    });
+    systems_.push_back(std::make_unique<caf::actor_system>(*sys_cfg));
+    configs_.push_back(std::move(sys_cfg));
+  }
+}
+
+IoThreads::~IoThreads() {
+  systems_.clear();  // before their configs
+}
+
+namespace {
+
+// The same listening sockets for one more broker: every broker accepts from the same backlog, so
+// a broker that paused accepting leaves its clients to the others.
+std::shared_ptr<actors::BrokerSettings> with_duplicate_sockets(const actors::BrokerSettings& s) {
+  auto copy = std::make_shared<actors::BrokerSettings>(s);
+  for (auto& l : copy->listeners) {
+    l.fd = ::dup(l.fd);
+    if (l.fd < 0) throw std::runtime_error(std::string("dup listening socket: ") + strerror(errno));
+  }
+  return copy;
+}
+
+}  // namespace
+
+std::vector<caf::actor> spawn_brokers(caf::actor_system& main, const IoThreads& io,
+                                      std::shared_ptr<actors::BrokerSettings> settings,
+                                      actors::spooler_actor spooler, actors::stats_actor stats,
+                                      actors::auth_front_actor auth) {
+  settings->ledger = actors::SessionLedger::for_brokers(*settings);
+  std::vector<caf::actor> brokers;
+  for (const auto& sys : io.systems()) {
+    auto copy = with_duplicate_sockets(*settings);
+    copy->io_thread = brokers.size() + 1;
+    brokers.push_back(actors::spawn_broker(*sys, copy, spooler, stats, auth));
+  }
+  brokers.push_back(actors::spawn_broker(main, settings, spooler, stats, auth));
+  return brokers;
+}
+
+void drain_brokers(caf::scoped_actor& self, const std::vector<caf::actor>& brokers,
+                   std::chrono::seconds limit) {
+  for (const auto& b : brokers) {
+    self->monitor(b);
+    self->send(b, actors::drain_atom::value);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (size_t ended = 0; ended < brokers.size();) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    bool late = false;
+    self->receive([&](caf::down_msg&) { ++ended; },
+                  caf::after(std::max(left, std::chrono::milliseconds(0))) >> [&] { late = true; });
+    if (late) {
+      spdlog::warn("connections did not close in time");
+      return;
+    }
+  }
+}
+
+}  // namespace mailactor::app

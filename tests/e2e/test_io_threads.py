@@ -1,0 +1,158 @@
+"""Several I/O threads ([server] io_threads): one broker per thread, all accepting from the same
+listening socket. The session limits count the connections of every broker exactly (per address,
+server-wide with clients left waiting, not refused); load spreads over the brokers and loses
+nothing; the stats show them as one broker; drain lets the sessions of every broker finish; an
+edge refuses more than one I/O thread."""
+
+import json
+import os
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+import urllib.request
+
+from harness import BIN, Client, Server, free_port, main
+
+IO_THREADS = 3
+
+
+def metrics(port):
+    return '[metrics]\nlisten = "127.0.0.1:%d"\n' % port
+
+
+def stats(port, until, timeout=15):
+    deadline = time.time() + timeout
+    while True:
+        with urllib.request.urlopen("http://127.0.0.1:%d/stats.json" % port, timeout=10) as r:
+            doc = json.loads(r.read())
+        broker = next((a for a in doc["actors"] if a["name"] == "broker"), None)
+        if (broker and until(broker)) or time.time() > deadline:
+            return broker
+        time.sleep(0.3)
+
+
+def send_all(port, messages, sessions):
+    """`messages` messages over `sessions` concurrent clients, a new connection for each."""
+    codes = []
+    lock = threading.Lock()
+
+    def client(n):
+        for _ in range(n):
+            c = Client(port)
+            c.reply()
+            c.cmd("HELO c.example")
+            c.cmd("MAIL FROM:<a@b.example>")
+            c.cmd("RCPT TO:<x@example.test>")
+            c.cmd("DATA")
+            code = c.cmd("Subject: spread\r\n\r\nbody\r\n.")
+            c.cmd("QUIT")
+            with lock:
+                codes.append(code[:3])
+
+    threads = [threading.Thread(target=client, args=(messages // sessions,)) for _ in range(sessions)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    return codes
+
+
+class IoThreads(unittest.TestCase):
+    def test_per_address_limit_across_brokers(self):
+        with Server(io_threads=IO_THREADS, max_sessions_per_ip=2) as srv:
+            clients = [Client(srv.port) for _ in range(12)]
+            replies = sorted(c.reply()[0] for c in clients)
+            self.assertEqual(replies, [220, 220] + [421] * 10)
+            for c in clients:
+                c.close()
+            self.assertEqual(srv.stored_count(), 0)
+
+    def test_full_server_leaves_clients_waiting_then_greets_them(self):
+        with Server(io_threads=IO_THREADS, max_sessions=4) as srv:
+            held = [Client(srv.port) for _ in range(4)]
+            for c in held:
+                self.assertEqual(c.reply()[0], 220)
+                self.assertEqual(c.cmd("HELO c.example")[:3], "250")
+                self.assertEqual(c.cmd("MAIL FROM:<a@b.example>"), "250 2.1.0 Ok")
+            waiting = [Client(srv.port, timeout=2.5) for _ in range(3)]
+            for c in waiting:
+                with self.assertRaises(socket.timeout):
+                    c.reply()  # no greeting while four sessions run, whichever broker took it
+            held[0].cmd("QUIT")
+            held[1].cmd("QUIT")
+            greeted = 0
+            for c in waiting:
+                c.sock.settimeout(0.5)
+                try:
+                    greeted += c.reply()[0] == 220
+                except socket.timeout:
+                    pass
+            deadline = time.time() + 5
+            while greeted < 2 and time.time() < deadline:
+                time.sleep(0.2)
+                for c in waiting:
+                    try:
+                        greeted += c.reply()[0] == 220
+                    except socket.timeout:
+                        pass
+            self.assertEqual(greeted, 2, "two slots freed: two waiting clients greeted, not three")
+            for c in held[2:]:
+                c.cmd("QUIT")
+            self.assertEqual(srv.stored_count(), 0)
+
+    def test_load_spreads_and_loses_nothing(self):
+        port = free_port()
+        with Server(io_threads=IO_THREADS, metrics_lines=metrics(port)) as srv:
+            srv.wait_log(r"ready: .* %d I/O" % IO_THREADS)
+            codes = send_all(srv.port, 300, 15)
+            self.assertEqual(codes, ["250"] * 300)
+            srv.wait_delivered(300, timeout=60)
+            self.assertEqual(srv.stored_count(), 300)
+            broker = stats(port, lambda b: b["counters"]["accepted"] == 300)
+            self.assertEqual(broker["instances"], IO_THREADS, "one broker per I/O thread, shown as one")
+            self.assertEqual(broker["counters"]["accepted"], 300)
+            # Each I/O thread is a thread of its own, waiting in epoll when idle (one may be busy
+            # with a beat when looked at: samples over a second).
+            polling = set()
+            deadline = time.time() + 3
+            while len(polling) < IO_THREADS and time.time() < deadline:
+                for t in os.listdir("/proc/%d/task" % srv.proc.pid):
+                    with open("/proc/%d/task/%s/wchan" % (srv.proc.pid, t)) as f:
+                        if "epoll" in f.read():
+                            polling.add(t)
+                time.sleep(0.05)
+            self.assertGreaterEqual(len(polling), IO_THREADS)
+
+    def test_drain_lets_every_brokers_sessions_finish(self):
+        with Server(io_threads=IO_THREADS, shutdown_grace=20) as srv:
+            clients = [Client(srv.port) for _ in range(9)]
+            for c in clients:
+                self.assertEqual(c.reply()[0], 220)
+                self.assertEqual(c.cmd("HELO c.example")[:3], "250")
+                self.assertEqual(c.cmd("MAIL FROM:<a@b.example>"), "250 2.1.0 Ok")
+                self.assertEqual(c.cmd("RCPT TO:<x@example.test>")[:3], "250")
+            srv.proc.send_signal(15)
+            srv.wait_log("shutting down")
+            for c in clients:
+                self.assertEqual(c.cmd("DATA")[:3], "354")
+                self.assertEqual(c.cmd("Subject: late\r\n\r\nbody\r\n.")[:3], "250")
+                c.cmd("QUIT")
+            self.assertEqual(srv.proc.wait(30), 0)
+            self.assertEqual(srv.stored_count(), 9)
+
+    def test_an_edge_has_one_io_thread(self):
+        with tempfile.TemporaryDirectory() as d:
+            cfg = os.path.join(d, "edge.toml")
+            with open(cfg, "w") as f:
+                f.write('[server]\nio_threads = 2\n[spool]\nremote = ["127.0.0.1:7000"]\n'
+                        '[node]\nca = "ca.pem"\ncert = "c.pem"\nkey = "k.pem"\n')
+            r = subprocess.run([BIN, "check-config", "--config", cfg], capture_output=True, text=True, timeout=30)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("server.io_threads: an edge ([spool] remote) has one I/O thread", r.stderr)
+
+
+if __name__ == "__main__":
+    main()
