@@ -142,10 +142,6 @@ const char* refusal(BrokerState& st, Listener& l, const SessionPeer& peer) {
   return nullptr;
 }
 
-}  // namespace
-
-namespace {
-
 // False when no slot is free: the connection is parked then (front: it was parked before).
 bool admit_or_park(Self* self, BrokerState& st, const caf::io::new_connection_msg& msg,
                    bool front) {

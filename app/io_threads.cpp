@@ -85,12 +85,14 @@ std::vector<caf::actor> spawn_brokers(caf::actor_system& main, const IoThreads& 
                                       actors::spooler_actor spooler, actors::stats_actor stats,
                                       actors::auth_front_actor auth) {
   settings->ledger = actors::SessionLedger::for_brokers(*settings);
-  std::vector<caf::actor> brokers;
-  for (const auto& sys : io.systems()) {
-    auto copy = with_duplicate_sockets(*settings);
-    copy->io_thread = brokers.size() + 1;
-    brokers.push_back(actors::spawn_broker(*sys, copy, spooler, stats, auth));
+  std::vector<std::shared_ptr<actors::BrokerSettings>> copies;  // all sockets before any broker
+  for (size_t i = 0; i < io.systems().size(); ++i) {
+    copies.push_back(with_duplicate_sockets(*settings));
+    copies.back()->io_thread = i + 1;
   }
+  std::vector<caf::actor> brokers;
+  for (size_t i = 0; i < copies.size(); ++i)
+    brokers.push_back(actors::spawn_broker(*io.systems()[i], copies[i], spooler, stats, auth));
   brokers.push_back(actors::spawn_broker(main, settings, spooler, stats, auth));
   return brokers;
 }

@@ -43,7 +43,8 @@ class IoThreads {
 
 // One broker per I/O thread (the main system's and each of `io`'s), all accepting on the same
 // listening sockets (duplicated for each further one) and counting against one SessionLedger,
-// which this puts into `settings`.
+// which this puts into `settings`. Throws (before any broker exists) when a socket cannot be
+// duplicated.
 std::vector<caf::actor> spawn_brokers(caf::actor_system& main, const IoThreads& io,
                                       std::shared_ptr<actors::BrokerSettings> settings,
                                       actors::spooler_actor spooler, actors::stats_actor stats,

@@ -25,7 +25,8 @@ const std::set<std::string> kGauges = {"sessions",
                                        "nodes",
                                        "nodes_up",
                                        "stress",
-                                       "awaiting_proxy_header"};
+                                       "awaiting_proxy_header",
+                                       "parked"};
 
 std::string sanitize(std::string s) {
   for (auto& c : s)

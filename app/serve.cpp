@@ -279,7 +279,15 @@ int serve(const ServeOptions& options) {
     l.session.tracer = tracer;
   const size_t io_count = io_thread_count(cfg);
   IoThreads io(system, io_count - 1);
-  const auto brokers = spawn_brokers(system, io, broker_settings, spool.spooler, stats, auth_front);
+  std::vector<caf::actor> brokers;
+  try {
+    brokers = spawn_brokers(system, io, broker_settings, spool.spooler, stats, auth_front);
+  } catch (const std::exception& e) {
+    spdlog::error("cannot start: {}", e.what());
+    caf::scoped_actor self{system};
+    stop_actors(self);
+    return 1;
+  }
   for (const auto& broker : brokers) {
     caf::anon_send(spool.spooler, actors::attach_atom::value, broker);  // pressure levels
     actors::watch(stats, broker);

@@ -15,17 +15,18 @@ DEFAULT_BINARY = os.path.join(HERE, "../build-release/app/mailactor")
 
 
 class BenchServer:
-    def __init__(self, binary=DEFAULT_BINARY, limits="", spool="", delivery=False, prefix="mailactor-bench-"):
+    def __init__(self, binary=DEFAULT_BINARY, limits="", spool="", delivery=False, prefix="mailactor-bench-",
+                 server=""):
         self.dir = tempfile.mkdtemp(prefix=prefix)
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.config = os.path.join(self.dir, "mailactor.toml")
         with open(self.config, "w") as f:
-            f.write('[server]\nlocal_domains = ["example.test"]\nlog_level = "warn"\n'
+            f.write('[server]\nlocal_domains = ["example.test"]\nlog_level = "warn"\n%s\n'
                     '[[listener]]\nlisten = "127.0.0.1:%d"\n[limits]\n%s\n'
                     '[spool]\ndirectory = "%s/spool"\n%s\n[delivery]\nenabled = %s\nmaildir = "%s/mail"\n'
-                    % (self.port, limits, self.dir, spool, "true" if delivery else "false", self.dir))
+                    % (server, self.port, limits, self.dir, spool, "true" if delivery else "false", self.dir))
         self.binary = binary
         self.proc = None
 

@@ -4,7 +4,7 @@ session. With max_sessions = N (the default) it also checks that client N+1 wait
 server is full and is greeted promptly once one slot frees — with stress off (stress_percent = 0),
 since under stress a full table makes room by ending idle sessions instead (README, "Limits").
 
-    bench/idle_scale.py [--sessions 10000] [--max-sessions 20000] [--binary build-release/app/mailactor]
+    bench/idle_scale.py [--sessions 10000] [--max-sessions 20000] [--io-threads N] [--binary PATH]
 """
 
 import argparse
@@ -66,6 +66,7 @@ def main():
     ap.add_argument("--binary", default=os.path.join(HERE, "../build-release/app/mailactor"))
     ap.add_argument("--sessions", type=int, default=10000)
     ap.add_argument("--max-sessions", type=int, default=0, help="default: --sessions (the table full)")
+    ap.add_argument("--io-threads", type=int, default=0, help="[server] io_threads (0: the server's default)")
     a = ap.parse_args()
     max_sessions = a.max_sessions or a.sessions
     full = max_sessions == a.sessions
@@ -76,7 +77,7 @@ def main():
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # the server inherits it
     limits = "max_sessions = %d\nmax_sessions_per_ip = %d\nstress_percent = %d" % (
         max_sessions, a.sessions, 0 if full else 80)
-    srv = BenchServer(a.binary, limits=limits, prefix="mailactor-idle-")
+    srv = BenchServer(a.binary, limits=limits, prefix="mailactor-idle-", server="io_threads = %d" % a.io_threads)
     with srv:
         time.sleep(1)
         idle = memory_mib(srv.proc.pid, "VmRSS")
@@ -84,6 +85,7 @@ def main():
         asyncio.run(scenario(srv.port, a.sessions, srv.proc.pid, result, full))
         peak = memory_mib(srv.proc.pid, "VmHWM")
     per = (result["rss_mib"] - idle) * 1024 / a.sessions
+    print("io_threads %s: " % (a.io_threads or "default"), end="")
     print("%d idle sessions (max_sessions %d) opened in %.1f s: RSS %.0f MiB (idle server %.0f MiB, "
           "%.1f KiB per session), peak %.0f MiB"
           % (a.sessions, max_sessions, result["open_s"], result["rss_mib"], idle, per, peak))
