@@ -1,5 +1,7 @@
 #include "app/io_threads.hpp"
 
+#include <caf/detail/set_thread_name.hpp>
+#include <caf/detail/thread_safe_actor_clock.hpp>
 #include <caf/scheduler/abstract_coordinator.hpp>
 
 #include <spdlog/spdlog.h>
@@ -20,20 +22,38 @@ namespace mailactor::app {
 namespace {
 
 // The scheduler of an I/O thread's actor system: every job goes to the main system's scheduler
-// (a broker's own jobs never come here: its multiplexer runs them), every timer to its clock.
+// (a broker's own jobs never come here: its multiplexer runs them). Timers stay with a clock of
+// its own: the main clock would keep a broker's next beat after its system is gone, and deliver
+// it into freed memory (ASan caught it at shutdown).
 class LentScheduler : public caf::scheduler::abstract_coordinator {
  public:
   LentScheduler(caf::actor_system& sys, caf::scheduler::abstract_coordinator& main)
       : abstract_coordinator(sys), main_(main) {}
 
   void enqueue(caf::resumable* job) override { main_.enqueue(job); }
-  caf::actor_clock& clock() noexcept override { return main_.clock(); }
+  caf::actor_clock& clock() noexcept override { return clock_; }
 
  protected:
-  void stop() override { stop_actors(); }  // CAF's printer actor, started by start()
+  void start() override {
+    timer_ = std::thread([this] {
+      caf::detail::set_thread_name("caf.clock");
+      system().thread_started();
+      clock_.run_dispatch_loop();
+      system().thread_terminates();
+    });
+    abstract_coordinator::start();  // CAF's printer actor
+  }
+
+  void stop() override {
+    stop_actors();
+    clock_.cancel_dispatch_loop();  // pending timers of this system's actors go with it
+    timer_.join();
+  }
 
  private:
   caf::scheduler::abstract_coordinator& main_;
+  caf::detail::thread_safe_actor_clock clock_;
+  std::thread timer_;
 };
 
 }  // namespace

@@ -1,8 +1,8 @@
 // More than one I/O thread: CAF 0.17.6 has exactly one multiplexer (the thread that reads and
 // writes every socket) per actor system, so each further I/O thread is an actor system of its
-// own that holds only a middleman and a broker. Its scheduler lends the main system's workers
-// and clock, so the sessions its broker spawns run on the same workers as every other actor and
-// nothing else gets threads of its own.
+// own that holds only a middleman and a broker. Its scheduler lends the main system's workers, so
+// the sessions its broker spawns run on the same workers as every other actor; it keeps only its
+// own clock thread.
 #pragma once
 
 #include <caf/actor.hpp>
