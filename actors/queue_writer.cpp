@@ -167,7 +167,10 @@ void commit_batch(Self self) {
 }
 
 // Commits when nothing else is waiting (the batch cannot grow now), or when the batch is full.
-// Content without a waiting commit does not need to be durable yet: it waits for a short timer.
+// Otherwise a short timer commits it: content without a waiting commit need not be durable yet,
+// and commits with messages behind them must not wait for those to be ones that commit (a
+// get_stats request last in the mailbox left a batch of commits unanswered until the next
+// client message: clients waiting for their 250 waited for ever).
 void maybe_commit(Self self) {
   auto& st = self->state;
   uint64_t depth = self->mailbox().size();
@@ -177,7 +180,7 @@ void maybe_commit(Self self) {
       st.pending.size() >= st.settings.max_batch || st.batch_bytes >= st.settings.max_batch_bytes;
   if (full || (depth == 0 && !st.pending.empty())) {
     commit_batch(self);
-  } else if (depth == 0 && !st.flush_scheduled) {
+  } else if (!st.flush_scheduled) {
     st.flush_scheduled = true;
     self->delayed_send(self, st.settings.idle_flush, flush_atom::value);
   }
@@ -389,6 +392,7 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
         s.handled = st.meter.handled;
         s.busy_us = st.meter.busy_us;
         s.histograms.push_back(to_stats("commit_latency", st.commit_latency));
+        maybe_commit(self);  // it may be the last message behind a batch of commits
         return s;
       },
   };

@@ -5,6 +5,8 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include <thread>
+
 #include "../unit/storage/temp_dir.hpp"
 #include "actor_fixture.hpp"
 #include "actors/queue_writer.hpp"
@@ -53,6 +55,39 @@ TEST_F(WriterFixture, ConcurrentCommitsShareSyncs) {
   EXPECT_LT(stats.counters["batches"], static_cast<uint64_t>(n / 2))
       << "group commit should batch messages that wait together";
   EXPECT_GT(stats.counters["largest_batch"], 1u);
+  self->send_exit(writer, caf::exit_reason::user_shutdown);
+}
+
+// A commit handled while another message waits behind it is not committed then (the batch may
+// grow); whatever that message is, the commit must still be answered without a further client
+// message. The slow commit holds the writer while the commit and the other message queue up.
+TEST_F(WriterFixture, CommitWithAMessageBehindItIsAnsweredAlone) {
+  SpoolSettings settings;
+  settings.slow_commit = std::chrono::milliseconds(300);
+  auto store = std::make_shared<storage::QueueStore>(dir.path(), storage::Durability::none);
+  auto writer = spawn_queue_writer(system, store, settings);
+  caf::scoped_actor self{system};
+  int id = 0;
+  auto commit = [&] {
+    self->send(writer, commit_atom::value, meta(++id), std::vector<storage::RoutedRecipient>{},
+               std::string("x"));
+  };
+  for (int behind = 0; behind < 2; ++behind) {
+    commit();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // now in its slow commit
+    commit();
+    if (behind == 0)
+      self->send(writer, scan_atom::value);  // a message that commits nothing itself
+    else
+      self->send(writer, get_stats_atom::value);
+    int replies = 0;
+    for (int i = 0; i < 2; ++i)
+      self->receive([&](const spool_reply& r) { replies += r.ok ? 1 : 0; },
+                    caf::after(std::chrono::seconds(5)) >> [] {});
+    EXPECT_EQ(replies, 2) << (behind == 0 ? "scan" : "get_stats") << " behind the commit";
+    if (behind == 1)
+      self->receive([](actor_stats&) {}, caf::after(std::chrono::seconds(5)) >> [] {});
+  }
   self->send_exit(writer, caf::exit_reason::user_shutdown);
 }
 
