@@ -48,9 +48,10 @@ void update_accepting(Self* self, BrokerState& st) {
   if (full != st.global_full) {
     st.global_full = full;
     if (full) {
-      spdlog::warn("max_sessions ({}) reached: not accepting", st.settings->max_sessions);
+      spdlog::warn("max_sessions ({}) reached: not accepting{}", st.settings->max_sessions,
+                   io_note(st));
     } else {
-      spdlog::info("below max_sessions: accepting again");
+      spdlog::info("below max_sessions: accepting again{}", io_note(st));
     }
   }
   for (auto& [hdl, l] : st.listeners) {
@@ -100,7 +101,7 @@ void forget(Self* self, BrokerState& st, connection_handle hdl) {
   admit_parked(self, st);
   update_accepting(self, st);
   if (st.draining && st.connections.empty()) {
-    spdlog::info("all sessions closed");
+    spdlog::info("all sessions closed{}", io_note(st));
     self->quit();
   }
 }

@@ -9,6 +9,11 @@
 
 namespace mailactor::actors::broker_detail {
 
+std::string io_note(const BrokerState& st) {
+  if (st.settings->io_thread == 0) return "";
+  return " (I/O thread " + std::to_string(st.settings->io_thread + 1) + ")";
+}
+
 namespace {
 
 // Sessions asked to make room per beat at most: enough to keep a queue of real clients moving,
@@ -27,10 +32,11 @@ void update_stress(Self* self, BrokerState& st) {
   if (now)
     spdlog::warn(
         "stress: {} of {} sessions in use: idle sessions without MAIL get short "
-        "timeouts and, while the table is full, make room for waiting clients",
-        in_use, st.settings->max_sessions);
+        "timeouts and, while the table is full, make room for waiting clients{}",
+        in_use, st.settings->max_sessions, io_note(st));
   else
-    spdlog::info("stress over: {} of {} sessions in use", in_use, st.settings->max_sessions);
+    spdlog::info("stress over: {} of {} sessions in use{}", in_use, st.settings->max_sessions,
+                 io_note(st));
   for (const auto& [hdl, c] : st.connections)
     self->send(c.session, stress_atom::value, now);
 }
@@ -85,8 +91,8 @@ void drain(Self* self, BrokerState& st) {
   for (const auto& parked : st.parked)
     self->close(parked.handle);
   st.parked.clear();
-  spdlog::info("shutting down: {} sessions finish their transaction (grace {}s)",
-               st.connections.size(), st.settings->shutdown_grace.count());
+  spdlog::info("shutting down: {} sessions finish their transaction (grace {}s){}",
+               st.connections.size(), st.settings->shutdown_grace.count(), io_note(st));
   for (auto& c : st.connections)
     self->send(c.second.session, drain_atom::value);
   if (st.connections.empty()) {
@@ -99,14 +105,14 @@ void drain(Self* self, BrokerState& st) {
 void stop(Self* self, BrokerState& st) {
   if (st.stopping) {
     // Sessions that did not close in time: drop them.
-    spdlog::warn("closing {} unresponsive connections", st.connections.size());
+    spdlog::warn("closing {} unresponsive connections{}", st.connections.size(), io_note(st));
     for (auto& c : st.connections)
       self->close(c.first);
     self->quit();
     return;
   }
   st.stopping = true;
-  spdlog::info("grace period over: closing {} sessions", st.connections.size());
+  spdlog::info("grace period over: closing {} sessions{}", st.connections.size(), io_note(st));
   for (auto& c : st.connections)
     self->send(c.second.session, stop_atom::value);
   self->delayed_send(self, std::chrono::seconds(5), stop_atom::value);

@@ -124,6 +124,9 @@ struct BrokerState {
   HandlerMeter meter;
 };
 
+// Which broker a log line is from when there are several (" (I/O thread 2)"); empty for the first.
+std::string io_note(const BrokerState& st);
+
 // broker_admission.cpp
 void add_listeners(Self* self, BrokerState& st);
 void admit(Self* self, BrokerState& st, const caf::io::new_connection_msg& msg);

@@ -207,13 +207,15 @@ class ClusterTest(unittest.TestCase):
         acked += ["held%d" % i for i, (code, _) in enumerate(held_replies) if code == 250]
         refused = [(tid, r) for tid, r in results if r[0] != "ok"]
         self.assertGreater(len(acked), 100, results[-5:])
-        for tid, r in refused:  # the only acceptable refusal: the spool node was lost
+        # Acceptable refusals: the spool node was lost (4.3.0), or the one left shed load while it
+        # took everything (4.3.2; seen under the sanitizers' slowness).
+        for tid, r in refused:
             self.assertEqual(r[0], 451, (tid, r))
-            self.assertIn("4.3.0", r[1], (tid, r))
+            self.assertRegex(r[1], r"^4\.3\.[02] ", (tid, r))
 
         stored_a, stored_b = stored_ids(a), stored_ids(b)
         everything = stored_a + stored_b
-        print("\n%d acknowledged, %d refused (451 4.3.0), stored: node 1 %d, node 2 %d (%d of them "
+        print("\n%d acknowledged, %d refused (451), stored: node 1 %d, node 2 %d (%d of them "
               "after its restart), committed without 250: %d" % (
                   len(acked), len(refused), len(stored_a), len(stored_b),
                   len(stored_b) - stored_on_b_before, len(set(everything) - set(acked))))
