@@ -338,6 +338,16 @@ def read_reply(f):
             return line.decode(errors="replace").rstrip()
 
 
+def in_threads(target, args_list, timeout=120):
+    """Runs target(*args) for each args of args_list on a thread of its own (concurrent clients)
+    and waits for all of them, each at most `timeout` seconds."""
+    threads = [threading.Thread(target=target, args=args) for args in args_list]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+
+
 def queue_id(reply_line):
     m = re.search(r"queued as ([0-9A-F]+)", reply_line)
     assert m, reply_line

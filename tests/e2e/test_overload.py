@@ -7,7 +7,7 @@ import threading
 import time
 import unittest
 
-from harness import Client, Server, queue_id, main
+from harness import Client, Server, in_threads, queue_id, main
 
 
 def run_load(srv, clients, seconds):
@@ -53,11 +53,7 @@ def run_load(srv, clients, seconds):
                 with lock:
                     out["other"].append(repr(e))
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
+    in_threads(client, [(n,) for n in range(clients)])
     return out
 
 
