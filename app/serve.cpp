@@ -260,13 +260,17 @@ int serve(const ServeOptions& options) {
                    caf::actor_cast<caf::actor>(auth_front), caf::actor_cast<caf::actor>(resolver)})
       if (a) stop_actor(self, a, std::chrono::seconds(5));
   };
-  try {
-    metrics = start_web(system, cfg, stats, tracer, edge ? std::string() : cfg.spool_dir);
-  } catch (const std::exception& e) {
+  // A start step after the actors were spawned failed.
+  auto cannot_start = [&](const std::exception& e) {
     spdlog::error("cannot start: {}", e.what());
     caf::scoped_actor self{system};
     stop_actors(self);
     return 1;
+  };
+  try {
+    metrics = start_web(system, cfg, stats, tracer, edge ? std::string() : cfg.spool_dir);
+  } catch (const std::exception& e) {
+    return cannot_start(e);
   }
   // Resolver threads only when a user source may block; the resolver is set before the broker
   // hands the settings to sessions.
@@ -283,10 +287,7 @@ int serve(const ServeOptions& options) {
   try {
     brokers = spawn_brokers(system, io, broker_settings, spool.spooler, stats, auth_front);
   } catch (const std::exception& e) {
-    spdlog::error("cannot start: {}", e.what());
-    caf::scoped_actor self{system};
-    stop_actors(self);
-    return 1;
+    return cannot_start(e);
   }
   for (const auto& broker : brokers) {
     caf::anon_send(spool.spooler, actors::attach_atom::value, broker);  // pressure levels
