@@ -6,6 +6,7 @@
 
 #include "storage/envelope_json.hpp"
 #include "storage/queue_columns.hpp"
+#include "storage/queue_files.hpp"
 
 namespace mailactor::storage {
 
@@ -24,8 +25,8 @@ std::optional<MessageState> parse_state(std::string_view s) {
   return std::nullopt;
 }
 
-QueueReader::QueueReader(const std::string& spool_dir) {
-  std::string path = spool_dir + "/queue.db";
+QueueReader::QueueReader(const std::string& spool_dir, size_t file) {
+  std::string path = queue_file_path(spool_dir, file);
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) throw std::runtime_error("no queue at " + path);
   db_ = Database(path, false);

@@ -23,8 +23,8 @@ struct QueueEntry {
 
 class QueueReader {
  public:
-  // Opens <spool_dir>/queue.db, which must exist.
-  explicit QueueReader(const std::string& spool_dir);
+  // Opens queue file `file` of the spool (queue_files.hpp; 0: queue.db), which must exist.
+  explicit QueueReader(const std::string& spool_dir, size_t file = 0);
 
   std::vector<QueueEntry> list(std::optional<MessageState> state = std::nullopt,
                                size_t limit = 0) const;

@@ -9,6 +9,7 @@
 
 #include "storage/envelope_json.hpp"
 #include "storage/queue_columns.hpp"
+#include "storage/queue_files.hpp"
 #include "storage/queue_schema.hpp"
 
 namespace mailactor::storage {
@@ -79,9 +80,9 @@ void QueueStore::migrate(int from) {
   }
 }
 
-QueueStore::QueueStore(const std::string& spool_dir, Durability durability) {
+QueueStore::QueueStore(const std::string& spool_dir, Durability durability, size_t file) {
   ensure_directory(spool_dir);
-  db_ = Database(spool_dir + "/queue.db", false);
+  db_ = Database(queue_file_path(spool_dir, file), false);
   db_.exec("PRAGMA journal_mode=WAL");
   db_.exec(durability == Durability::fsync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=OFF");
   // The writer is the only writer: keep checkpoints out of the commit path's way.

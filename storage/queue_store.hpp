@@ -21,9 +21,9 @@ enum class Durability {
 
 class QueueStore {
  public:
-  // Opens (creating if needed) <spool_dir>/queue.db. Throws SqliteError / std::runtime_error
-  // with a clear message when the spool is unusable.
-  QueueStore(const std::string& spool_dir, Durability durability);
+  // Opens (creating if needed) queue file `file` of the spool (queue_files.hpp; 0: queue.db).
+  // Throws SqliteError / std::runtime_error with a clear message when the spool is unusable.
+  QueueStore(const std::string& spool_dir, Durability durability, size_t file = 0);
 
   // Removes messages left 'receiving' by a crash or a lost connection. Returns how many.
   size_t remove_incomplete();
