@@ -374,6 +374,7 @@ void dispatch(Self self, const std::string& id) {
       ctx->destination = destination;
       ctx->meta = entry->meta;
       job.id = id;
+      job.queue_file = st.settings.queue_file;
     }
     job.idx.push_back(static_cast<uint32_t>(row.idx));
     job.recipients.push_back(row.routed.address);

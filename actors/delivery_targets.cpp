@@ -8,6 +8,7 @@
 
 #include "actors/delivery_results.hpp"
 #include "storage/envelope_json.hpp"
+#include "storage/queue_files.hpp"
 #include "storage/queue_reader.hpp"
 
 namespace mailactor::actors {
@@ -79,33 +80,35 @@ struct MailboxState {
 // tuple for spawns without arguments (UBSan reports it).
 delivery_target_actor::behavior_type ingest_behavior(
     delivery_target_actor::stateful_pointer<IngestState>,
-    std::shared_ptr<storage::QueueReader> reader, std::shared_ptr<storage::Maildir> maildir) {
+    std::shared_ptr<storage::QueueReaders> readers, std::shared_ptr<storage::Maildir> maildir) {
   return {[=](deliver_atom, const delivery_job& job) {
-    return timed([&] { return deliver_ingest(*reader, *maildir, job); });
+    return timed([&] { return deliver_ingest(readers->of(job.queue_file), *maildir, job); });
   }};
 }
 
 delivery_target_actor::behavior_type mailbox_behavior(
     delivery_target_actor::stateful_pointer<MailboxState>,
-    std::shared_ptr<storage::QueueReader> reader,
+    std::shared_ptr<storage::QueueReaders> readers,
     std::shared_ptr<storage::MailboxStore> mailboxes) {
   return {[=](deliver_atom, const delivery_job& job) {
-    return timed([&] { return deliver_mailboxes(*reader, *mailboxes, job); });
+    return timed([&] { return deliver_mailboxes(readers->of(job.queue_file), *mailboxes, job); });
   }};
 }
 
 }  // namespace
 
-delivery_target_actor spawn_ingest_target(caf::actor_system& system, std::string spool_dir,
+delivery_target_actor spawn_ingest_target(caf::actor_system& system,
+                                          const storage::QueueFiles& queue,
                                           std::shared_ptr<storage::Maildir> maildir) {
   return system.spawn<caf::detached>(
-      ingest_behavior, std::make_shared<storage::QueueReader>(spool_dir), std::move(maildir));
+      ingest_behavior, std::make_shared<storage::QueueReaders>(queue), std::move(maildir));
 }
 
-delivery_target_actor spawn_mailbox_target(caf::actor_system& system, std::string spool_dir,
+delivery_target_actor spawn_mailbox_target(caf::actor_system& system,
+                                           const storage::QueueFiles& queue,
                                            std::shared_ptr<storage::MailboxStore> mailboxes) {
   return system.spawn<caf::detached>(
-      mailbox_behavior, std::make_shared<storage::QueueReader>(spool_dir), std::move(mailboxes));
+      mailbox_behavior, std::make_shared<storage::QueueReaders>(queue), std::move(mailboxes));
 }
 
 }  // namespace mailactor::actors

@@ -1,5 +1,6 @@
 // The local delivery targets, each a detached actor (its file I/O and fsyncs never hold a
 // scheduler thread) with its own queue connection to read the content from:
+// Each reads the queue files of the server; a job says which holds its message.
 //   ingest   the one ingest Maildir with its envelope JSON, once per message for all its
 //            ingest recipients (the pipeline's view: one file, every recipient in the envelope)
 //   mailbox  per-user Maildirs (MailboxStore); one file per (message, recipient), named
@@ -18,12 +19,15 @@
 #include "actors/messages.hpp"
 #include "storage/mailbox_store.hpp"
 #include "storage/maildir.hpp"
+#include "storage/queue_files.hpp"
 
 namespace mailactor::actors {
 
-delivery_target_actor spawn_ingest_target(caf::actor_system& system, std::string spool_dir,
+delivery_target_actor spawn_ingest_target(caf::actor_system& system,
+                                          const storage::QueueFiles& queue,
                                           std::shared_ptr<storage::Maildir> maildir);
-delivery_target_actor spawn_mailbox_target(caf::actor_system& system, std::string spool_dir,
+delivery_target_actor spawn_mailbox_target(caf::actor_system& system,
+                                           const storage::QueueFiles& queue,
                                            std::shared_ptr<storage::MailboxStore> mailboxes);
 
 struct LmtpSettings {
@@ -31,7 +35,7 @@ struct LmtpSettings {
   std::string hostname;                      // ours, for LHLO
   std::chrono::milliseconds timeout{60000};  // per reply (RFC 5321 §4.5.3.2 asks for minutes)
 };
-delivery_target_actor spawn_lmtp_target(caf::actor_system& system, std::string spool_dir,
+delivery_target_actor spawn_lmtp_target(caf::actor_system& system, const storage::QueueFiles& queue,
                                         LmtpSettings settings);
 
 }  // namespace mailactor::actors

@@ -11,6 +11,7 @@
 #include "actors/delivery_targets.hpp"
 #include "actors/queued_content.hpp"
 #include "protocol/client_transaction.hpp"
+#include "storage/queue_files.hpp"
 #include "storage/queue_reader.hpp"
 
 namespace mailactor::actors {
@@ -21,7 +22,7 @@ using storage::RecipientState;
 
 struct LmtpState {
   static inline const char* name = "lmtp_target";
-  std::shared_ptr<storage::QueueReader> reader;
+  std::shared_ptr<storage::QueueReaders> readers;
   LmtpSettings settings;
   std::unique_ptr<ClientConnection> conn;  // open between jobs
 };
@@ -41,6 +42,7 @@ std::unique_ptr<ClientConnection> open_session(const LmtpSettings& s) {
 // One transaction over the open connection. `replies_read` tells the caller whether the server
 // took part in it at all (a reused connection the server closed meanwhile has not).
 std::vector<DeliveryResult> run_transaction(Self self, const delivery_job& job,
+                                            const storage::QueueReader& reader,
                                             const std::string& mail_from, bool& replies_read) {
   auto& st = self->state;
   protocol::ClientTransaction t(mail_from, job.recipients, {true, true, "", {}});
@@ -49,7 +51,7 @@ std::vector<DeliveryResult> run_transaction(Self self, const delivery_job& job,
     auto r = st.conn->read_reply();
     replies_read = true;
     if (t.on_reply(r) == protocol::ClientTransaction::Next::send_content)
-      send_queued_content(*st.conn, *st.reader, job.id);
+      send_queued_content(*st.conn, reader, job.id);
   }
   if (t.connection_unusable()) st.conn.reset();
   std::vector<DeliveryResult> out;
@@ -60,14 +62,15 @@ std::vector<DeliveryResult> run_transaction(Self self, const delivery_job& job,
 
 std::vector<DeliveryResult> deliver_lmtp(Self self, const delivery_job& job) {
   auto& st = self->state;
-  auto entry = st.reader->get(job.id);
+  const auto& reader = st.readers->of(job.queue_file);
+  auto entry = reader.get(job.id);
   if (!entry) return results::message_gone(job);
   for (int attempt = 0;; ++attempt) {
     const bool reused = st.conn != nullptr;
     bool replies_read = false;
     try {
       if (!st.conn) st.conn = open_session(st.settings);
-      return run_transaction(self, job, entry->meta.mail_from, replies_read);
+      return run_transaction(self, job, reader, entry->meta.mail_from, replies_read);
     } catch (const std::exception& e) {
       st.conn.reset();
       // A kept connection the server has closed since: once more on a new one. After any reply
@@ -81,9 +84,9 @@ std::vector<DeliveryResult> deliver_lmtp(Self self, const delivery_job& job) {
 }
 
 delivery_target_actor::behavior_type lmtp_behavior(Self self,
-                                                   std::shared_ptr<storage::QueueReader> reader,
+                                                   std::shared_ptr<storage::QueueReaders> readers,
                                                    LmtpSettings settings) {
-  self->state.reader = std::move(reader);
+  self->state.readers = std::move(readers);
   self->state.settings = std::move(settings);
   return {[=](deliver_atom, const delivery_job& job) {
     return results::timed([&] { return deliver_lmtp(self, job); });
@@ -92,10 +95,10 @@ delivery_target_actor::behavior_type lmtp_behavior(Self self,
 
 }  // namespace
 
-delivery_target_actor spawn_lmtp_target(caf::actor_system& system, std::string spool_dir,
+delivery_target_actor spawn_lmtp_target(caf::actor_system& system, const storage::QueueFiles& queue,
                                         LmtpSettings settings) {
-  return system.spawn<caf::detached>(
-      lmtp_behavior, std::make_shared<storage::QueueReader>(spool_dir), std::move(settings));
+  return system.spawn<caf::detached>(lmtp_behavior, std::make_shared<storage::QueueReaders>(queue),
+                                     std::move(settings));
 }
 
 }  // namespace mailactor::actors

@@ -161,11 +161,13 @@ struct delivery_job {
   std::vector<uint32_t> idx;            // the recipients' rows
   std::vector<std::string> recipients;  // their final addresses, in the same order
   std::vector<std::string> targets;     // their route's targets (maildir: the mailbox)
+  uint32_t queue_file = 0;              // the queue file that holds the message
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, delivery_job& x) {
-  return f(caf::meta::type_name("delivery_job"), x.id, x.idx, x.recipients, x.targets);
+  return f(caf::meta::type_name("delivery_job"), x.id, x.idx, x.recipients, x.targets,
+           x.queue_file);
 }
 
 // A target's answer: one result per recipient of the job (delivered, pending = try again,

@@ -150,6 +150,7 @@ struct DeliverySettings {
   routing::RetrySchedule relay_retry = routing::remote_retry_schedule();
   size_t relay_per_destination = 20;  // connections to one destination at once
   tracer_actor tracer;                // null: delivery attempts are not traced
+  uint32_t queue_file = 0;            // the queue file this deliverer reads (one deliverer each)
 };
 
 }  // namespace mailactor::actors

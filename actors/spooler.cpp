@@ -12,12 +12,20 @@
 namespace mailactor::actors {
 namespace {
 
+// A queue writer as the spooler sees it: its latest report after a batch (or a probe).
+struct WriterView {
+  queue_writer_actor actor;
+  uint64_t depth = 0;
+  uint64_t latency_us = 0;
+};
+
 struct SpoolerState {
   static inline const char* name = "spooler";
-  queue_writer_actor writer;
+  std::vector<WriterView> writers;  // one per queue file
+  size_t next_writer = 0;           // transactions go round the writers in turn
   SpoolSettings settings;
   std::unique_ptr<storage::QueueIdGenerator> ids;
-  uint64_t writer_depth = 0;
+  uint64_t writer_depth = 0;  // the deepest writer's, and the slowest one's latency
   uint64_t latency_us = 0;
   pressure level = pressure::normal;
   std::vector<caf::actor> listeners;  // told about every level change (the broker)
@@ -68,10 +76,19 @@ pressure level_for(const SpoolSettings& s, uint64_t depth, std::chrono::microsec
   return pressure::normal;
 }
 
-void update_pressure(Self self, uint64_t depth, uint64_t latency_us) {
+// The level follows the worst writer: the files share a disk, and a transaction may go to any.
+void update_pressure(Self self, WriterView& from, uint64_t depth, uint64_t latency_us) {
   auto& st = self->state;
-  st.writer_depth = depth;
-  st.latency_us = latency_us;
+  from.depth = depth;
+  from.latency_us = latency_us;
+  st.writer_depth = 0;
+  st.latency_us = 0;
+  for (const auto& w : st.writers) {
+    st.writer_depth = std::max(st.writer_depth, w.depth);
+    st.latency_us = std::max(st.latency_us, w.latency_us);
+  }
+  depth = st.writer_depth;
+  latency_us = st.latency_us;
   std::chrono::microseconds latency(latency_us);
   pressure next = level_for(st.settings, depth, latency);
   // Going down needs the latency well under the current level's mark (no flapping).
@@ -96,6 +113,7 @@ void update_pressure(Self self, uint64_t depth, uint64_t latency_us) {
   }
 }
 
+// Asks every writer how long a request waits there now; the next round follows the last answer.
 void probe(Self self) {
   auto& st = self->state;
   if (st.level == pressure::normal) {
@@ -105,21 +123,33 @@ void probe(Self self) {
   auto t0 = std::chrono::steady_clock::now();
   auto limit =
       std::chrono::duration_cast<std::chrono::milliseconds>(st.settings.refuse_latency) * 2;
-  auto done = [=](uint64_t depth, std::chrono::steady_clock::duration waited) {
-    update_pressure(self, depth,
-                    static_cast<uint64_t>(
-                        std::chrono::duration_cast<std::chrono::microseconds>(waited).count()));
-    self->delayed_send(self, std::chrono::milliseconds(500), probe_atom::value);
-  };
-  self->request(st.writer, limit, probe_atom::value)
-      .then([=](uint64_t depth) { done(depth, std::chrono::steady_clock::now() - t0); },
-            [=](caf::error&) { done(self->state.writer_depth, limit); });
+  auto unanswered = std::make_shared<size_t>(st.writers.size());
+  for (size_t i = 0; i < st.writers.size(); ++i) {
+    auto done = [=](std::optional<uint64_t> depth, std::chrono::steady_clock::duration waited) {
+      auto& w = self->state.writers[i];
+      update_pressure(self, w, depth.value_or(w.depth),
+                      static_cast<uint64_t>(
+                          std::chrono::duration_cast<std::chrono::microseconds>(waited).count()));
+      if (--*unanswered == 0)
+        self->delayed_send(self, std::chrono::milliseconds(500), probe_atom::value);
+    };
+    self->request(st.writers[i].actor, limit, probe_atom::value)
+        .then([=](uint64_t depth) { done(depth, std::chrono::steady_clock::now() - t0); },
+              [=](caf::error&) { done(std::nullopt, limit); });
+  }
 }
 
-spooler_actor::behavior_type spooler_behavior(Self self, queue_writer_actor writer,
+WriterView* writer_of(Self self, const caf::strong_actor_ptr& sender) {
+  for (auto& w : self->state.writers)
+    if (caf::actor_cast<caf::strong_actor_ptr>(w.actor) == sender) return &w;
+  return nullptr;
+}
+
+spooler_actor::behavior_type spooler_behavior(Self self, std::vector<queue_writer_actor> writers,
                                               SpoolSettings settings) {
   auto& st = self->state;
-  st.writer = std::move(writer);
+  for (auto& w : writers)
+    st.writers.push_back({std::move(w)});
   st.settings = settings;
   st.ids = std::make_unique<storage::QueueIdGenerator>(settings.node_id);
   return {
@@ -142,12 +172,14 @@ spooler_actor::behavior_type spooler_behavior(Self self, queue_writer_actor writ
         ++s.tickets;
         t.accepted = true;
         t.id = s.ids->next();
-        t.writer = s.writer;
+        t.writer = s.writers[s.next_writer].actor;
+        s.next_writer = (s.next_writer + 1) % s.writers.size();
         return t;
       },
       [=](depth_atom, uint64_t depth, uint64_t latency_us) {
         HandlerClock clock{self->state.meter};
-        update_pressure(self, depth, latency_us);
+        if (auto* w = writer_of(self, self->current_sender()))
+          update_pressure(self, *w, depth, latency_us);
       },
       [=](probe_atom) { probe(self); },
       [=](attach_atom, caf::actor listener) {
@@ -190,10 +222,11 @@ const char* to_string(pressure p) {
   return "?";
 }
 
-spooler_actor spawn_spooler(caf::actor_system& system, queue_writer_actor writer,
+spooler_actor spawn_spooler(caf::actor_system& system, std::vector<queue_writer_actor> writers,
                             SpoolSettings settings) {
-  auto spooler = system.spawn(spooler_behavior, writer, settings);
-  caf::anon_send(writer, attach_atom::value, caf::actor_cast<depth_listener_actor>(spooler));
+  auto spooler = system.spawn(spooler_behavior, writers, settings);
+  for (const auto& w : writers)
+    caf::anon_send(w, attach_atom::value, caf::actor_cast<depth_listener_actor>(spooler));
   return spooler;
 }
 

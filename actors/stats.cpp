@@ -95,11 +95,29 @@ actor_stats session_census_summary(const StatsState& st) {
 }
 
 // Counters that are a level, not an amount: several actors of one name report the highest.
+// Counters that are a level or a highest value, not an amount: the merged figure is the highest.
 bool is_level(const std::string& counter) {
-  return counter == "stress";
+  return counter == "stress" || counter == "oldest_pending_age_s" || counter == "largest_batch" ||
+         counter == "last_commit_latency_us";
 }
 
-// Actors of one name (the brokers of several I/O threads) reported as one: amounts added up.
+void add_histograms(std::vector<histogram_stats>& into, std::vector<histogram_stats>& from) {
+  for (auto& h : from) {
+    auto same = std::find_if(into.begin(), into.end(), [&](const histogram_stats& m) {
+      return m.name == h.name && m.labels == h.labels;
+    });
+    if (same == into.end() || same->counts.size() != h.counts.size()) {
+      into.push_back(std::move(h));
+      continue;
+    }
+    for (size_t i = 0; i < h.counts.size(); ++i)
+      same->counts[i] += h.counts[i];
+    same->sum_us += h.sum_us;
+  }
+}
+
+// Actors of one name (the brokers of several I/O threads, the writers and deliverers of several
+// queue files) reported as one: amounts and histograms added up, levels the highest.
 void merge_same_names(std::vector<actor_stats>& all) {
   std::vector<actor_stats> merged;
   for (auto& s : all) {
@@ -117,6 +135,7 @@ void merge_same_names(std::vector<actor_stats>& all) {
     for (const auto& [key, value] : s.counters)
       same->counters[key] =
           is_level(key) ? std::max(same->counters[key], value) : same->counters[key] + value;
+    add_histograms(same->histograms, s.histograms);
   }
   all = std::move(merged);
 }

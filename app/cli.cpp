@@ -59,7 +59,8 @@ int mailactor::main(int argc, char** argv) {
       ->capture_default_str();
   serve_cmd->add_option("--listen", serve_opts.listen,
                         "Listen on HOST:PORT instead of the configured listeners");
-  serve_cmd->add_option("--spool", serve_opts.spool, "Spool directory (holds queue.db)");
+  serve_cmd->add_option("--spool", serve_opts.spool,
+                        "Spool directory (holds the queue files, queue.db first)");
   serve_cmd->add_option("--maildir", serve_opts.maildir, "Maildir to deliver to");
 
   std::string spoold_config = kDefaultConfig;

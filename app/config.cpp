@@ -499,6 +499,7 @@ Config load_config(const std::string& path) {
     r.choice<storage::Durability>(
         "durability", c.durability,
         {{"fsync", storage::Durability::fsync}, {"none", storage::Durability::none}});
+    r.integer("queue_files", c.queue_files, 0, 64);
     r.integer("max_pending", c.max_pending, 1, 10000000);
     r.integer("max_batch", c.max_batch, 1, 100000);
     r.duration("slow_commit_ms", c.slow_commit, 0, 60000);
@@ -536,6 +537,8 @@ Config load_config(const std::string& path) {
   // carries messages only of its own actor system's actors (actor ids are per system).
   if (!c.spool_remote.empty() && c.io_threads > 1)
     throw ConfigError(path + ": server.io_threads: an edge ([spool] remote) has one I/O thread");
+  if (!c.spool_remote.empty() && c.queue_files > 0)
+    throw ConfigError(path + ": spool.queue_files: an edge ([spool] remote) has no queue files");
 
   if (auto* t = subtable(top, "metrics", path)) {
     TableReader r(*t, path, "metrics.");

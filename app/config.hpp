@@ -153,6 +153,9 @@ struct Config {
   // [spool]
   std::string spool_dir = "./var/spool";
   storage::Durability durability = storage::Durability::fsync;
+  // Queue files, a queue writer and a deliverer each; 0: a quarter of the cores, 1-4. Files
+  // beyond it that exist already stay in use (they may hold mail).
+  size_t queue_files = 0;
   uint64_t max_pending = actors::SpoolSettings{}.max_pending;
   size_t max_batch = actors::SpoolSettings{}.max_batch;
   std::chrono::milliseconds slow_commit = actors::SpoolSettings{}.slow_commit;

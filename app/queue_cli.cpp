@@ -1,25 +1,41 @@
 #include "app/queue_cli.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <memory>
+#include <stdexcept>
 
 #include "storage/envelope_json.hpp"
+#include "storage/queue_files.hpp"
 #include "storage/queue_reader.hpp"
 #include "storage/unix_time.hpp"
 
 namespace mailactor::app {
 namespace {
 
+using Readers = std::vector<std::unique_ptr<storage::QueueReader>>;
+
+// `f` gets a reader on each queue file (queue_files.hpp; a gap is null).
 template <class F>
-int with_reader(const std::string& spool, F&& f) {
+int with_readers(const std::string& spool, F&& f) {
   try {
-    storage::QueueReader reader(spool);
-    return f(reader);
+    Readers readers = storage::open_queue_readers(spool);
+    if (readers.empty())
+      throw std::runtime_error("no queue at " + storage::queue_file_path(spool, 0));
+    return f(readers);
   } catch (const std::exception& e) {
     std::cerr << "mailactor queue: " << e.what() << "\n";
     return 2;
   }
+}
+
+// The reader of the file that holds message `id`, or null.
+storage::QueueReader* holding(const Readers& readers, const std::string& id) {
+  for (const auto& r : readers)
+    if (r && r->get(id)) return r.get();
+  return nullptr;
 }
 
 // "2 delivered, 1 pending" for the message's recipients.
@@ -57,8 +73,16 @@ int queue_ls(const std::string& spool, const std::string& state, bool json) {
       return 2;
     }
   }
-  return with_reader(spool, [&](storage::QueueReader& r) {
-    for (const auto& e : r.list(filter)) {
+  return with_readers(spool, [&](const Readers& readers) {
+    // Every file's messages in one list, in arrival order (ids sort by it).
+    std::vector<std::pair<storage::QueueEntry, const storage::QueueReader*>> all;
+    for (const auto& r : readers)
+      if (r)
+        for (auto& e : r->list(filter))
+          all.emplace_back(std::move(e), r.get());
+    std::sort(all.begin(), all.end(),
+              [](const auto& a, const auto& b) { return a.first.meta.id < b.first.meta.id; });
+    for (const auto& [e, r] : all) {
       if (json) {
         std::string j = storage::envelope_json(e.meta);
         // One object per line for scripts.
@@ -70,7 +94,7 @@ int queue_ls(const std::string& spool, const std::string& state, bool json) {
         std::printf("%-24s %-9s %10llu  %s  <%s> -> %s\n", e.meta.id.c_str(),
                     storage::to_string(e.state), static_cast<unsigned long long>(e.meta.size),
                     storage::rfc3339_utc(e.meta.received_at).c_str(), e.meta.mail_from.c_str(),
-                    recipient_summary(r.recipients(e.meta.id)).c_str());
+                    recipient_summary(r->recipients(e.meta.id)).c_str());
       }
     }
     return 0;
@@ -78,25 +102,28 @@ int queue_ls(const std::string& spool, const std::string& state, bool json) {
 }
 
 int queue_show(const std::string& spool, const std::string& id) {
-  return with_reader(spool, [&](storage::QueueReader& r) {
-    auto e = r.get(id);
-    if (!e) {
+  return with_readers(spool, [&](const Readers& readers) {
+    auto* r = holding(readers, id);
+    if (!r) {
       std::cerr << "mailactor queue show: no message " << id << "\n";
       return 1;
     }
+    auto e = r->get(id);
     std::cout << "state: " << storage::to_string(e->state) << "\n"
               << storage::envelope_json(e->meta) << "recipients:\n"
               << std::flush;
-    for (const auto& row : r.recipients(id))
+    for (const auto& row : r->recipients(id))
       print_recipient(row);
     return 0;
   });
 }
 
 int queue_export(const std::string& spool, const std::string& id) {
-  return with_reader(spool, [&](storage::QueueReader& r) {
-    bool any = r.content(
-        id, [](std::string_view bytes) { std::fwrite(bytes.data(), 1, bytes.size(), stdout); });
+  return with_readers(spool, [&](const Readers& readers) {
+    auto* r = holding(readers, id);
+    bool any = r && r->content(id, [](std::string_view bytes) {
+      std::fwrite(bytes.data(), 1, bytes.size(), stdout);
+    });
     if (!any) {
       std::cerr << "mailactor queue export: no content for " << id
                 << " (unknown, or delivered and dropped)\n";
@@ -117,8 +144,9 @@ int queue_move(const std::string& spool, const std::string& command, const std::
                                              {"release", {{S::held}, S::pending}},
                                              {"bounce", {{S::pending, S::held}, S::bouncing}}};
   const Move& m = moves.at(command);
-  return with_reader(spool, [&](storage::QueueReader& r) {
-    size_t n = r.move_recipients(id, m.from, m.to, storage::unix_now());
+  return with_readers(spool, [&](const Readers& readers) {
+    auto* r = holding(readers, id);
+    size_t n = r ? r->move_recipients(id, m.from, m.to, storage::unix_now()) : 0;
     if (n == 0) {
       std::cerr << "mailactor queue " << command << ": " << id << " has no recipient that is "
                 << storage::to_string(m.from.back()) << "\n";
@@ -132,8 +160,10 @@ int queue_move(const std::string& spool, const std::string& command, const std::
 }
 
 int queue_purge(const std::string& spool, bool all) {
-  return with_reader(spool, [&](storage::QueueReader& r) {
-    size_t n = r.purge(all);
+  return with_readers(spool, [&](const Readers& readers) {
+    size_t n = 0;
+    for (const auto& r : readers)
+      if (r) n += r->purge(all);
     std::cout << "purged " << n << " message" << (n == 1 ? "" : "s") << "\n";
     return 0;
   });

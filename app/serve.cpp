@@ -215,7 +215,7 @@ int serve(const ServeOptions& options) {
     }
     // Ports and files are open: root is not needed any more.
     run_as_configured_user(cfg.user, cfg.group,
-                           edge ? std::vector<std::string>{} : files.owned_paths(cfg.spool_dir));
+                           edge ? std::vector<std::string>{} : files.owned_paths());
   } catch (const std::exception& e) {
     spdlog::error("cannot start: {}", e.what());
     return 1;
@@ -300,10 +300,12 @@ int serve(const ServeOptions& options) {
         "mailactor ready: {} listener(s), spooling to {} spool node(s), {} threads, {} I/O",
         cfg.listeners.size(), cfg.spool_remote.size(), threads, io_count);
   else
-    spdlog::info("mailactor ready: {} listener(s), spool {} ({}), delivery {}, {} threads, {} I/O",
-                 cfg.listeners.size(), cfg.spool_dir,
-                 cfg.durability == storage::Durability::fsync ? "fsync" : "none",
-                 cfg.delivery ? "to " + cfg.maildir : std::string("off"), threads, io_count);
+    spdlog::info(
+        "mailactor ready: {} listener(s), spool {} ({}, {} queue file(s)), delivery {}, {} "
+        "threads, {} I/O",
+        cfg.listeners.size(), cfg.spool_dir,
+        cfg.durability == storage::Durability::fsync ? "fsync" : "none", files.stores.size(),
+        cfg.delivery ? "to " + cfg.maildir : std::string("off"), threads, io_count);
 
   while (true) {
     const int sig = wait_for_signal(signals);

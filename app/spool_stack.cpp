@@ -10,13 +10,18 @@
 #include "actors/queue_writer.hpp"
 #include "actors/spooler.hpp"
 #include "actors/stats.hpp"
+#include "storage/queue_files.hpp"
+
+#include <algorithm>
+#include <thread>
 
 namespace mailactor::app {
 
-std::vector<std::string> SpoolFiles::owned_paths(const std::string& spool_dir) const {
+std::vector<std::string> SpoolFiles::owned_paths() const {
   std::vector<std::string> owned = {spool_dir};
-  for (const char* f : {"/queue.db", "/queue.db-wal", "/queue.db-shm"})
-    owned.push_back(spool_dir + f);
+  for (size_t i = 0; i < stores.size(); ++i)
+    for (const char* suffix : {"", "-wal", "-shm"})
+      owned.push_back(storage::queue_file_path(spool_dir, i) + suffix);
   if (maildir)
     for (const auto& d : maildir->directories())
       owned.push_back(d);
@@ -24,11 +29,30 @@ std::vector<std::string> SpoolFiles::owned_paths(const std::string& spool_dir) c
   return owned;
 }
 
+size_t wanted_queue_files(const Config& cfg) {
+  if (cfg.queue_files > 0) return cfg.queue_files;
+  // Measured at W2 (docs/scaling.md): a queue writer does about a quarter of the work per
+  // message, the I/O threads about 45 %; the same share of cores as io_threads keeps either from
+  // waiting for the other. Every file more means smaller group commits: not on 2 cores.
+  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  return std::clamp<size_t>(cores / 4, 1, 4);
+}
+
 SpoolFiles open_spool_files(const Config& cfg) {
   SpoolFiles f;
-  f.store = std::make_shared<storage::QueueStore>(cfg.spool_dir, cfg.durability);
-  if (size_t n = f.store->remove_incomplete())
-    spdlog::info("removed {} incomplete messages left by an earlier run", n);
+  f.spool_dir = cfg.spool_dir;
+  const size_t wanted = wanted_queue_files(cfg);
+  const size_t count = storage::queue_file_count(cfg.spool_dir, wanted);
+  if (count > wanted)
+    spdlog::warn("{} queue files in {} (queue_files asks for {}): all of them stay in use", count,
+                 cfg.spool_dir, wanted);
+  size_t incomplete = 0;
+  for (size_t i = 0; i < count; ++i) {
+    f.stores.push_back(std::make_shared<storage::QueueStore>(cfg.spool_dir, cfg.durability, i));
+    incomplete += f.stores.back()->remove_incomplete();
+  }
+  if (incomplete > 0)
+    spdlog::info("removed {} incomplete messages left by an earlier run", incomplete);
   if (cfg.durability == storage::Durability::none)
     spdlog::warn("durability = none: acknowledged mail can be lost on power failure or OS crash");
   if (cfg.delivery) {
@@ -37,7 +61,8 @@ SpoolFiles open_spool_files(const Config& cfg) {
     f.mailbox_root_created = cfg.routing.local == routing::LocalMode::mailboxes;
     f.mailboxes =
         std::make_shared<storage::MailboxStore>(cfg.routing.mailbox_root, f.mailbox_root_created);
-    f.reader = std::make_shared<storage::QueueReader>(cfg.spool_dir);
+    for (size_t i = 0; i < count; ++i)
+      f.readers.push_back(std::make_shared<storage::QueueReader>(cfg.spool_dir, i));
   }
   return f;
 }
@@ -87,6 +112,49 @@ void check_relay_setup(const Config& cfg) {
   relay_target_settings(cfg, std::make_shared<routing::RelaySettings>(cfg.relay.policy));
 }
 
+namespace {
+
+// What every deliverer shares: the targets (each reads all the queue files) and the settings.
+struct DeliverySetup {
+  actors::DeliverySettings settings;
+  actors::DeliveryTargets targets;
+};
+
+DeliverySetup delivery_setup(caf::actor_system& system, const Config& cfg, const SpoolFiles& files,
+                             const actors::tracer_actor& tracer) {
+  const storage::QueueFiles queue(files.spool_dir, files.stores.size());
+  const size_t deliverers = files.stores.size();
+  DeliverySetup d;
+  auto& ds = d.settings;
+  // The deliverers divide the limits among them (each keeps at least a little).
+  ds.cpu_share = cfg.delivery_cpu_share / static_cast<double>(deliverers);
+  ds.retry = cfg.retry;
+  ds.max_in_flight = std::max<size_t>(2, cfg.delivery_workers * 2 / deliverers);
+  ds.router = files.router;
+  ds.hostname = cfg.hostname;
+  ds.tracer = tracer;
+  auto& targets = d.targets;
+  targets.ingest = actors::spawn_ingest_target(system, queue, files.maildir);
+  for (size_t i = 0; i < cfg.delivery_workers; ++i) {
+    targets.mailboxes.push_back(actors::spawn_mailbox_target(system, queue, files.mailboxes));
+    if (!cfg.routing.lmtp.empty())
+      targets.lmtp.push_back(actors::spawn_lmtp_target(
+          system, queue, actors::LmtpSettings{cfg.routing.lmtp, cfg.hostname}));
+  }
+  if (cfg.relay.policy.enabled) {
+    ds.relay = std::make_shared<routing::RelaySettings>(cfg.relay.policy);
+    ds.relay_retry = cfg.relay.retry;
+    ds.relay_per_destination =
+        std::max<size_t>(1, cfg.relay.connections_per_destination / deliverers);
+    auto relay = relay_target_settings(cfg, ds.relay);
+    for (size_t i = 0; i < cfg.relay.connections; ++i)
+      targets.relay.push_back(actors::outbound::spawn_relay_target(system, queue, relay));
+  }
+  return d;
+}
+
+}  // namespace
+
 SpoolStack start_spool_stack(caf::actor_system& system, const Config& cfg, const SpoolFiles& files,
                              const actors::stats_actor& stats, const actors::tracer_actor& tracer) {
   actors::SpoolSettings spool_settings = spool_settings_of(cfg);
@@ -95,51 +163,36 @@ SpoolStack start_spool_stack(caf::actor_system& system, const Config& cfg, const
     spdlog::warn("slow_commit_ms = {}: every group commit waits on purpose (testing only)",
                  cfg.slow_commit.count());
   SpoolStack s;
-  s.writer = actors::spawn_queue_writer(system, files.store, spool_settings);
-  if (cfg.delivery) {
-    actors::DeliverySettings ds;
-    ds.cpu_share = cfg.delivery_cpu_share;
-    ds.retry = cfg.retry;
-    ds.max_in_flight = cfg.delivery_workers * 2;
-    ds.router = files.router;
-    ds.hostname = cfg.hostname;
-    ds.tracer = tracer;
-    actors::DeliveryTargets targets;
-    targets.ingest = actors::spawn_ingest_target(system, cfg.spool_dir, files.maildir);
-    for (size_t i = 0; i < cfg.delivery_workers; ++i) {
-      targets.mailboxes.push_back(
-          actors::spawn_mailbox_target(system, cfg.spool_dir, files.mailboxes));
-      if (!cfg.routing.lmtp.empty())
-        targets.lmtp.push_back(actors::spawn_lmtp_target(
-            system, cfg.spool_dir, actors::LmtpSettings{cfg.routing.lmtp, cfg.hostname}));
-    }
-    if (cfg.relay.policy.enabled) {
-      ds.relay = std::make_shared<routing::RelaySettings>(cfg.relay.policy);
-      ds.relay_retry = cfg.relay.retry;
-      ds.relay_per_destination = cfg.relay.connections_per_destination;
-      auto relay = relay_target_settings(cfg, ds.relay);
-      for (size_t i = 0; i < cfg.relay.connections; ++i)
-        targets.relay.push_back(actors::outbound::spawn_relay_target(system, cfg.spool_dir, relay));
-    }
-    s.deliverer = actors::spawn_deliverer(system, files.reader, std::move(targets), s.writer, ds);
-    caf::anon_send(s.deliverer, actors::scan_atom::value);
-    actors::watch(stats, caf::actor_cast<caf::actor>(s.deliverer));
+  for (const auto& store : files.stores) {
+    s.writers.push_back(actors::spawn_queue_writer(system, store, spool_settings));
+    actors::watch(stats, caf::actor_cast<caf::actor>(s.writers.back()));
   }
-  s.spooler = actors::spawn_spooler(system, s.writer, spool_settings);
+  if (cfg.delivery) {
+    auto d = delivery_setup(system, cfg, files, tracer);
+    for (size_t i = 0; i < s.writers.size(); ++i) {
+      d.settings.queue_file = static_cast<uint32_t>(i);
+      s.deliverers.push_back(
+          actors::spawn_deliverer(system, files.readers[i], d.targets, s.writers[i], d.settings));
+      caf::anon_send(s.deliverers.back(), actors::scan_atom::value);
+      actors::watch(stats, caf::actor_cast<caf::actor>(s.deliverers.back()));
+    }
+  }
+  s.spooler = actors::spawn_spooler(system, s.writers, spool_settings);
   actors::watch(stats, caf::actor_cast<caf::actor>(s.spooler));
-  actors::watch(stats, caf::actor_cast<caf::actor>(s.writer));
   return s;
 }
 
 void stop_spool_stack(caf::scoped_actor& self, const SpoolStack& s,
                       const actors::stats_actor& stats) {
-  if (s.deliverer)
-    stop_actor(self, caf::actor_cast<caf::actor>(s.deliverer), std::chrono::seconds(30));
+  for (const auto& d : s.deliverers)
+    stop_actor(self, caf::actor_cast<caf::actor>(d), std::chrono::seconds(30));
   // Commit what is still open (delivered marks), then report.
-  self->send(s.writer, actors::flush_atom::value);
+  for (const auto& w : s.writers)
+    self->send(w, actors::flush_atom::value);
   dump_stats(self->system(), stats);
   stop_actor(self, caf::actor_cast<caf::actor>(s.spooler), std::chrono::seconds(5));
-  stop_actor(self, caf::actor_cast<caf::actor>(s.writer), std::chrono::seconds(30));
+  for (const auto& w : s.writers)
+    stop_actor(self, caf::actor_cast<caf::actor>(w), std::chrono::seconds(30));
 }
 
 void stop_actor(caf::scoped_actor& self, const caf::actor& a, std::chrono::seconds wait) {

@@ -21,24 +21,28 @@ namespace mailactor::app {
 
 // Opened before privileges are dropped (they may need root).
 struct SpoolFiles {
-  std::shared_ptr<storage::QueueStore> store;
-  std::shared_ptr<storage::QueueReader> reader;      // delivery only
-  std::shared_ptr<storage::Maildir> maildir;         // delivery only
-  std::shared_ptr<storage::MailboxStore> mailboxes;  // delivery only
-  bool mailbox_root_created = false;                 // [routing] local = "mailboxes"
-  std::shared_ptr<routing::RouterSource> router;     // routes bounces; set by the caller
+  std::string spool_dir;
+  std::vector<std::shared_ptr<storage::QueueStore>> stores;    // one per queue file
+  std::vector<std::shared_ptr<storage::QueueReader>> readers;  // delivery only: one per file
+  std::shared_ptr<storage::Maildir> maildir;                   // delivery only
+  std::shared_ptr<storage::MailboxStore> mailboxes;            // delivery only
+  bool mailbox_root_created = false;                           // [routing] local = "mailboxes"
+  std::shared_ptr<routing::RouterSource> router;               // routes bounces; set by the caller
   // What the unprivileged user must own afterwards.
-  std::vector<std::string> owned_paths(const std::string& spool_dir) const;
+  std::vector<std::string> owned_paths() const;
 };
 
 // Throws std::exception with a message for the operator.
 SpoolFiles open_spool_files(const Config& cfg);
 
 struct SpoolStack {
-  actors::queue_writer_actor writer;
-  actors::deliverer_actor deliverer;  // null when delivery is off
+  std::vector<actors::queue_writer_actor> writers;  // one per queue file
+  std::vector<actors::deliverer_actor> deliverers;  // one per queue file; none when delivery is off
   actors::spooler_actor spooler;
 };
+
+// How many queue files `cfg` asks for (queue_files = 0: chosen from the machine's cores).
+size_t wanted_queue_files(const Config& cfg);
 
 actors::SpoolSettings spool_settings_of(const Config& cfg);
 

@@ -66,10 +66,10 @@ int run_spool_node(caf::actor_system& system, const Config& cfg, const SpoolFile
     return stop(1);
   }
   spdlog::info(
-      "mailactor spool node {} ready: spooler on {}:{} (mutual TLS, CA {}), spool {} ({}), "
-      "delivery {}, {} threads",
+      "mailactor spool node {} ready: spooler on {}:{} (mutual TLS, CA {}), spool {} ({}, {} "
+      "queue file(s)), delivery {}, {} threads",
       cfg.node_id, host, *published, cfg.node_ca, cfg.spool_dir,
-      cfg.durability == storage::Durability::fsync ? "fsync" : "none",
+      cfg.durability == storage::Durability::fsync ? "fsync" : "none", files.stores.size(),
       cfg.delivery ? "to " + cfg.maildir : std::string("off"), threads);
 
   while (true) {
@@ -106,7 +106,7 @@ int spoold(const std::string& config) {
   try {
     files = open_spool_files(cfg);
     files.router = std::make_shared<routing::RouterSource>(make_router(cfg));
-    run_as_configured_user(cfg.user, cfg.group, files.owned_paths(cfg.spool_dir));
+    run_as_configured_user(cfg.user, cfg.group, files.owned_paths());
   } catch (const std::exception& e) {
     spdlog::error("cannot start: {}", e.what());
     return 1;

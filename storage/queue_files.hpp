@@ -30,7 +30,7 @@ std::vector<std::unique_ptr<QueueReader>> open_queue_readers(const std::string& 
 
 // The queue files a server has opened (all exist): its spool directory and how many.
 struct QueueFiles {
-  QueueFiles(std::string spool_dir, size_t count = 1)  // NOLINT: a directory is one file's queue
+  QueueFiles(std::string spool_dir, size_t count = 1)  // NOLINT: a spool alone: its one file
       : spool_dir(std::move(spool_dir)), count(count) {}
   std::string spool_dir;
   size_t count;

@@ -13,6 +13,7 @@
 #include "actors/outbound/peer_session.hpp"
 #include "actors/outbound/relay_transaction.hpp"
 #include "actors/tls/tls_context.hpp"
+#include "storage/queue_files.hpp"
 #include "storage/queue_reader.hpp"
 
 namespace mailactor::actors::outbound {
@@ -22,7 +23,7 @@ using storage::DeliveryResult;
 
 struct RelayState {
   static inline const char* name = "relay_target";
-  std::shared_ptr<storage::QueueReader> reader;
+  std::shared_ptr<storage::QueueReaders> readers;
   RelayTargetSettings settings;
   std::mt19937 rng{std::random_device{}()};
   std::optional<PeerSession> session;  // open between jobs
@@ -163,7 +164,8 @@ void on_idle_tick(Self self) {
 
 std::vector<DeliveryResult> deliver(Self self, const delivery_job& job, bool& destination_down) {
   auto& st = self->state;
-  auto entry = st.reader->get(job.id);
+  const auto& reader = st.readers->of(job.queue_file);
+  auto entry = reader.get(job.id);
   if (!entry) return results::message_gone(job);
   auto d = routing::destination_for(*st.settings.policy, job.targets.empty() ? "" : job.targets[0]);
   std::optional<std::string> dkim_header;  // signed once a session is there (it reads it all)
@@ -172,9 +174,8 @@ std::vector<DeliveryResult> deliver(Self self, const delivery_job& job, bool& de
     std::vector<DeliveryResult> refused;
     if (!ensure_session(self, d, job, refused, destination_down)) return refused;
     if (!dkim_header)
-      dkim_header = st.settings.dkim ? st.settings.dkim->sign_header(*st.reader, entry->meta) : "";
-    RelayOutcome out =
-        run_relay_transaction(*st.session, *st.reader, entry->meta, job, *dkim_header);
+      dkim_header = st.settings.dkim ? st.settings.dkim->sign_header(reader, entry->meta) : "";
+    RelayOutcome out = run_relay_transaction(*st.session, reader, entry->meta, job, *dkim_header);
     if (!out.keep_session) {
       close_session(*st.session);
       st.session.reset();
@@ -187,9 +188,9 @@ std::vector<DeliveryResult> deliver(Self self, const delivery_job& job, bool& de
 }
 
 relay_target_actor::behavior_type relay_behavior(Self self,
-                                                 std::shared_ptr<storage::QueueReader> reader,
+                                                 std::shared_ptr<storage::QueueReaders> readers,
                                                  RelayTargetSettings settings) {
-  self->state.reader = std::move(reader);
+  self->state.readers = std::move(readers);
   self->state.settings = std::move(settings);
   self->attach_functor([=] {
     if (self->state.session) close_session(*self->state.session);
@@ -224,10 +225,11 @@ ClientTls::~ClientTls() {
   SSL_CTX_free(ctx_);
 }
 
-delivery_target_actor spawn_relay_target(caf::actor_system& system, std::string spool_dir,
+delivery_target_actor spawn_relay_target(caf::actor_system& system,
+                                         const storage::QueueFiles& queue,
                                          RelayTargetSettings settings) {
-  return system.spawn<caf::detached>(
-      relay_behavior, std::make_shared<storage::QueueReader>(spool_dir), std::move(settings));
+  return system.spawn<caf::detached>(relay_behavior, std::make_shared<storage::QueueReaders>(queue),
+                                     std::move(settings));
 }
 
 }  // namespace mailactor::actors::outbound

@@ -16,6 +16,7 @@
 #include "actors/messages.hpp"
 #include "actors/outbound/dns_resolver.hpp"
 #include "routing/relay_policy.hpp"
+#include "storage/queue_files.hpp"
 
 namespace mailactor::actors::outbound {
 
@@ -47,7 +48,8 @@ struct RelayTargetSettings {
   std::chrono::milliseconds idle_close{10000};
 };
 
-delivery_target_actor spawn_relay_target(caf::actor_system& system, std::string spool_dir,
+delivery_target_actor spawn_relay_target(caf::actor_system& system,
+                                         const storage::QueueFiles& queue,
                                          RelayTargetSettings settings);
 
 }  // namespace mailactor::actors::outbound

@@ -7,6 +7,8 @@
 
 #include "app/web/assets.hpp"
 #include "app/web/http_reply.hpp"
+#include "storage/queue_files.hpp"
+#include "storage/queue_reader.hpp"
 #include "trace/trace_json.hpp"
 
 namespace mailactor::app::web {
@@ -35,10 +37,12 @@ bool plausible_id(const std::string& id) {
 std::optional<trace::QueuedView> from_queue(const std::string& spool_dir, const std::string& id) {
   if (spool_dir.empty()) return std::nullopt;
   try {
-    storage::QueueReader reader(spool_dir);
-    auto entry = reader.get(id);
-    if (!entry) return std::nullopt;
-    return trace::QueuedView{std::move(*entry), reader.recipients(id)};
+    for (const auto& reader : storage::open_queue_readers(spool_dir)) {
+      if (!reader) continue;
+      if (auto entry = reader->get(id))
+        return trace::QueuedView{std::move(*entry), reader->recipients(id)};
+    }
+    return std::nullopt;
   } catch (const std::exception&) {
     return std::nullopt;  // no queue (yet) or unreadable: only the recent trace
   }

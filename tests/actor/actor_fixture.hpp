@@ -43,12 +43,17 @@ struct SpoolFixture : ::testing::Test {
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   }
 
-  // A queue writer over a fresh queue in the temporary directory, and a spooler in front of it.
-  void start_spool(SpoolSettings settings = {}) {
-    store = std::make_shared<storage::QueueStore>(dir.path(), storage::Durability::none);
-    writer = spawn_queue_writer(system, store, settings);
-    spooler = spawn_spooler(system, writer, settings);
-    keep(writer);
+  // A queue writer over each of `files` fresh queue files in the temporary directory, and a
+  // spooler in front of them; `store` and `writer` are the first file's.
+  void start_spool(SpoolSettings settings = {}, size_t files = 1) {
+    for (size_t i = 0; i < files; ++i) {
+      auto s = std::make_shared<storage::QueueStore>(dir.path(), storage::Durability::none, i);
+      writers.push_back(spawn_queue_writer(system, s, settings));
+      keep(writers.back());
+      if (i == 0) store = s;
+    }
+    writer = writers.front();
+    spooler = spawn_spooler(system, writers, settings);
     keep(spooler);
   }
   template <class Handle>
@@ -61,6 +66,7 @@ struct SpoolFixture : ::testing::Test {
   caf::actor_system system;
   std::shared_ptr<storage::QueueStore> store;
   queue_writer_actor writer;
+  std::vector<queue_writer_actor> writers;
   spooler_actor spooler;
   std::vector<caf::actor> spawned;
 };

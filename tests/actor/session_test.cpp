@@ -133,7 +133,7 @@ TEST_F(SessionFixture, SheddingSpoolerRefusesMail) {
   SpoolSettings s;
   s.max_pending = 10;
   start_spool(s);
-  broker->send(spooler, depth_atom::value, uint64_t{11}, uint64_t{0});
+  caf::send_as(writer, spooler, depth_atom::value, uint64_t{11}, uint64_t{0});  // its report
   connect();
   replies();
   say("HELO client.example\r\n");

@@ -41,7 +41,7 @@ TEST_F(SpoolFixture, ShedsWhileTheWriterIsBehindAndRecovers) {
   caf::scoped_actor self{system};
   self->send(spooler, attach_atom::value, caf::actor_cast<caf::actor>(self));
   EXPECT_EQ(next_pressure(self), static_cast<uint8_t>(pressure::normal));
-  self->send(spooler, depth_atom::value, uint64_t{11}, uint64_t{0});  // the writer's report
+  caf::send_as(writer, spooler, depth_atom::value, uint64_t{11}, uint64_t{0});  // its report
   EXPECT_EQ(next_pressure(self), static_cast<uint8_t>(pressure::shed));
   auto refused = ticket(self, spooler);
   EXPECT_FALSE(refused.accepted);
@@ -49,7 +49,7 @@ TEST_F(SpoolFixture, ShedsWhileTheWriterIsBehindAndRecovers) {
   EXPECT_EQ(refused.status, "4.3.2");
   EXPECT_TRUE(refused.id.empty());
   // The writer caught up: its probe answers at once with depth 0.
-  self->send(spooler, depth_atom::value, uint64_t{0}, uint64_t{0});
+  caf::send_as(writer, spooler, depth_atom::value, uint64_t{0}, uint64_t{0});
   EXPECT_EQ(next_pressure(self), static_cast<uint8_t>(pressure::normal));
   EXPECT_TRUE(ticket(self, spooler).accepted);
   actor_stats st;
@@ -57,6 +57,42 @@ TEST_F(SpoolFixture, ShedsWhileTheWriterIsBehindAndRecovers) {
       .receive([&](actor_stats& r) { st = r; }, [](caf::error&) { FAIL(); });
   EXPECT_EQ(st.counters["shed"], 1u);
   EXPECT_EQ(reader().list().size(), 0u) << "a refused ticket stores nothing";
+}
+
+TEST_F(SpoolFixture, TransactionsGoRoundTheWritersOfSeveralQueueFiles) {
+  start_spool({}, 3);
+  caf::scoped_actor self{system};
+  std::vector<queue_writer_actor> given;
+  for (int i = 0; i < 6; ++i)
+    given.push_back(ticket(self, spooler).writer);
+  EXPECT_EQ(given, (std::vector<queue_writer_actor>{writers[0], writers[1], writers[2], writers[0],
+                                                    writers[1], writers[2]}));
+}
+
+TEST_F(SpoolFixture, PressureFollowsTheWorstWriter) {
+  SpoolSettings s;
+  s.max_pending = 10;
+  start_spool(s, 2);
+  caf::scoped_actor self{system};
+  self->send(spooler, attach_atom::value, caf::actor_cast<caf::actor>(self));
+  EXPECT_EQ(next_pressure(self), static_cast<uint8_t>(pressure::normal));
+  caf::send_as(writers[1], spooler, depth_atom::value, uint64_t{11}, uint64_t{0});
+  EXPECT_EQ(next_pressure(self), static_cast<uint8_t>(pressure::shed));
+  // The other writer keeping up does not lift it; this one catching up does.
+  caf::send_as(writers[0], spooler, depth_atom::value, uint64_t{0}, uint64_t{0});
+  EXPECT_FALSE(ticket(self, spooler).accepted);
+  caf::send_as(writers[1], spooler, depth_atom::value, uint64_t{0}, uint64_t{0});
+  EXPECT_EQ(next_pressure(self), static_cast<uint8_t>(pressure::normal));
+  EXPECT_TRUE(ticket(self, spooler).accepted);
+}
+
+TEST_F(SpoolFixture, AReportFromAnActorThatIsNoWriterIsIgnored) {
+  SpoolSettings s;
+  s.max_pending = 10;
+  start_spool(s);
+  caf::scoped_actor self{system};
+  self->send(spooler, depth_atom::value, uint64_t{11}, uint64_t{0});
+  EXPECT_TRUE(ticket(self, spooler).accepted);
 }
 
 TEST_F(SpoolFixture, MessageRatePerAddress) {

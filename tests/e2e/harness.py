@@ -2,6 +2,7 @@
 gives the tests what they need to look at: the queue (sqlite3), the Maildir and the log."""
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -13,6 +14,7 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.request
 
 BIN = os.environ.get("MAILACTOR_BIN", os.path.join(os.path.dirname(__file__), "../../build/app/mailactor"))
 
@@ -57,6 +59,7 @@ bare_newline = "{bare_newline}"
 [spool]
 directory = "{spool}"
 durability = "{durability}"
+queue_files = {queue_files}
 {spool_lines}
 
 [delivery]
@@ -67,9 +70,12 @@ keep_content = {keep_content}
 {node_lines}
 """
 
-# Two I/O threads unless the environment says otherwise: every test then also checks that the
-# session limits, stats, drain and reload hold across the brokers of several I/O threads.
-DEFAULTS = dict(io_threads=int(os.environ.get("MAILACTOR_TEST_IO_THREADS", "2")), tls_lines="", metrics_lines="", spool_lines="", node_lines="", routing_lines="", delivery_lines="", max_sessions_per_ip=1000, max_connection_rate_per_ip=0, max_message_rate_per_ip=0, mode="mx", allow_plaintext_auth="false", sender_login_match="false", auth_backend="none",
+# Two I/O threads and two queue files unless the environment says otherwise: every test then also
+# checks that the session limits, stats, drain and reload hold across the brokers of several I/O
+# threads, and that storing, delivery, bounces, crash recovery and the CLI hold across the writers
+# and deliverers of several queue files (its second message goes to the second file).
+DEFAULTS = dict(io_threads=int(os.environ.get("MAILACTOR_TEST_IO_THREADS", "2")),
+                queue_files=int(os.environ.get("MAILACTOR_TEST_QUEUE_FILES", "2")), tls_lines="", metrics_lines="", spool_lines="", node_lines="", routing_lines="", delivery_lines="", max_sessions_per_ip=1000, max_connection_rate_per_ip=0, max_message_rate_per_ip=0, mode="mx", allow_plaintext_auth="false", sender_login_match="false", auth_backend="none",
                 tarpit_ms=0, max_auth_failures=3, auth_timeout=5, auth_options="", max_message_size=1048576, max_recipients=100, max_sessions=1000, max_errors=20,
                 command_timeout=300, data_timeout=180, shutdown_grace=10, bare_newline="normalize",
                 durability="fsync", log_level="info", delivery="true", keep_content="true")
@@ -191,20 +197,43 @@ class Server:
 
     # -- looking at what was stored -------------------------------------------------------------
 
-    def db(self):
-        """A connection to the queue; closed on leaving a `with` block (sqlite3's own context
-        manager only commits, and an open file keeps e.g. a test's tmpfs from unmounting)."""
-        return contextlib.closing(sqlite3.connect(os.path.join(self.spool, "queue.db"), timeout=10))
+    def queue_files(self):
+        """The queue files present: queue.db, then queue-1.db, queue-2.db... ([spool] queue_files)."""
+        names = os.listdir(self.spool) if os.path.isdir(self.spool) else []
+        files = [n for n in names if re.fullmatch(r"queue(-[1-9][0-9]*)?\.db", n)]
+        return [os.path.join(self.spool, n) for n in sorted(files, key=lambda n: (len(n), n))]
+
+    def db(self, path=None):
+        """A connection to a queue file (queue.db unless `path`); closed on leaving a `with` block
+        (sqlite3's own context manager only commits, and an open file keeps e.g. a test's tmpfs
+        from unmounting)."""
+        return contextlib.closing(sqlite3.connect(path or os.path.join(self.spool, "queue.db"), timeout=10))
+
+    def query(self, sql, args=()):
+        """The rows `sql` gives in every queue file, one file's after the other's."""
+        out = []
+        for path in self.queue_files():
+            with self.db(path) as c:
+                out += c.execute(sql, args).fetchall()
+        return out
 
     def rows(self, where="1=1"):
-        with self.db() as c:
-            c.row_factory = sqlite3.Row
-            return [dict(r) for r in c.execute("select * from messages where %s order by id" % where)]
+        """The messages of every queue file, by id."""
+        out = []
+        for path in self.queue_files():
+            with self.db(path) as c:
+                c.row_factory = sqlite3.Row
+                out += [dict(r) for r in c.execute("select * from messages where %s" % where)]
+        return sorted(out, key=lambda r: r["id"])
 
     def content(self, qid):
-        with self.db() as c:
-            return b"".join(bytes(r[0]) for r in c.execute(
-                "select data from message_chunks where message_id = ? order by seq", (qid,)))
+        for path in self.queue_files():
+            with self.db(path) as c:
+                chunks = [bytes(r[0]) for r in c.execute(
+                    "select data from message_chunks where message_id = ? order by seq", (qid,))]
+            if chunks:
+                return b"".join(chunks)
+        return b""
 
     def delivered(self):
         new = os.path.join(self.maildir, "new")
@@ -233,7 +262,7 @@ class Server:
             time.sleep(0.05)
 
     def stored_count(self):
-        return len(self.rows()) if os.path.exists(os.path.join(self.spool, "queue.db")) else 0
+        return len(self.rows())
 
 
 class Client:
@@ -346,6 +375,50 @@ def in_threads(target, args_list, timeout=120):
         t.start()
     for t in threads:
         t.join(timeout)
+
+
+def send_all(port, messages, sessions):
+    """`messages` messages over `sessions` concurrent clients, a new connection for each; the
+    reply codes to the end of DATA (or a client's socket error) in the order they came."""
+    codes = []
+    lock = threading.Lock()
+
+    def client(n):
+        for _ in range(n):
+            try:
+                c = Client(port)
+                c.reply()
+                c.cmd("HELO c.example")
+                c.cmd("MAIL FROM:<a@b.example>")
+                c.cmd("RCPT TO:<x@example.test>")
+                c.cmd("DATA")
+                code = c.cmd("Subject: spread\r\n\r\nbody\r\n.")[:3]
+                c.cmd("QUIT")
+                c.close()
+            except OSError as e:  # a timeout shows in the codes compared
+                code = repr(e)
+            with lock:
+                codes.append(code)
+
+    in_threads(client, [(messages // sessions,)] * sessions)
+    return codes
+
+
+def metrics_lines(port):
+    return '[metrics]\nlisten = "127.0.0.1:%d"\n' % port
+
+
+def actor_stats(port, name, until, timeout=15):
+    """The actor `name` in /stats.json on the metrics port, once until(it) holds (or at the
+    timeout: the caller's assertions then say what is wrong)."""
+    deadline = time.time() + timeout
+    while True:
+        with urllib.request.urlopen("http://127.0.0.1:%d/stats.json" % port, timeout=10) as r:
+            doc = json.loads(r.read())
+        actor = next((a for a in doc["actors"] if a["name"] == name), None)
+        if (actor and until(actor)) or time.time() > deadline:
+            return actor
+        time.sleep(0.3)
 
 
 def queue_id(reply_line):

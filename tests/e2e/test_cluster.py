@@ -47,7 +47,7 @@ def spool_node(certs, name, node_id, port=0, **settings):
 def edge(certs, name, nodes, timeout_ms=3000, **settings):
     remote = ", ".join('"127.0.0.1:%d"' % n.port for n in nodes)
     return Server(node_lines=node_lines(certs, name),
-                  spool_lines="remote = [%s]\nremote_timeout_ms = %d" % (remote, timeout_ms), io_threads=1,
+                  spool_lines="remote = [%s]\nremote_timeout_ms = %d" % (remote, timeout_ms), io_threads=1, queue_files=0,
                   **settings)
 
 

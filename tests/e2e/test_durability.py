@@ -135,16 +135,19 @@ class Durability(unittest.TestCase):
             c, reply = send_one(srv.port, b"Subject: first\r\n\r\nx\r\n")  # creates the queue
             self.assertTrue(reply.startswith("250"), reply)
             c.close()
-            locker = sqlite3.connect(os.path.join(srv.spool, "queue.db"), timeout=1, isolation_level=None)
-            locker.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
+            # Another process holds the write lock of every queue file.
+            lockers = [sqlite3.connect(f, timeout=1, isolation_level=None) for f in srv.queue_files()]
+            for locker in lockers:
+                locker.execute("BEGIN EXCLUSIVE")
             try:
                 c, reply = send_one(srv.port, b"Subject: locked\r\n\r\nx\r\n")
                 self.assertEqual(reply, "451 4.3.0 Local error in processing")
                 self.assertEqual(c.cmd("NOOP"), "250 2.0.0 Ok", "the session goes on")
                 c.close()
             finally:
-                locker.execute("ROLLBACK")
-                locker.close()
+                for locker in lockers:
+                    locker.execute("ROLLBACK")
+                    locker.close()
             c, reply = send_one(srv.port, b"Subject: after\r\n\r\nx\r\n")
             self.assertTrue(reply.startswith("250 2.0.0 Ok: queued as "), reply)
             subjects = [srv.content(r["id"]) for r in srv.rows()]

@@ -4,60 +4,16 @@ server-wide with clients left waiting, not refused); load spreads over the broke
 nothing; the stats show them as one broker; drain lets the sessions of every broker finish; an
 edge refuses more than one I/O thread."""
 
-import json
 import os
 import socket
 import subprocess
 import tempfile
-import threading
 import time
 import unittest
-import urllib.request
 
-from harness import BIN, Client, Server, free_port, in_threads, main
+from harness import BIN, Client, Server, actor_stats, free_port, main, metrics_lines, send_all
 
 IO_THREADS = 3
-
-
-def metrics(port):
-    return '[metrics]\nlisten = "127.0.0.1:%d"\n' % port
-
-
-def stats(port, until, timeout=15):
-    deadline = time.time() + timeout
-    while True:
-        with urllib.request.urlopen("http://127.0.0.1:%d/stats.json" % port, timeout=10) as r:
-            doc = json.loads(r.read())
-        broker = next((a for a in doc["actors"] if a["name"] == "broker"), None)
-        if (broker and until(broker)) or time.time() > deadline:
-            return broker
-        time.sleep(0.3)
-
-
-def send_all(port, messages, sessions):
-    """`messages` messages over `sessions` concurrent clients, a new connection for each."""
-    codes = []
-    lock = threading.Lock()
-
-    def client(n):
-        for _ in range(n):
-            try:
-                c = Client(port)
-                c.reply()
-                c.cmd("HELO c.example")
-                c.cmd("MAIL FROM:<a@b.example>")
-                c.cmd("RCPT TO:<x@example.test>")
-                c.cmd("DATA")
-                code = c.cmd("Subject: spread\r\n\r\nbody\r\n.")[:3]
-                c.cmd("QUIT")
-                c.close()
-            except OSError as e:  # a timeout shows in the codes compared
-                code = repr(e)
-            with lock:
-                codes.append(code)
-
-    in_threads(client, [(messages // sessions,)] * sessions)
-    return codes
 
 
 class IoThreads(unittest.TestCase):
@@ -108,13 +64,13 @@ class IoThreads(unittest.TestCase):
 
     def test_load_spreads_and_loses_nothing(self):
         port = free_port()
-        with Server(io_threads=IO_THREADS, metrics_lines=metrics(port)) as srv:
+        with Server(io_threads=IO_THREADS, metrics_lines=metrics_lines(port)) as srv:
             srv.wait_log(r"ready: .* %d I/O" % IO_THREADS)
             codes = send_all(srv.port, 300, 15)
             self.assertEqual(codes, ["250"] * 300)
             srv.wait_delivered(300, timeout=60)
             self.assertEqual(srv.stored_count(), 300)
-            broker = stats(port, lambda b: b["counters"]["accepted"] == 300)
+            broker = actor_stats(port, "broker", lambda b: b["counters"]["accepted"] == 300)
             self.assertEqual(broker["instances"], IO_THREADS, "one broker per I/O thread, shown as one")
             self.assertEqual(broker["counters"]["accepted"], 300)
             # Each I/O thread is a thread of its own, waiting in epoll when idle (one may be busy

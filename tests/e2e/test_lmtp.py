@@ -48,9 +48,8 @@ def send(srv, rcpts, body=b"hello over LMTP\r\n"):
 
 
 def recipients(srv, qid):
-    with srv.db() as c:
-        return c.execute("select final_rcpt, route, state, last_code, last_enhanced, attempts "
-                         "from recipients where message_id = ? order by idx", (qid,)).fetchall()
+    return srv.query("select final_rcpt, route, state, last_code, last_enhanced, attempts "
+                     "from recipients where message_id = ? order by idx", (qid,))
 
 
 def wait_final(srv, qid, timeout=30):
@@ -125,10 +124,8 @@ class Lmtp(unittest.TestCase):
             time.sleep(0.05)
         row = srv.wait_state(bid, "queued")
         self.assertEqual(row["mail_from"], "")
-        with srv.db() as c:
-            self.assertEqual(c.execute("select final_rcpt, route, state from recipients where "
-                                       "message_id = ?", (bid,)).fetchall(),
-                             [("s@sender.test", "relay", "pending")])
+        self.assertEqual(srv.query("select final_rcpt, route, state from recipients where message_id = ?", (bid,)),
+                         [("s@sender.test", "relay", "pending")])
         msg = email.message_from_bytes(srv.content(bid), policy=email.policy.default)
         self.assertEqual(msg["To"].addresses[0].addr_spec, "s@sender.test")
         self.assertEqual(msg["Subject"], "Undelivered Mail Returned to Sender")

@@ -52,7 +52,8 @@ class DropPrivileges(unittest.TestCase):
                 s.sendmail("a@b.example", ["x@example.test"], b"Subject: dropped\r\n\r\nx\r\n")
             path = os.path.join(srv.maildir, "new", srv.wait_delivered(1)[0])
             self.assertEqual(os.stat(path).st_uid, nobody.pw_uid)
-            self.assertEqual(os.stat(os.path.join(srv.spool, "queue.db")).st_uid, nobody.pw_uid)
+            for f in srv.queue_files():
+                self.assertEqual(os.stat(f).st_uid, nobody.pw_uid, f)
             self.assertEqual(len(srv.rows()), 1)
 
     def test_unknown_user_stops_the_start(self):

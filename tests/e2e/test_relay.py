@@ -165,9 +165,8 @@ key_dir = "%s"
             s.sendmail(mail_from, rcpts, MESSAGE % n)
 
     def rows(self, srv, rcpt):
-        with srv.db() as c:
-            return c.execute("select state, attempts, last_code, last_enhanced, last_text, last_host "
-                             "from recipients where final_rcpt = ?", (rcpt,)).fetchall()
+        return srv.query("select state, attempts, last_code, last_enhanced, last_text, last_host "
+                         "from recipients where final_rcpt = ?", (rcpt,))
 
     def test_submitted_mail_arrives_at_the_mx_over_tls_dkim_signed(self):
         before = len(mailbox(self.mx, "remote.test"))
@@ -184,8 +183,7 @@ key_dir = "%s"
             self.assertIn("TLSv1.3", text)
             self.assertIn("unverified", text)  # opportunistic: the self-signed cert is not checked
             self.assertTrue(a.wait_log(r"relay session to mx\.remote\.test.*TLSv1\.3"))
-        with self.mx.db() as c:
-            self.assertIn("TLSv1.3", [r[0] for r in c.execute("select tls_protocol from messages")])
+        self.assertIn("TLSv1.3", [r[0] for r in self.mx.query("select tls_protocol from messages")])
         # python3-dkim verifies the signature with the public key our DNS server publishes.
         verify = """
 import sys, dkim, dns.resolver
@@ -259,8 +257,7 @@ sys.exit(0 if dkim.verify(sys.stdin.buffer.read(), dnsfunc=txt) else 1)
         with smart, self.sender(relay_extra='smarthost = "[127.0.0.1]:%d"\nsmarthost_auth_file = "%s"\n' % (smart_port, creds)) as a:
             self.submit(a, ["zed@anywhere.test"], 7)
             wait_for("the smarthost's queue", lambda: smart.rows("1=1"))
-            with smart.db() as c:
-                auth_user, tls = c.execute("select auth_user, tls_protocol from messages").fetchone()
+            auth_user, tls = smart.query("select auth_user, tls_protocol from messages")[0]
             self.assertEqual((auth_user, tls), ("relayer", "TLSv1.3"))
             os.chmod(creds, 0o644)
             check = a.check_config()
@@ -367,10 +364,9 @@ sys.exit(0 if dkim.verify(sys.stdin.buffer.read(), dnsfunc=txt) else 1)
                     s.sendmail("alice@example.test", ["dave@grey.test"], MESSAGE % 17,
                                mail_options=["RET=HDRS"], rcpt_options=["NOTIFY=SUCCESS"])
                 wait_for("delivery at the MX", lambda: [m for m in mailbox(self.mx, "remote.test") if b"<16@" in m])
-                with self.mx.db() as c:
-                    params, notify, orcpt = c.execute(
-                        "select m.params, r.notify, r.orcpt from messages m join recipients r "
-                        "on r.message_id = m.id where m.params like '%ENVID=env16%'").fetchone()
+                params, notify, orcpt = self.mx.query(
+                    "select m.params, r.notify, r.orcpt from messages m join recipients r "
+                    "on r.message_id = m.id where m.params like '%ENVID=env16%'")[0]
                 self.assertIn("RET=HDRS", params)
                 self.assertEqual((notify, orcpt), ("SUCCESS,FAILURE", "rfc822;bob@remote.test"))
                 wait_for("delivery on retry", lambda: peer.messages, timeout=40)

@@ -53,9 +53,8 @@ def wait_files(srv, mailbox, n, timeout=20):
 
 
 def recipients(srv, qid):
-    with srv.db() as c:
-        return c.execute("select orig_rcpt, final_rcpt, route, target, state from recipients "
-                         "where message_id = ? order by idx", (qid,)).fetchall()
+    return srv.query("select orig_rcpt, final_rcpt, route, target, state from recipients "
+                     "where message_id = ? order by idx", (qid,))
 
 
 def send(srv, rcpts, expect_refused=()):
@@ -244,9 +243,7 @@ class Bounces(unittest.TestCase):
             self.assertEqual(original.get_content_type(), "message/rfc822")
             self.assertEqual(original.get_payload()[0]["Subject"], "routed")
             # Its envelope: the null sender; carol got the message itself.
-            with srv.db() as c:
-                self.assertEqual(c.execute("select mail_from from messages where id = ?",
-                                           (qid + "B0",)).fetchone()[0], "")
+            self.assertEqual(srv.query("select mail_from from messages where id = ?", (qid + "B0",)), [("",)])
             wait_files(srv, "carol@example.test", 1)
             srv.wait_log(r"bounce %sB0 for %s \(1 recipients\) to <alice@example.test>" % (qid, qid))
 
@@ -259,12 +256,9 @@ class Bounces(unittest.TestCase):
             srv.wait_log(r"no bounce for %s .*the sender <ghost@example.test> is refused: unknown user" % q2,
                          timeout=30)
             srv.wait_state(q2, "delivered")  # done: every recipient final
-            with srv.db() as c:
-                self.assertEqual(c.execute("select count(*) from messages where id in (?, ?)",
-                                           (q1 + "B0", q2 + "B0")).fetchone()[0], 0)
-                self.assertEqual(c.execute("select count(*) from messages").fetchone()[0], 2)
-                self.assertEqual(c.execute("select state from recipients where message_id = ?",
-                                           (q2,)).fetchone()[0], "expired")
+            self.assertEqual(srv.query("select id from messages where id in (?, ?)", (q1 + "B0", q2 + "B0")), [])
+            self.assertEqual(srv.stored_count(), 2)
+            self.assertEqual(srv.query("select state from recipients where message_id = ?", (q2,)), [("expired",)])
 
 
 class DsnExtension(unittest.TestCase):
@@ -302,9 +296,7 @@ class DsnExtension(unittest.TestCase):
             self.assertEqual(per_rcpt["Status"], "2.0.0")
             self.assertEqual(original.get_content_type(), "text/rfc822-headers")
             self.assertNotIn(b"hello mailboxes", raw)
-            with srv.db() as c:
-                self.assertEqual(c.execute("select count(*) from messages where id = ?",
-                                           (qid + "B1",)).fetchone()[0], 0)
+            self.assertEqual(srv.query("select id from messages where id = ?", (qid + "B1",)), [])
 
 
 class QueueCommands(unittest.TestCase):
@@ -371,8 +363,7 @@ class Upgrade(unittest.TestCase):
             rows = recipients(srv, qid)
             self.assertEqual(rows, [("x@example.test", "x@example.test", "ingest", "", "delivered"),
                                     ("y@example.test", "y@example.test", "ingest", "", "delivered")])
-            with srv.db() as c:
-                self.assertEqual(c.execute("pragma user_version").fetchone()[0], 2)
+            self.assertEqual(set(srv.query("pragma user_version")), {(2,)})
 
 
 if __name__ == "__main__":
