@@ -377,6 +377,19 @@ def in_threads(target, args_list, timeout=120):
         t.join(timeout)
 
 
+EDGE_NODE = '[node]\nca = "ca.pem"\ncert = "c.pem"\nkey = "k.pem"\n'
+
+
+def check_edge_config(spool_and_server):
+    """`mailactor check-config` on an edge's config ([spool] remote) with these lines besides:
+    the finished process."""
+    with tempfile.TemporaryDirectory() as d:
+        cfg = os.path.join(d, "edge.toml")
+        with open(cfg, "w") as f:
+            f.write(spool_and_server + EDGE_NODE)
+        return subprocess.run([BIN, "check-config", "--config", cfg], capture_output=True, text=True, timeout=30)
+
+
 def send_all(port, messages, sessions):
     """`messages` messages over `sessions` concurrent clients, a new connection for each; the
     reply codes to the end of DATA (or a client's socket error) in the order they came."""

@@ -6,12 +6,10 @@ edge refuses more than one I/O thread."""
 
 import os
 import socket
-import subprocess
-import tempfile
 import time
 import unittest
 
-from harness import BIN, Client, Server, actor_stats, free_port, main, metrics_lines, send_all
+from harness import Client, Server, actor_stats, check_edge_config, free_port, main, metrics_lines, send_all
 
 IO_THREADS = 3
 
@@ -98,14 +96,9 @@ class IoThreads(unittest.TestCase):
             self.assertEqual(srv.stored_count(), 9)
 
     def test_an_edge_has_one_io_thread(self):
-        with tempfile.TemporaryDirectory() as d:
-            cfg = os.path.join(d, "edge.toml")
-            with open(cfg, "w") as f:
-                f.write('[server]\nio_threads = 2\n[spool]\nremote = ["127.0.0.1:7000"]\n'
-                        '[node]\nca = "ca.pem"\ncert = "c.pem"\nkey = "k.pem"\n')
-            r = subprocess.run([BIN, "check-config", "--config", cfg], capture_output=True, text=True, timeout=30)
-            self.assertNotEqual(r.returncode, 0)
-            self.assertIn("server.io_threads: an edge ([spool] remote) has one I/O thread", r.stderr)
+        r = check_edge_config('[server]\nio_threads = 2\n[spool]\nremote = ["127.0.0.1:7000"]\n')
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("server.io_threads: an edge ([spool] remote) has one I/O thread", r.stderr)
 
 
 if __name__ == "__main__":

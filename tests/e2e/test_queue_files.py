@@ -8,12 +8,11 @@ import os
 import re
 import sqlite3
 import subprocess
-import tempfile
 import time
 import unittest
 import urllib.request
 
-from harness import BIN, Server, actor_stats, free_port, main, metrics_lines, send_all
+from harness import BIN, Server, actor_stats, check_edge_config, free_port, main, metrics_lines, send_all
 
 FILES = 3
 
@@ -89,14 +88,9 @@ class QueueFiles(unittest.TestCase):
             self.assertEqual(wait_all_delivered(srv, 9), 9)
 
     def test_an_edge_has_no_queue_files(self):
-        with tempfile.TemporaryDirectory() as d:
-            cfg = os.path.join(d, "edge.toml")
-            with open(cfg, "w") as f:
-                f.write('[server]\nio_threads = 1\n[spool]\nqueue_files = 2\nremote = ["127.0.0.1:7000"]\n'
-                        '[node]\nca = "ca.pem"\ncert = "c.pem"\nkey = "k.pem"\n')
-            r = run("check-config", "--config", cfg)
-            self.assertNotEqual(r.returncode, 0)
-            self.assertIn("spool.queue_files: an edge ([spool] remote) has no queue files", r.stderr)
+        r = check_edge_config('[spool]\nqueue_files = 2\nremote = ["127.0.0.1:7000"]\n')
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("spool.queue_files: an edge ([spool] remote) has no queue files", r.stderr)
 
 
 if __name__ == "__main__":
