@@ -44,14 +44,19 @@ void add_listeners(Self* self, BrokerState& st) {
 // a slot freed on another thread is seen here at the next update or beat.
 void update_accepting(Self* self, BrokerState& st) {
   if (st.draining) return;
-  bool full = st.ledger->full() || !st.parked.empty();
+  // A parked connection waits for a slot of its own listener: nothing more is accepted before it.
+  const bool server_full = st.ledger->full();
+  bool full = server_full || !st.parked.empty();
   if (full != st.global_full) {
     st.global_full = full;
-    if (full) {
+    if (server_full) {
       spdlog::warn("max_sessions ({}) reached: not accepting{}", st.settings->max_sessions,
                    io_note(st));
+    } else if (full) {
+      spdlog::info("{} accepted connection(s) wait for a session slot: not accepting{}",
+                   st.parked.size(), io_note(st));
     } else {
-      spdlog::info("below max_sessions: accepting again{}", io_note(st));
+      spdlog::info("accepting again{}", io_note(st));
     }
   }
   for (auto& [hdl, l] : st.listeners) {
