@@ -11,6 +11,9 @@ constexpr auto kInterval = std::chrono::seconds(1);
 constexpr int kSessionsEvery = 10;      // samples between full collections
 constexpr int64_t kWatchedFor = 30000;  // ms a request keeps the view "watched"
 constexpr auto kAskTimeout = std::chrono::seconds(3);
+// A full collection asks the brokers for their sessions, then each session, 2 s at most each
+// (actors/stats.cpp): waiting less would give up on an answer that is still coming.
+constexpr auto kFullAskTimeout = std::chrono::seconds(5);
 constexpr int64_t kSlowestMaxAgeMs = 10000;  // every session is asked at most this often
 
 int64_t now_ms() {
@@ -62,14 +65,15 @@ std::vector<actors::session_view> StatsSampler::slowest_sessions(int64_t max_age
   const int64_t now = now_ms();
   if (now - slowest_at_ms_ >= max_age_ms) {
     caf::scoped_actor self{system_};
-    self->request(stats_, kAskTimeout, actors::get_stats_atom::value)
+    // A collection that failed is not kept as fresh: the next request tries again.
+    self->request(stats_, kFullAskTimeout, actors::get_stats_atom::value)
         .receive(
             [&](std::vector<actors::actor_stats>& all) {
               for (auto& s : all)
                 if (s.name == "sessions") slowest_ = std::move(s.slowest);
+              slowest_at_ms_ = now;
             },
             [](caf::error&) {});
-    slowest_at_ms_ = now;
     return slowest_;
   }
   auto aged = slowest_;
