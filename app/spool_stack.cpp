@@ -126,8 +126,9 @@ DeliverySetup delivery_setup(caf::actor_system& system, const Config& cfg, const
   const size_t deliverers = files.stores.size();
   DeliverySetup d;
   auto& ds = d.settings;
-  // The deliverers divide the limits among them (each keeps at least a little).
-  ds.cpu_share = cfg.delivery_cpu_share / static_cast<double>(deliverers);
+  // The deliverers divide what the shared targets can take (each keeps at least a little);
+  // cpu_percent is each one's own (100 stays "no limit").
+  ds.cpu_share = cfg.delivery_cpu_share;
   ds.retry = cfg.retry;
   ds.max_in_flight = std::max<size_t>(2, cfg.delivery_workers * 2 / deliverers);
   ds.router = files.router;
