@@ -21,6 +21,7 @@
 #include "app/spoold.hpp"
 #include "app/stats_cli.hpp"
 #include "app/trace_cli.hpp"
+#include "storage/queue_files.hpp"
 
 namespace {
 
@@ -335,7 +336,10 @@ int mailactor::main(int argc, char** argv) {
       } else {
         std::cout << "  spool " << c.spool_dir << " (durability "
                   << (c.durability == mailactor::storage::Durability::fsync ? "fsync" : "none")
-                  << ")\n  delivery "
+                  << ", "
+                  << mailactor::storage::queue_file_count(c.spool_dir,
+                                                          mailactor::app::wanted_queue_files(c))
+                  << " queue file(s))\n  delivery "
                   << (c.delivery ? "to Maildir " + c.maildir : std::string("off")) << "\n";
         if (c.relay.policy.enabled) {
           const auto& sh = c.relay.policy.smarthost;

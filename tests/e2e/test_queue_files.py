@@ -39,6 +39,7 @@ class QueueFiles(unittest.TestCase):
         port = free_port()
         with Server(queue_files=FILES, metrics_lines=metrics_lines(port)) as srv:
             srv.wait_log(r"ready: .*\(fsync, 3 queue file\(s\)\)")
+            self.assertIn("(durability fsync, 3 queue file(s))", srv.check_config().stdout)
             self.assertEqual(send_all(srv.port, 120, 12), ["250"] * 120)
             srv.wait_delivered(120, timeout=60)
             self.assertEqual(wait_all_delivered(srv, 120), 120)
