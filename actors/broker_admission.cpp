@@ -192,7 +192,8 @@ void start_session(Self* self, BrokerState& st, accept_handle listener, const Se
     refuse(self, peer.hdl, *l.session, reply);
     return;
   }
-  auto session = spawn_session(self->system(), caf::actor_cast<caf::actor>(self), peer, l.session,
+  auto& home = st.settings->session_system ? *st.settings->session_system : self->system();
+  auto session = spawn_session(home, caf::actor_cast<caf::actor>(self), peer, l.session,
                                st.peers.spooler, st.peers.stats, st.peers.auth);
   self->monitor(session);
   Connection c;

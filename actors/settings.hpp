@@ -113,6 +113,11 @@ struct BrokerSettings {
   // Shared by the brokers of all I/O threads; null: the broker makes its own.
   std::shared_ptr<class SessionLedger> ledger;
   size_t io_thread = 0;  // which I/O thread's broker: only the first announces the listeners
+  // Where the broker's sessions live; null: the broker's own system. An I/O thread's system ends
+  // before the main one, and its sessions run on the main workers: a session still finishing
+  // there (it counts as gone before it cancels its timers on its system's clock) would touch a
+  // destroyed system (seen: SIGSEGV at exit in caf::local_actor::cleanup).
+  caf::actor_system* session_system = nullptr;
 };
 
 struct SpoolSettings {
