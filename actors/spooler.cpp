@@ -25,8 +25,6 @@ struct SpoolerState {
   size_t next_writer = 0;           // transactions go round the writers in turn
   SpoolSettings settings;
   std::unique_ptr<storage::QueueIdGenerator> ids;
-  uint64_t writer_depth = 0;  // the deepest writer's, and the slowest one's latency
-  uint64_t latency_us = 0;
   pressure level = pressure::normal;
   std::vector<caf::actor> listeners;  // told about every level change (the broker)
   uint64_t level_changes = 0;
@@ -76,19 +74,22 @@ pressure level_for(const SpoolSettings& s, uint64_t depth, std::chrono::microsec
   return pressure::normal;
 }
 
-// The level follows the worst writer: the files share a disk, and a transaction may go to any.
-void update_pressure(Self self, WriterView& from, uint64_t depth, uint64_t latency_us) {
-  auto& st = self->state;
-  from.depth = depth;
-  from.latency_us = latency_us;
-  st.writer_depth = 0;
-  st.latency_us = 0;
-  for (const auto& w : st.writers) {
-    st.writer_depth = std::max(st.writer_depth, w.depth);
-    st.latency_us = std::max(st.latency_us, w.latency_us);
+// The deepest writer's depth and the slowest one's latency: the files share a disk, and a
+// transaction may go to any of them.
+WriterView worst(const SpoolerState& st) {
+  WriterView w;
+  for (const auto& each : st.writers) {
+    w.depth = std::max(w.depth, each.depth);
+    w.latency_us = std::max(w.latency_us, each.latency_us);
   }
-  depth = st.writer_depth;
-  latency_us = st.latency_us;
+  return w;
+}
+
+// After a writer's report: the level the worst writer calls for.
+void update_pressure(Self self) {
+  auto& st = self->state;
+  const WriterView all = worst(st);
+  const uint64_t depth = all.depth, latency_us = all.latency_us;
   std::chrono::microseconds latency(latency_us);
   pressure next = level_for(st.settings, depth, latency);
   // Going down needs the latency well under the current level's mark (no flapping).
@@ -127,9 +128,10 @@ void probe(Self self) {
   for (size_t i = 0; i < st.writers.size(); ++i) {
     auto done = [=](std::optional<uint64_t> depth, std::chrono::steady_clock::duration waited) {
       auto& w = self->state.writers[i];
-      update_pressure(self, w, depth.value_or(w.depth),
-                      static_cast<uint64_t>(
-                          std::chrono::duration_cast<std::chrono::microseconds>(waited).count()));
+      w.depth = depth.value_or(w.depth);
+      w.latency_us = static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(waited).count());
+      update_pressure(self);
       if (--*unanswered == 0)
         self->delayed_send(self, std::chrono::milliseconds(500), probe_atom::value);
     };
@@ -178,8 +180,11 @@ spooler_actor::behavior_type spooler_behavior(Self self, std::vector<queue_write
       },
       [=](depth_atom, uint64_t depth, uint64_t latency_us) {
         HandlerClock clock{self->state.meter};
-        if (auto* w = writer_of(self, self->current_sender()))
-          update_pressure(self, *w, depth, latency_us);
+        if (auto* w = writer_of(self, self->current_sender())) {
+          w->depth = depth;
+          w->latency_us = latency_us;
+          update_pressure(self);
+        }
       },
       [=](probe_atom) { probe(self); },
       [=](attach_atom, caf::actor listener) {
@@ -188,17 +193,18 @@ spooler_actor::behavior_type spooler_behavior(Self self, std::vector<queue_write
       },
       [=](get_stats_atom) {
         auto& s = self->state;
+        const WriterView all = worst(s);
         actor_stats r;
         r.name = "spooler";
         r.mailbox = self->mailbox().size();
         r.mailbox_high_water = s.mailbox_high_water;
         r.counters = {{"tickets", s.tickets},
                       {"shed", s.shed},
-                      {"writer_depth", s.writer_depth},
+                      {"writer_depth", all.depth},
                       {"rate_limited", s.rate_limited},
                       {"pressure_level", static_cast<uint64_t>(s.level)},
                       {"pressure_changes", s.level_changes},
-                      {"commit_latency_us", s.latency_us}};
+                      {"commit_latency_us", all.latency_us}};
         r.handled = s.meter.handled;
         r.busy_us = s.meter.busy_us;
         return r;
