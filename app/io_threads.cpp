@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
@@ -41,14 +42,13 @@ class LentScheduler : public caf::scheduler::abstract_coordinator {
   LentScheduler(caf::actor_system& sys, caf::scheduler::abstract_coordinator& main)
       : abstract_coordinator(sys), main_(main) {}
 
+  // Every job a broker's message makes for a session passes here: no lock until the end.
   void enqueue(caf::resumable* job) override {
-    {
+    if (local_.load(std::memory_order_acquire) && is_own_actor(job)) {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (local_ && is_own_actor(job)) {
-        jobs_.push_back(job);
-        wake_.notify_one();
-        return;
-      }
+      jobs_.push_back(job);
+      wake_.notify_one();
+      return;
     }
     main_.enqueue(job);
   }
@@ -56,9 +56,9 @@ class LentScheduler : public caf::scheduler::abstract_coordinator {
 
   void finish_locally() {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (local_) return;
-    local_ = true;
+    if (local_.load()) return;
     finisher_ = std::thread([this] { run_local_jobs(); });
+    local_.store(true, std::memory_order_release);
   }
 
  protected:
@@ -120,7 +120,7 @@ class LentScheduler : public caf::scheduler::abstract_coordinator {
   std::thread timer_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  bool local_ = false;
+  std::atomic<bool> local_{false};
   bool closing_ = false;
   std::deque<caf::resumable*> jobs_;
   std::thread finisher_;
