@@ -94,7 +94,6 @@ actor_stats session_census_summary(const StatsState& st) {
   return s;
 }
 
-// Counters that are a level, not an amount: several actors of one name report the highest.
 // Counters that are a level or a highest value, not an amount: the merged figure is the highest.
 bool is_level(const std::string& counter) {
   return counter == "stress" || counter == "oldest_pending_age_s" || counter == "largest_batch" ||
