@@ -31,13 +31,6 @@ int with_readers(const std::string& spool, F&& f) {
   }
 }
 
-// The reader of the file that holds message `id`, or null.
-storage::QueueReader* holding(const Readers& readers, const std::string& id) {
-  for (const auto& r : readers)
-    if (r && r->get(id)) return r.get();
-  return nullptr;
-}
-
 // "2 delivered, 1 pending" for the message's recipients.
 std::string recipient_summary(const std::vector<storage::RecipientRow>& rows) {
   std::map<std::string, size_t> by_state;
@@ -103,12 +96,11 @@ int queue_ls(const std::string& spool, const std::string& state, bool json) {
 
 int queue_show(const std::string& spool, const std::string& id) {
   return with_readers(spool, [&](const Readers& readers) {
-    auto* r = holding(readers, id);
+    auto [r, e] = storage::find_message(readers, id);
     if (!r) {
       std::cerr << "mailactor queue show: no message " << id << "\n";
       return 1;
     }
-    auto e = r->get(id);
     std::cout << "state: " << storage::to_string(e->state) << "\n"
               << storage::envelope_json(e->meta) << "recipients:\n"
               << std::flush;
@@ -120,7 +112,7 @@ int queue_show(const std::string& spool, const std::string& id) {
 
 int queue_export(const std::string& spool, const std::string& id) {
   return with_readers(spool, [&](const Readers& readers) {
-    auto* r = holding(readers, id);
+    auto* r = storage::find_message(readers, id).reader;
     bool any = r && r->content(id, [](std::string_view bytes) {
       std::fwrite(bytes.data(), 1, bytes.size(), stdout);
     });
@@ -145,7 +137,7 @@ int queue_move(const std::string& spool, const std::string& command, const std::
                                              {"bounce", {{S::pending, S::held}, S::bouncing}}};
   const Move& m = moves.at(command);
   return with_readers(spool, [&](const Readers& readers) {
-    auto* r = holding(readers, id);
+    auto* r = storage::find_message(readers, id).reader;
     size_t n = r ? r->move_recipients(id, m.from, m.to, storage::unix_now()) : 0;
     if (n == 0) {
       std::cerr << "mailactor queue " << command << ": " << id << " has no recipient that is "

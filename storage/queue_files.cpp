@@ -63,6 +63,14 @@ std::vector<std::unique_ptr<QueueReader>> open_queue_readers(const std::string& 
   return out;
 }
 
+FoundMessage find_message(const std::vector<std::unique_ptr<QueueReader>>& readers,
+                          const std::string& id) {
+  for (const auto& r : readers)
+    if (r)
+      if (auto entry = r->get(id)) return {r.get(), std::move(entry)};
+  return {};
+}
+
 QueueReaders::QueueReaders(const QueueFiles& files) {
   for (size_t i = 0; i < files.count; ++i)
     readers_.push_back(std::make_unique<QueueReader>(files.spool_dir, i));

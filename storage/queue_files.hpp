@@ -5,13 +5,14 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
-namespace mailactor::storage {
+#include "storage/queue_reader.hpp"
 
-class QueueReader;
+namespace mailactor::storage {
 
 // "queue.db" for file 0 (the name of the one file before there were several), "queue-N.db" after.
 std::string queue_file_name(size_t index);
@@ -27,6 +28,14 @@ size_t queue_file_count(const std::string& spool_dir, size_t wanted);
 // A reader on each file present, by index (for the CLI and the trace pages; a missing file in a
 // gap is a null entry). Empty when there is no queue.
 std::vector<std::unique_ptr<QueueReader>> open_queue_readers(const std::string& spool_dir);
+
+// Message `id` and the reader of the file that holds it; both empty when no file does.
+struct FoundMessage {
+  QueueReader* reader = nullptr;
+  std::optional<QueueEntry> entry;
+};
+FoundMessage find_message(const std::vector<std::unique_ptr<QueueReader>>& readers,
+                          const std::string& id);
 
 // The queue files a server has opened (all exist): its spool directory and how many.
 struct QueueFiles {

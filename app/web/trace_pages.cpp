@@ -37,12 +37,10 @@ bool plausible_id(const std::string& id) {
 std::optional<trace::QueuedView> from_queue(const std::string& spool_dir, const std::string& id) {
   if (spool_dir.empty()) return std::nullopt;
   try {
-    for (const auto& reader : storage::open_queue_readers(spool_dir)) {
-      if (!reader) continue;
-      if (auto entry = reader->get(id))
-        return trace::QueuedView{std::move(*entry), reader->recipients(id)};
-    }
-    return std::nullopt;
+    const auto readers = storage::open_queue_readers(spool_dir);
+    auto found = storage::find_message(readers, id);
+    if (!found.reader) return std::nullopt;
+    return trace::QueuedView{std::move(*found.entry), found.reader->recipients(id)};
   } catch (const std::exception&) {
     return std::nullopt;  // no queue (yet) or unreadable: only the recent trace
   }
