@@ -377,6 +377,11 @@ def in_threads(target, args_list, timeout=120):
         t.join(timeout)
 
 
+def run_bin(*args, **kw):
+    """`mailactor ARGS...` to its end: the finished process, its output as text."""
+    return subprocess.run([BIN, *args], capture_output=True, text=True, timeout=30, **kw)
+
+
 EDGE_NODE = '[node]\nca = "ca.pem"\ncert = "c.pem"\nkey = "k.pem"\n'
 
 
@@ -387,7 +392,7 @@ def check_edge_config(spool_and_server):
         cfg = os.path.join(d, "edge.toml")
         with open(cfg, "w") as f:
             f.write(spool_and_server + EDGE_NODE)
-        return subprocess.run([BIN, "check-config", "--config", cfg], capture_output=True, text=True, timeout=30)
+        return run_bin("check-config", "--config", cfg)
 
 
 def send_all(port, messages, sessions):

@@ -7,12 +7,9 @@ import tempfile
 import unittest
 
 from harness import BIN, Server, main
+from harness import run_bin as run
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
-
-
-def run(*args, **kw):
-    return subprocess.run([BIN, *args], capture_output=True, text=True, timeout=30, **kw)
 
 
 class Cli(unittest.TestCase):

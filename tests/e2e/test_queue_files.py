@@ -6,23 +6,18 @@ asks for fewer files (the files that exist stay in use); an edge has no queue fi
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import time
 import unittest
 import urllib.request
 
-from harness import BIN, Server, actor_stats, check_edge_config, free_port, main, metrics_lines, send_all
+from harness import BIN, Server, actor_stats, check_edge_config, free_port, main, metrics_lines, run_bin, send_all
 
 FILES = 3
 
 
-def run(*args):
-    return subprocess.run([BIN, *args], capture_output=True, text=True, timeout=30)
-
-
-def ids_in(path, state=None):
-    with sqlite3.connect(path, timeout=10) as c:
+def ids_in(srv, path, state=None):
+    with srv.db(path) as c:
         where = " where state = '%s'" % state if state else ""
         return [r[0] for r in c.execute("select id from messages%s order by id" % where)]
 
@@ -45,7 +40,7 @@ class QueueFiles(unittest.TestCase):
             self.assertEqual(wait_all_delivered(srv, 120), 120)
             files = srv.queue_files()
             self.assertEqual([os.path.basename(f) for f in files], ["queue.db", "queue-1.db", "queue-2.db"])
-            per_file = [ids_in(f) for f in files]
+            per_file = [ids_in(srv, f) for f in files]
             self.assertEqual([len(ids) for ids in per_file], [40, 40, 40], "transactions go round the files")
             self.assertEqual(len(set(sum(per_file, []))), 120, "every id once")
 
@@ -63,16 +58,16 @@ class QueueFiles(unittest.TestCase):
 
             # The CLI lists every file's messages in arrival (id) order, and finds any of them.
             q = ("queue", "--spool", srv.spool)
-            listed = [line.split()[0] for line in run(*q, "ls").stdout.splitlines()]
+            listed = [line.split()[0] for line in run_bin(*q, "ls").stdout.splitlines()]
             self.assertEqual(listed, sorted(sum(per_file, [])))
             last = per_file[2][-1]
-            self.assertIn("state: delivered", run(*q, "show", last).stdout)
+            self.assertIn("state: delivered", run_bin(*q, "show", last).stdout)
             export = subprocess.run([BIN, *q, "export", last], capture_output=True, timeout=30)
             self.assertEqual(export.stdout, srv.delivered_bytes(last))
             # The trace of a message in the third file shows its queue state.
             with urllib.request.urlopen("http://127.0.0.1:%d/trace.json?id=%s" % (port, last), timeout=10) as r:
                 self.assertEqual(json.loads(r.read())["queue"]["state"], "delivered")
-            self.assertIn("purged 120 messages", run(*q, "purge").stdout)
+            self.assertIn("purged 120 messages", run_bin(*q, "purge").stdout)
             self.assertEqual(srv.stored_count(), 0)
 
     def test_mail_in_every_file_survives_kill_and_fewer_files(self):
@@ -80,7 +75,7 @@ class QueueFiles(unittest.TestCase):
         with srv:
             self.assertEqual(send_all(srv.port, 9, 3), ["250"] * 9)
             srv.kill()
-        self.assertEqual([len(ids_in(f, "queued")) for f in srv.queue_files()], [3, 3, 3])
+        self.assertEqual([len(ids_in(srv, f, "queued")) for f in srv.queue_files()], [3, 3, 3])
         srv.write_config(queue_files=1, delivery="true")
         with srv:
             srv.wait_log(r"3 queue files in .* \(queue_files asks for 1\): all of them stay in use")
