@@ -60,6 +60,11 @@ TEST(QueueFiles, EachFileIsAQueueOfItsOwn) {
   ASSERT_EQ(readers.size(), 2u);
   EXPECT_FALSE(readers[0]->get("ID1"));
   ASSERT_TRUE(readers[1]->get("ID1"));
+  auto found = find_message(readers, "ID1");
+  EXPECT_EQ(found.reader, readers[1].get());
+  ASSERT_TRUE(found.entry);
+  EXPECT_EQ(found.entry->meta.mail_from, "a@b.example");
+  EXPECT_FALSE(find_message(readers, "NOPE").reader);
   QueueReaders both(QueueFiles(dir.path(), 2));
   EXPECT_TRUE(both.of(1).get("ID1"));
   EXPECT_THROW(both.of(2), std::out_of_range);
