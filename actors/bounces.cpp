@@ -1,6 +1,7 @@
 #include "actors/bounces.hpp"
 
 #include "protocol/address.hpp"
+#include "protocol/content_checks.hpp"
 #include "protocol/dsn.hpp"
 #include "routing/relay_policy.hpp"
 #include "storage/mail_params.hpp"
@@ -50,6 +51,14 @@ protocol::DsnRecipient dsn_recipient(const BouncedRecipient& b) {
           r.host};
 }
 
+// A success notice goes wherever MAIL FROM says, and anyone may say anything there: with the
+// content it would carry a stranger's message to a forged sender under our null sender. Only a
+// sender who logged in (whose address is theirs, sender_login_match aside) gets it back whole;
+// a failure report returns the content as RET asks (RFC 3461), as Postfix does.
+bool returns_content(const storage::MessageMeta& original, bool success) {
+  return !success || !original.auth_user.empty();
+}
+
 }  // namespace
 
 BounceDecision make_bounce(const storage::QueueReader& reader, const routing::Router& router,
@@ -62,8 +71,9 @@ BounceDecision make_bounce(const storage::QueueReader& reader, const routing::Ro
     return d;
   }
   std::string content = original_content(reader, original.id);
-  if (protocol::count_received(content) > 50) {
-    d.why_not = "more than 50 Received: header fields (a mail loop)";
+  if (protocol::count_received(content) > protocol::kDefaultMaxHops) {
+    d.why_not = "more than " + std::to_string(protocol::kDefaultMaxHops) +
+                " Received: header fields (a mail loop)";
     return d;
   }
   auto to = router.resolve(original.mail_from);
@@ -80,14 +90,15 @@ BounceDecision make_bounce(const storage::QueueReader& reader, const routing::Ro
   report.arrival = original.received_at;
   report.now = now;
   report.original = std::move(content);
-  report.headers_only = storage::mail_param(original.params, "RET") == "HDRS";
+  const bool success = failed.front().result.state == storage::RecipientState::delivered;
+  report.headers_only =
+      storage::mail_param(original.params, "RET") == "HDRS" || !returns_content(original, success);
   report.envid = protocol::decode_xtext(storage::mail_param(original.params, "ENVID"));
   for (const auto& f : failed)
     report.recipients.push_back(dsn_recipient(f));
   auto& b = d.bounce;
   // One bounce per failing pass, named after the message and its first failed row: reporting
   // the same failure twice (after a crash) finds it queued already.
-  const bool success = failed.front().result.state == storage::RecipientState::delivered;
   b.meta.id = original.id + (success ? "S" : "B") + std::to_string(failed.front().result.idx);
   b.meta.rcpt_to = {original.mail_from};
   b.meta.helo = hostname;

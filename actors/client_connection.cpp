@@ -111,6 +111,8 @@ ClientConnection::TlsInfo ClientConnection::start_tls(SSL_CTX* ctx, const std::s
   timeval tv{timeout_ms_ / 1000, (timeout_ms_ % 1000) * 1000};
   ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   ERR_clear_error();
+  parser_.discard();
+  lines_.clear();
   ssl_ = SSL_new(ctx);
   if (!ssl_) throw std::runtime_error("TLS: out of memory");
   SSL_set_fd(ssl_, fd_);
@@ -135,7 +137,13 @@ ClientConnection::TlsInfo ClientConnection::start_tls(SSL_CTX* ctx, const std::s
   return info;
 }
 
+void ClientConnection::refuse_unasked_input() const {
+  if (parser_.pending() || !lines_.empty() || (ssl_ && SSL_pending(ssl_) > 0))
+    throw std::runtime_error("protocol error: the server sent data no command asked for");
+}
+
 void ClientConnection::write(std::string_view bytes) {
+  refuse_unasked_input();
   if (ssl_) {
     while (!bytes.empty()) {
       size_t n = 0;

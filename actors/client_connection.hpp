@@ -28,6 +28,8 @@ class ClientConnection {
   ClientConnection& operator=(const ClientConnection&) = delete;
 
   // TLS from now on (after a 220 to STARTTLS, or at once for implicit TLS), SNI `server_name`.
+  // Whatever the server sent after its 220 in plaintext is dropped unread (an attacker on the
+  // path could otherwise answer our first command inside TLS).
   // With `verify_name` the chain must verify against the context's trust store and the
   // certificate must name it; otherwise the result is only recorded. Throws on failure.
   struct TlsInfo {
@@ -38,13 +40,16 @@ class ClientConnection {
   TlsInfo start_tls(SSL_CTX* ctx, const std::string& server_name, bool verify_name);
   bool encrypted() const { return ssl_ != nullptr; }
 
-  void write(std::string_view bytes);  // throws std::runtime_error
-  protocol::Reply read_reply();        // throws std::runtime_error on timeout, EOF, non-SMTP
-  std::string read_line();  // up to '\n', without it; throws on timeout, EOF, over-long lines
+  // Throws std::runtime_error, also when the server has sent something no command asked for yet
+  // (a reply we have not read would answer the next command: a desync, never a reply).
+  void write(std::string_view bytes);
+  protocol::Reply read_reply();  // throws std::runtime_error on timeout, EOF, non-SMTP
+  std::string read_line();       // up to '\n', without it; throws on timeout, EOF, over-long lines
   // From now on no read waits past `deadline` either (a whole exchange bounded, not each read).
   void limit_to(std::chrono::steady_clock::time_point deadline) { deadline_ = deadline; }
 
  private:
+  void refuse_unasked_input() const;
   // Bytes that arrived within the timeout; throws on timeout and EOF.
   std::string_view receive();
   std::string_view receive_tls();  // empty: no application data in this record

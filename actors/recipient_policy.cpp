@@ -15,6 +15,11 @@ Verdict refusal(Resolution::Kind kind, const std::string& address) {
       return Verdict::reject(reply(550, "5.1.1", "<" + address + ">: User unknown"));
     case Resolution::Kind::loop:
       return Verdict::reject(reply(550, "5.4.6", "<" + address + ">: Alias loop"));
+    case Resolution::Kind::too_deep:
+      return Verdict::reject(reply(550, "5.4.6", "<" + address + ">: Too many alias levels"));
+    case Resolution::Kind::too_wide:
+      return Verdict::reject(
+          reply(550, "5.4.6", "<" + address + ">: Alias expands to too many recipients"));
     case Resolution::Kind::lookup_failed:
       return Verdict::reject(reply(451, "4.3.0", "<" + address + ">: Temporary lookup failure"));
     default:

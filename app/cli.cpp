@@ -307,7 +307,7 @@ int mailactor::main(int argc, char** argv) {
       }
       Config c = load_config(check_config);
       auto router = make_router(c);
-      if (c.relay.policy.enabled) check_relay_setup(c);
+      check_startable(c);
       std::cout << c.source << ": ok\n  hostname " << c.hostname << "\n  local domains";
       for (auto& d : c.local_domains)
         std::cout << " " << d;

@@ -163,6 +163,10 @@ void read_limits(TableReader& r, Limits& l, int64_t min_sessions = 1) {
   r.choice<protocol::BareNewline>(
       "bare_newline", l.bare_newline,
       {{"normalize", protocol::BareNewline::normalize}, {"reject", protocol::BareNewline::reject}});
+  r.choice<protocol::NulBytes>(
+      "nul_bytes", l.nul_bytes,
+      {{"reject", protocol::NulBytes::reject}, {"strip", protocol::NulBytes::strip}});
+  r.integer("max_hops", l.max_hops, 0, 1000);
 }
 
 // A smarthost's credentials file must be readable by the server's user only.
@@ -253,6 +257,7 @@ void read_web_access(TableReader& r, const toml::table& t, web::WebAccess& a) {
   r.string("token_file", token_file);
   r.string("password_file", password_file);
   r.boolean("protect_metrics", a.protect_metrics);
+  r.strings("host_names", a.host_names);
   auto secret = [&](const std::string& key, const std::string& file) {
     try {
       return file.empty() ? std::string() : web::read_secret_file(file);
@@ -488,6 +493,10 @@ Config load_config(const std::string& path) {
     c.auth.timeout = timeout;
     r.integer("max_failures", c.auth.max_failures, 1, 1000);
     r.duration("tarpit_ms", c.auth.tarpit, 0, 60000);
+    r.integer("address_failures", c.auth.budget.per_address, 0, 100000);
+    r.integer("network_failures", c.auth.budget.per_network, 0, 1000000);
+    r.seconds("failure_window", c.auth.budget.window, 1, 86400);
+    r.seconds("lockout", c.auth.budget.lockout, 1, 86400);
     // [auth.<backend>]: the backend's own options, checked by its factory.
     c.auth.options = plugin_tables(r, *t, path, "auth");
     r.finish();
@@ -545,6 +554,7 @@ Config load_config(const std::string& path) {
     r.string("listen", c.metrics_listen);
     r.integer("trace_messages", c.trace_messages, 0, 1000000);
     read_web_access(r, *t, c.metrics_access);
+    c.metrics_access.host_names.push_back(c.hostname);
     r.finish();
     if (!c.metrics_listen.empty()) {
       r.check_host_port("listen", c.metrics_listen);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/auth/auth_budget.hpp"
 #include "actors/auth/backend_registry.hpp"
 #include "actors/settings.hpp"
 #include "app/web/access.hpp"
@@ -43,6 +44,8 @@ struct Limits {
   std::chrono::seconds command_timeout = actors::SessionSettings{}.command_timeout;
   std::chrono::seconds data_timeout = actors::SessionSettings{}.data_timeout;
   protocol::BareNewline bare_newline = protocol::EngineConfig{}.bare_newline;
+  protocol::NulBytes nul_bytes = protocol::EngineConfig{}.nul_bytes;
+  size_t max_hops = protocol::EngineConfig{}.max_hops;
   std::chrono::milliseconds greeting_delay = actors::SessionSettings{}.greeting_delay;
   // Under stress (see stress_percent): a session without MAIL waits this long for a command and
   // ends after this many error replies.
@@ -84,7 +87,8 @@ struct AuthConfig {
   std::chrono::milliseconds timeout = actors::SessionSettings{}.auth_timeout;
   size_t max_failures = actors::SessionSettings{}.max_auth_failures;
   std::chrono::milliseconds tarpit = actors::SessionSettings{}.auth_tarpit;
-  PluginTables options;  // [auth.<backend>]
+  auth::AuthBudgetSettings budget;  // failures across sessions (exempt: [relay] trusted_networks)
+  PluginTables options;             // [auth.<backend>]
 };
 
 // [routing]: what becomes of each recipient at a local domain (see conf/mailactor.toml).

@@ -15,18 +15,11 @@ using prometheus::MetricFamily;
 using prometheus::MetricType;
 
 // Counters that are levels, not running totals.
-const std::set<std::string> kGauges = {"sessions",
-                                       "writer_depth",
-                                       "backlog",
-                                       "pressure_level",
-                                       "receiving",
-                                       "largest_batch",
-                                       "up",
-                                       "nodes",
-                                       "nodes_up",
-                                       "stress",
-                                       "awaiting_proxy_header",
-                                       "parked"};
+const std::set<std::string> kGauges = {
+    "sessions",       "locked_now", "writer_depth",  "backlog",
+    "pressure_level", "receiving",  "largest_batch", "up",
+    "nodes",          "nodes_up",   "stress",        "awaiting_proxy_header",
+    "parked"};
 
 std::string sanitize(std::string s) {
   for (auto& c : s)

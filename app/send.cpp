@@ -62,20 +62,22 @@ int send_message(const SendOptions& o) {
   try {
     split_host_port(o.server);  // a bad address is named as the config names one
     actors::ClientConnection c(o.server, std::chrono::seconds(o.timeout_seconds));
-    auto expect = [&](const protocol::Reply& r, int want_class) {
-      if (r.code / 100 != want_class) {
+    // Only the replies each step allows (RFC 5321 §4.3.2): anything else is refused, never
+    // taken for success (a 250 to DATA has received no content).
+    auto expect = [&](const protocol::Reply& r, int lowest, int highest) {
+      if (r.code < lowest || r.code > highest) {
         std::cerr << "mailactor send: refused: " << text(r) << "\n";
         return false;
       }
       return true;
     };
-    if (!expect(c.read_reply(), 2)) return 1;
+    if (!expect(c.read_reply(), 220, 220)) return 1;
     c.write("EHLO " + o.helo + "\r\n");
     auto ehlo = c.read_reply();
     bool smtputf8 = false;
     for (const auto& l : ehlo.lines)
       if (l == "SMTPUTF8") smtputf8 = true;
-    if (!expect(ehlo, 2)) return 1;
+    if (!expect(ehlo, 250, 250)) return 1;
     bool needs_utf8 = false;
     for (const auto& a : o.to)
       for (unsigned char ch : a)
@@ -83,20 +85,20 @@ int send_message(const SendOptions& o) {
     for (unsigned char ch : o.from)
       if (ch >= 0x80) needs_utf8 = true;
     c.write("MAIL FROM:<" + o.from + ">" + (needs_utf8 && smtputf8 ? " SMTPUTF8" : "") + "\r\n");
-    if (!expect(c.read_reply(), 2)) return 1;
+    if (!expect(c.read_reply(), 200, 299)) return 1;
     for (const auto& to : o.to) {
       c.write("RCPT TO:<" + to + ">\r\n");
-      if (!expect(c.read_reply(), 2)) return 1;
+      if (!expect(c.read_reply(), 200, 299)) return 1;
     }
     c.write("DATA\r\n");
-    if (!expect(c.read_reply(), 3)) return 1;
+    if (!expect(c.read_reply(), 354, 354)) return 1;
     std::string wire;
     protocol::DotStuffer stuffer;
     stuffer.append(content, wire);
     stuffer.finish(wire);
     c.write(wire);
     auto done = c.read_reply();
-    if (!expect(done, 2)) return 1;
+    if (!expect(done, 200, 299)) return 1;
     c.write("QUIT\r\n");
     std::string last = done.lines.empty() ? "" : done.lines.back();
     size_t as = last.rfind("queued as ");

@@ -56,6 +56,8 @@ actors::SessionSettings session_settings(const Config& c, const ListenerConfig& 
   e.max_messages = l.limits.max_messages_per_session;
   e.max_errors = l.limits.max_errors;
   e.bare_newline = l.limits.bare_newline;
+  e.nul_bytes = l.limits.nul_bytes;
+  e.max_hops = l.limits.max_hops;
   e.auth_required = l.mode == actors::ListenerMode::submission;
   if (c.auth.backend != "none") e.auth_mechanisms = {"PLAIN", "LOGIN"};
   e.allow_plaintext_auth = l.allow_plaintext_auth;
@@ -156,6 +158,18 @@ void reload_auth(caf::actor_system& system, const Config& cfg,
 
 }  // namespace
 
+void check_startable(const Config& cfg) {
+  resolve_run_as(cfg.user, cfg.group);
+  if (cfg.relay.policy.enabled) check_relay_setup(cfg);
+  for (const auto& l : cfg.listeners)
+    if (l.tls != actors::TlsMode::none) tls::TlsContext::load(tls_settings(l));
+  caf::actor_system_config sys_cfg;
+  sys_cfg.set("scheduler.max-threads", 1);
+  caf::actor_system system{sys_cfg};
+  auto backend = make_auth_backend(system, cfg);
+  caf::anon_send_exit(backend, caf::exit_reason::user_shutdown);
+}
+
 int serve(const ServeOptions& options) {
   tune_malloc();
   Config cfg;
@@ -227,8 +241,10 @@ int serve(const ServeOptions& options) {
 
   actors::auth_front_actor auth_front;
   try {
+    auto budget = cfg.auth.budget;
+    budget.exempt = cfg.relay.trusted_networks;
     auth_front = auth::spawn_auth_front(system, make_auth_backend(system, cfg), cfg.auth.backend,
-                                        cfg.auth.timeout);
+                                        cfg.auth.timeout, std::move(budget));
   } catch (const std::exception& e) {
     spdlog::error("cannot start: {}", e.what());
     return 1;

@@ -14,4 +14,11 @@ struct ServeOptions {
 
 int serve(const ServeOptions& options);
 
+struct Config;
+// What serve refuses at start beyond the config file's own checks: the account to run as, the
+// relay setup, each TLS listener's certificate and key, the auth backend and its options (built in
+// a throwaway actor system through the same factory serve uses). `check-config` runs it, so the two
+// never differ. Throws std::exception with the reason.
+void check_startable(const Config& cfg);
+
 }  // namespace mailactor::app

@@ -61,6 +61,16 @@ bool is_quoted_string(std::string_view s, bool utf8) {
   return true;
 }
 
+// The content of a valid quoted string with its quoted pairs resolved.
+std::string unquote(std::string_view quoted) {
+  std::string out;
+  for (size_t i = 1; i + 1 < quoted.size(); ++i) {
+    if (quoted[i] == '\\') ++i;
+    out += quoted[i];
+  }
+  return out;
+}
+
 bool is_ipv4(std::string_view s) {
   int parts = 0;
   size_t i = 0;
@@ -270,9 +280,15 @@ PathParse parse_path(std::string_view s, bool allow_null, bool allow_postmaster,
   bool domain_ok = domain.front() == '[' ? is_address_literal(domain) : is_domain(domain, utf8);
   if (!domain_ok) return fail(PathError::syntax);
   if (local.size() > kMaxLocalPart || domain.size() > kMaxDomain) return fail(PathError::too_long);
-  r.path.local = std::string(local);
+  r.path.local = canonical_local_part(local, utf8);
   r.path.domain = std::string(domain);
   return r;
+}
+
+std::string canonical_local_part(std::string_view local, bool utf8) {
+  if (local.empty() || local.front() != '"') return std::string(local);
+  std::string inner = unquote(local);
+  return is_dot_string(inner, utf8) ? inner : std::string(local);
 }
 
 PathArgument split_path_argument(std::string_view arg, std::string_view prefix) {

@@ -21,7 +21,7 @@ enum class PathError {
 
 struct Path {
   bool null = false;            // the null reverse-path "<>"
-  std::string local;            // as written, quotes kept
+  std::string local;            // canonical_local_part of what was written
   std::string domain;           // domain or address literal; empty only for <Postmaster>
   std::string address() const;  // "local@domain", "Postmaster" or "" for the null path
 };
@@ -33,6 +33,10 @@ struct PathParse {
 
 // Parses "<...>" exactly (no surrounding text). Source routes are accepted and dropped.
 PathParse parse_path(std::string_view text, bool allow_null, bool allow_postmaster, bool utf8);
+
+// RFC 5321 §4.1.2: a quoted local part that needs no quoting ("alice") is the same as its
+// dot-string (alice): that form; any other local part (one that needs its quotes) as written.
+std::string canonical_local_part(std::string_view local, bool utf8);
 
 bool is_domain(std::string_view text, bool utf8);
 bool is_address_literal(std::string_view text);  // with the brackets

@@ -4,6 +4,11 @@
 
 namespace mailactor::protocol {
 
+bool is_final_reply(const Reply& r) {
+  const int klass = r.code / 100;
+  return klass == 2 || klass == 4 || klass == 5;
+}
+
 ClientTransaction::ClientTransaction(std::string mail_from, std::vector<std::string> recipients,
                                      TransactionOptions options)
     : mail_from_(std::move(mail_from)),
@@ -46,7 +51,16 @@ ClientTransaction::Next ClientTransaction::after_rcpt() {
   return Next::read_reply;
 }
 
+ClientTransaction::Next ClientTransaction::desync(const char* step, const Reply& r) {
+  protocol_error_ = true;
+  unusable_ = true;
+  return finish(
+      reply(451, "4.5.0",
+            std::string("protocol error: unexpected reply to ") + step + ": " + r.summary()));
+}
+
 ClientTransaction::Next ClientTransaction::on_content_reply(const Reply& r) {
+  if (!is_final_reply(r)) return desync("the end of data", r);
   if (!options_.lmtp) {  // SMTP: one reply for every accepted recipient
     for (size_t i : accepted_)
       results_[i] = r;
@@ -64,6 +78,7 @@ ClientTransaction::Next ClientTransaction::on_content_reply(const Reply& r) {
 ClientTransaction::Next ClientTransaction::on_reply(const Reply& r) {
   switch (stage_) {
     case Stage::mail:
+      if (!is_final_reply(r)) return desync("MAIL", r);
       if (r.code / 100 != 2) {
         mail_refusal_ = r;
         if (!options_.pipelining) return finish(r);
@@ -72,9 +87,10 @@ ClientTransaction::Next ClientTransaction::on_reply(const Reply& r) {
       if (!options_.pipelining) command_ = rcpt_command(0);
       return Next::read_reply;
     case Stage::rcpt:
+      if (!is_final_reply(r)) return desync("RCPT", r);
       if (mail_refusal_)
         results_[next_rcpt_] = *mail_refusal_;
-      else if (r.code / 100 == 2)  // only a 2xx accepts: a 3xx or a code past 5xx does not
+      else if (r.code / 100 == 2)
         accepted_.push_back(next_rcpt_);
       else
         results_[next_rcpt_] = r;
@@ -87,8 +103,13 @@ ClientTransaction::Next ClientTransaction::on_reply(const Reply& r) {
         return Next::send_content;
       }
       // 354 without an accepted recipient: the content is not sent and the connection is spent.
-      unusable_ = r.code == 354;
-      return finish(unusable_ ? reply(451, "4.5.0", "DATA accepted without recipients") : r);
+      if (r.code == 354) {
+        unusable_ = true;
+        return finish(reply(451, "4.5.0", "DATA accepted without recipients"));
+      }
+      // Only a refusal settles the recipients: a 250 to DATA has received no content.
+      if (r.code / 100 != 4 && r.code / 100 != 5) return desync("DATA", r);
+      return finish(r);
     case Stage::after_data:
       return on_content_reply(r);
     case Stage::done:

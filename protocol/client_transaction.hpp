@@ -3,7 +3,10 @@
 // PIPELINING. After the content an SMTP server answers once for every recipient it accepted;
 // an LMTP server (RFC 2033) once per accepted recipient. Every recipient ends with exactly one
 // reply of its own: its RCPT refusal, the MAIL or DATA refusal, or the reply to its content.
-// Taking one reply for another recipient's (or a refusal for success) loses mail.
+// Taking one reply for another recipient's (or a refusal for success) loses mail, so each stage
+// takes only the reply classes RFC 5321 allows there (MAIL, RCPT and the content: 2xx, 4xx, 5xx;
+// DATA: 354, 4xx, 5xx). Any other reply is a protocol error: every recipient still open gets a
+// temporary failure and the connection is spent, never a reply taken for the next command's.
 #pragma once
 
 #include <optional>
@@ -43,6 +46,9 @@ class ClientTransaction {
   std::string take_command() { return std::exchange(command_, {}); }
 
   bool done() const { return stage_ == Stage::done; }
+  // A reply of a class its stage does not allow ended the transaction: the server and we no
+  // longer agree on which reply answers which command.
+  bool protocol_error() const { return protocol_error_; }
   // The server waits for content that will not come (354 with no recipient accepted): the
   // connection must be closed, not reused.
   bool connection_unusable() const { return unusable_; }
@@ -59,6 +65,7 @@ class ClientTransaction {
   Next finish(const Reply& settle_with);
   Next after_rcpt();
   Next on_content_reply(const Reply& r);
+  Next desync(const char* step, const Reply& r);
 
   std::string mail_from_;
   std::vector<std::string> recipients_;
@@ -72,6 +79,11 @@ class ClientTransaction {
   size_t next_accepted_ = 0;
   bool unusable_ = false;
   bool completed_ = false;
+  bool protocol_error_ = false;
 };
+
+// The replies RFC 5321 allows to MAIL, RCPT and the content: success or a refusal. 1xx, 3xx and
+// anything past 5xx answer none of them.
+bool is_final_reply(const Reply& r);
 
 }  // namespace mailactor::protocol

@@ -14,11 +14,19 @@
 #include <vector>
 
 #include "protocol/actions.hpp"
+#include "protocol/content_checks.hpp"
 #include "protocol/data_decoder.hpp"
 #include "protocol/reply.hpp"
 #include "protocol/sasl.hpp"
 
 namespace mailactor::protocol {
+
+// NUL octets in text content (not BODY=BINARYMIME): Maildir readers, IMAP servers and next hops
+// break on them (RFC 5321 §2.4 allows none).
+enum class NulBytes {
+  reject,  // 550 5.6.0 at the end of the data, nothing stored
+  strip,   // drop them, keep the rest
+};
 
 struct EngineConfig {
   std::string hostname = "localhost";
@@ -36,6 +44,9 @@ struct EngineConfig {
   bool auth_required = false;                // MAIL needs AUTH first (530 5.7.0)
   bool require_tls = false;                  // MAIL needs TLS first (530 5.7.0)
   BareNewline bare_newline = BareNewline::normalize;
+  NulBytes nul_bytes = NulBytes::reject;
+  // Received: plus Delivered-To: fields at which a message is refused as looping; 0 = no limit.
+  size_t max_hops = kDefaultMaxHops;
 };
 
 // Answer to a CheckSender / CheckRecipient action.
@@ -180,6 +191,7 @@ class Engine {
   void consume_bdat();
   void add_content(std::string& chunk);
   void fail_message(Reply r);
+  static Reply bare_newline_refusal();
   void end_message();
 
   // engine_auth.cpp
@@ -206,6 +218,8 @@ class Engine {
   AuthExchange auth_;
   Transaction txn_;
   DataDecoder decoder_;
+  HopCounter hops_;
+  BareNewlineScanner bdat_newlines_;
   std::string pending_rcpt_;
   uint64_t bdat_chunk_size_ = 0;
   uint64_t bdat_remaining_ = 0;

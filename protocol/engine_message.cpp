@@ -32,6 +32,8 @@ void Engine::open_message() {
   txn_.size = 0;
   txn_.failure.reset();
   decoder_.reset();
+  hops_.reset();
+  bdat_newlines_.reset();
   emit(action::BeginMessage{std::move(env)});
 }
 
@@ -80,14 +82,33 @@ void Engine::cmd_bdat(const Command& c) {
   phase_ = Phase::bdat;
 }
 
+// Checks each piece of content before it goes to the spool: a refused message is aborted at
+// once (nothing of it is stored) and answered at the end of its data.
 void Engine::add_content(std::string& chunk) {
   if (chunk.empty() || txn_.failure) return;
   txn_.size += chunk.size();
   if (txn_.size > cfg_.max_message_size)
     return fail_message(reply(552, "5.3.4", "Message size exceeds fixed maximum message size"));
-  if (cfg_.bare_newline == BareNewline::reject && decoder_.saw_bare_newline())
-    return fail_message(reply(550, "5.6.0", "Message contains bare CR or LF"));
-  emit(action::MessageChunk{std::move(chunk)});
+  const bool binary = txn_.params.body == BodyType::binary_mime;
+  if (txn_.bdat && !binary) bdat_newlines_.feed(chunk);
+  if (cfg_.bare_newline == BareNewline::reject &&
+      (decoder_.saw_bare_newline() || bdat_newlines_.found()))
+    return fail_message(bare_newline_refusal());
+  if (!binary && chunk.find('\0') != std::string::npos) {
+    if (cfg_.nul_bytes == NulBytes::reject)
+      return fail_message(reply(550, "5.6.0", "Message contains NUL characters"));
+    strip_nul(chunk);
+  }
+  hops_.feed(chunk);
+  if (cfg_.max_hops != 0 && hops_.hops() >= cfg_.max_hops)
+    return fail_message(reply(554, "5.4.6",
+                              "Too many hops (" + std::to_string(hops_.hops()) +
+                                  " Received:/Delivered-To: header fields): mail loop"));
+  if (!chunk.empty()) emit(action::MessageChunk{std::move(chunk)});
+}
+
+Reply Engine::bare_newline_refusal() {
+  return reply(550, "5.6.0", "Message contains bare CR or LF");
 }
 
 void Engine::fail_message(Reply r) {
@@ -129,6 +150,8 @@ void Engine::consume_bdat() {
 
 void Engine::end_message() {
   phase_ = Phase::command;
+  if (cfg_.bare_newline == BareNewline::reject && bdat_newlines_.found_at_end())
+    fail_message(bare_newline_refusal());
   if (txn_.failure) {
     Reply r = std::move(*txn_.failure);
     reset_transaction();

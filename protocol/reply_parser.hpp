@@ -17,6 +17,15 @@ class ReplyParser {
   // The next complete reply, in order.
   std::optional<Reply> next();
   bool failed() const { return failed_; }
+  // Bytes received that no reply asked for yet: a complete reply, a partial one, or a part line.
+  bool pending() const { return !ready_.empty() || partial_ || !buf_.empty(); }
+  // Forgets everything received: what a server sent in plaintext before TLS is never read as
+  // an answer from inside TLS.
+  void discard() {
+    buf_.clear();
+    partial_.reset();
+    ready_.clear();
+  }
 
  private:
   bool line(std::string_view l);

@@ -38,6 +38,10 @@ const char* to_string(Resolution::Kind k) {
       return "unknown user";
     case Resolution::Kind::loop:
       return "alias loop";
+    case Resolution::Kind::too_deep:
+      return "too many alias levels";
+    case Resolution::Kind::too_wide:
+      return "too many alias recipients";
     case Resolution::Kind::lookup_failed:
       return "lookup failed";
   }
@@ -64,8 +68,9 @@ Router::Router(RouterSettings settings) : s_(std::move(settings)) {
       if (t.find('@') != std::string::npos && !is_local(domain))
         throw std::invalid_argument("alias \"" + name + "\" (line " + std::to_string(alias.line) +
                                     ") forwards to " + t +
-                                    ": forwarding to other domains needs outbound delivery, "
-                                    "which mailactor does not have yet");
+                                    ": aliases forward to local domains only (forwarding "
+                                    "elsewhere would need SRS to keep SPF passing; relay the "
+                                    "domain instead)");
     }
 }
 
@@ -101,10 +106,10 @@ void Router::expand(Walk& w, const std::string& local, const std::string& domain
   if (w.r.kind != Resolution::Kind::accepted) return;
   const std::string key = local + "@" + domain;
   if (depth > s_.max_depth)
-    return w.fail(Resolution::Kind::loop,
+    return w.fail(Resolution::Kind::too_deep,
                   key + ": more than " + std::to_string(s_.max_depth) + " alias levels");
   if (w.r.recipients.size() >= s_.max_expansion)
-    return w.fail(Resolution::Kind::loop,
+    return w.fail(Resolution::Kind::too_wide,
                   "more than " + std::to_string(s_.max_expansion) + " recipients");
   // An alias that names itself ("alice: alice, archive") means the user's own mailbox.
   const bool inside_itself = std::find(w.path.begin(), w.path.end(), key) != w.path.end();

@@ -47,7 +47,9 @@ struct Resolution {
     accepted,
     not_local,      // not one of our domains: the relay policy decides
     unknown_user,   // 550 5.1.1
-    loop,           // an alias loop, or deeper than max_depth: 550 5.4.6
+    loop,           // an alias that leads back to itself: 550 5.4.6
+    too_deep,       // aliases nested deeper than max_depth: 550 5.4.6
+    too_wide,       // an expansion to more than max_expansion recipients: 550 5.4.6
     lookup_failed,  // a user source could not answer: 451 4.3.0
   };
   Kind kind = Kind::unknown_user;

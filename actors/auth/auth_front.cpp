@@ -5,6 +5,7 @@
 
 #include <deque>
 #include <map>
+#include <optional>
 
 #include "actors/actor_meter.hpp"
 
@@ -20,6 +21,8 @@ struct FrontState {
   std::chrono::milliseconds timeout{5000};
   std::deque<auth_actor> retired;
   uint64_t requests = 0, ok = 0, invalid = 0, temporary = 0, timeouts = 0, swaps = 0;
+  uint64_t locked_out = 0;  // requests refused by the failure budget
+  std::unique_ptr<AuthBudget> budget;
   uint64_t mailbox_high_water = 0;
   actors::HandlerMeter meter;
   std::map<std::string, actors::LatencyHistogram> latency;  // by backend name
@@ -27,8 +30,20 @@ struct FrontState {
 
 using Self = auth_front_actor::stateful_pointer<FrontState>;
 
+// The client (or its network) has spent its failure budget: refused before any backend sees it.
+std::optional<auth_result> over_budget(Self self, const auth_request& req) {
+  auto& st = self->state;
+  std::string key = st.budget->locked(req.client_addr);
+  if (key.empty()) return std::nullopt;
+  ++st.locked_out;
+  return auth_result::temporary_failure("too many failed attempts from " + key +
+                                        ": locked out for a while");
+}
+
 auth_front_actor::behavior_type front_behavior(Self self, auth_actor backend, std::string name,
-                                               std::chrono::milliseconds timeout) {
+                                               std::chrono::milliseconds timeout,
+                                               AuthBudgetSettings budget) {
+  self->state.budget = std::make_unique<AuthBudget>(std::move(budget));
   self->state.backend = std::move(backend);
   self->state.backend_name = std::move(name);
   self->state.timeout = timeout;
@@ -40,6 +55,8 @@ auth_front_actor::behavior_type front_behavior(Self self, auth_actor backend, st
         auto sent = std::chrono::steady_clock::now();
         std::string backend_name = st.backend_name;
         st.mailbox_high_water = std::max<uint64_t>(st.mailbox_high_water, self->mailbox().size());
+        if (auto refused = over_budget(self, req)) return *refused;
+        std::string client = req.client_addr;
         auto rp = self->make_response_promise<auth_result>();
         self->request(st.backend, st.timeout, authenticate_atom::value, std::move(req))
             .then(
@@ -52,6 +69,7 @@ auth_front_actor::behavior_type front_behavior(Self self, auth_actor backend, st
                       break;
                     case auth_status::invalid:
                       ++s.invalid;
+                      s.budget->failed(client);
                       break;
                     case auth_status::temporary_failure:
                       ++s.temporary;
@@ -91,9 +109,10 @@ auth_front_actor::behavior_type front_behavior(Self self, auth_actor backend, st
         s.name = "auth_front";
         s.mailbox = self->mailbox().size();
         s.mailbox_high_water = st.mailbox_high_water;
-        s.counters = {{"requests", st.requests}, {"ok", st.ok},
-                      {"invalid", st.invalid},   {"temporary_failure", st.temporary},
-                      {"timeouts", st.timeouts}, {"swaps", st.swaps}};
+        s.counters = {{"requests", st.requests},     {"ok", st.ok},
+                      {"invalid", st.invalid},       {"temporary_failure", st.temporary},
+                      {"timeouts", st.timeouts},     {"swaps", st.swaps},
+                      {"locked_out", st.locked_out}, {"locked_now", st.budget->locked_count()}};
         s.handled = st.meter.handled;
         s.busy_us = st.meter.busy_us;
         for (const auto& [backend, h] : st.latency)
@@ -106,8 +125,10 @@ auth_front_actor::behavior_type front_behavior(Self self, auth_actor backend, st
 }  // namespace
 
 auth_front_actor spawn_auth_front(caf::actor_system& system, auth_actor backend,
-                                  std::string backend_name, std::chrono::milliseconds timeout) {
-  return system.spawn(front_behavior, std::move(backend), std::move(backend_name), timeout);
+                                  std::string backend_name, std::chrono::milliseconds timeout,
+                                  AuthBudgetSettings budget) {
+  return system.spawn(front_behavior, std::move(backend), std::move(backend_name), timeout,
+                      std::move(budget));
 }
 
 }  // namespace mailactor::auth

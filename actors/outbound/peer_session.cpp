@@ -1,6 +1,9 @@
 #include "actors/outbound/peer_session.hpp"
 
+#include <strings.h>
+
 #include "protocol/base64.hpp"
+#include "protocol/client_transaction.hpp"
 
 namespace mailactor::actors::outbound {
 namespace {
@@ -13,16 +16,30 @@ protocol::Reply expect(ClientConnection& c, int code, const std::string& step) {
   return r;
 }
 
+// A server that gives our own name in its greeting or EHLO reply is us (a smarthost or MX that
+// routes the domain back here): relaying to it would loop, as Postfix's "loops back to myself".
+void refuse_ourselves(const protocol::Reply& r, const std::string& our_name,
+                      const std::string& step) {
+  if (r.lines.empty() || our_name.empty()) return;
+  const std::string& first = r.lines.front();
+  const std::string name = first.substr(0, first.find(' '));
+  if (strcasecmp(name.c_str(), our_name.c_str()) != 0) return;
+  SessionError err(step + " names us (" + name + "): mail would loop back to myself", r);
+  err.loop = true;
+  throw err;
+}
+
 void greet(PeerSession& s, const SessionParams& p) {
   s.conn->write("EHLO " + p.helo + "\r\n");
   auto r = s.conn->read_reply();
   if (r.code == 250) {
+    refuse_ourselves(r, p.helo, "EHLO");
     s.caps = protocol::parse_ehlo(r);
     return;
   }
   if (r.code / 100 != 5 || s.tls) throw SessionError("EHLO: " + r.summary(), r);
   s.conn->write("HELO " + p.helo + "\r\n");  // an old server: no extensions
-  expect(*s.conn, 250, "HELO");
+  refuse_ourselves(expect(*s.conn, 250, "HELO"), p.helo, "HELO");
   s.caps = {};
 }
 
@@ -84,7 +101,7 @@ PeerSession open_session(const routing::Destination& d, const std::string& host,
   }
   const bool implicit = d.smarthost && d.smarthost->implicit_tls;
   if (implicit) handshake(s, d, p);
-  expect(*s.conn, 220, "greeting");
+  refuse_ourselves(expect(*s.conn, 220, "greeting"), p.helo, "greeting");
   greet(s, p);
   if (!implicit && try_tls && s.caps.starttls) {
     s.conn->write("STARTTLS\r\n");
@@ -92,6 +109,8 @@ PeerSession open_session(const routing::Destination& d, const std::string& host,
     if (r.code == 220) {
       handshake(s, d, p);
       greet(s, p);
+    } else if (!protocol::is_final_reply(r) || r.code / 100 == 2) {
+      throw SessionError("STARTTLS: protocol error, unexpected reply " + r.summary(), r);
     } else if (d.tls != TlsPolicy::may) {
       throw SessionError("STARTTLS: " + r.summary(), r);
     }

@@ -23,6 +23,7 @@ struct SessionError : std::runtime_error {
       : std::runtime_error(what), reply(std::move(r)) {}
   std::optional<protocol::Reply> reply;
   bool tls_handshake = false;  // the TLS handshake itself failed
+  bool loop = false;           // the server greets with our own name: mail would loop back to us
 };
 
 struct SessionParams {

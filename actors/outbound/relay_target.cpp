@@ -96,8 +96,9 @@ SessionParams session_params(const RelayTargetSettings& s) {
 
 // Each address in turn until one gives a session; a failed TLS handshake under the "may" policy
 // is tried once more without TLS, as Postfix does.
+// A host that turns out to be ourselves ends the search: `loop` is set, no other host is tried.
 std::optional<PeerSession> connect(Self self, const routing::Destination& d, const HostList& hosts,
-                                   std::string& last_error) {
+                                   std::string& last_error, bool& loop) {
   auto params = session_params(self->state.settings);
   for (const auto& [host, address] : hosts.addresses) {
     for (bool tls : {true, false}) {
@@ -106,6 +107,10 @@ std::optional<PeerSession> connect(Self self, const routing::Destination& d, con
       } catch (const SessionError& e) {
         last_error = peer_name(host, address) + ": " + e.what();
         spdlog::info("relay to {}: {}", d.domain, last_error);
+        if (e.loop) {
+          loop = true;
+          return std::nullopt;
+        }
         if (!(e.tls_handshake && d.tls == routing::TlsPolicy::may)) break;
       }
     }
@@ -127,7 +132,14 @@ bool ensure_session(Self self, const routing::Destination& d, const delivery_job
     return false;
   }
   std::string last_error = hosts.why_none;
-  st.session = connect(self, d, hosts, last_error);
+  bool loop = false;
+  st.session = connect(self, d, hosts, last_error, loop);
+  if (loop) {  // retrying would loop again: bounce (RFC 5321 §6.3)
+    refused = results::all(job.idx, results::permanent(0, 554, "5.4.6",
+                                                       "mail for " + d.domain +
+                                                           " loops back to myself: " + last_error));
+    return false;
+  }
   if (!st.session) {
     if (last_error.empty()) last_error = "no host to try";
     refused = results::all(

@@ -15,8 +15,9 @@ namespace {
 using storage::DeliveryResult;
 using storage::RecipientState;
 
-// Refusals decided before sending anything: a message the peer said is too big, or one that
-// needs SMTPUTF8 to a peer without it.
+// Refusals decided before sending anything: a message the peer said is too big, one that needs
+// SMTPUTF8 to a peer without it, or binary content (RFC 3030 §3: BINARYMIME goes only with BDAT,
+// unchanged; we relay with DATA, which would rewrite its line ends and dots).
 std::optional<DeliveryResult> refuse_before_sending(const PeerSession& s,
                                                     const storage::MessageMeta& meta) {
   if (!s.caps.accepts_size(meta.size))
@@ -26,6 +27,10 @@ std::optional<DeliveryResult> refuse_before_sending(const PeerSession& s,
   if (storage::has_mail_flag(meta.params, "SMTPUTF8") && !s.caps.smtputf8)
     return results::permanent(0, 553, "5.6.7",
                               s.host + " does not support SMTPUTF8, which the message needs");
+  if (storage::mail_param(meta.params, "BODY") == "BINARYMIME")
+    return results::permanent(0, 554, "5.6.3",
+                              "BODY=BINARYMIME content cannot be relayed to " + s.host +
+                                  " without converting it, which would change it");
   return std::nullopt;
 }
 

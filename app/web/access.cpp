@@ -3,6 +3,9 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <arpa/inet.h>
+#include <strings.h>
+
 #include <fstream>
 #include <stdexcept>
 #include <string_view>
@@ -35,7 +38,35 @@ std::string decode_basic(std::string_view encoded) {
   return out;
 }
 
+// "name:port" -> "name", "[v6]:port" -> "v6"; "" when it is not a host.
+std::string host_part(std::string_view host) {
+  if (!host.empty() && host.front() == '[') {
+    size_t close = host.find(']');
+    if (close == std::string_view::npos) return {};
+    std::string_view rest = host.substr(close + 1);
+    if (!rest.empty() && rest.front() != ':') return {};
+    return std::string(host.substr(1, close - 1));
+  }
+  return std::string(host.substr(0, host.find(':')));
+}
+
+bool is_ip_literal(const std::string& h) {
+  unsigned char buf[sizeof(in6_addr)];
+  return inet_pton(AF_INET, h.c_str(), buf) == 1 || inet_pton(AF_INET6, h.c_str(), buf) == 1;
+}
+
 }  // namespace
+
+bool host_allowed(const WebAccess& access, const char* host) {
+  if (!host) return true;
+  std::string name = host_part(host);
+  if (!name.empty() && name.back() == '.') name.pop_back();  // "localhost." is localhost
+  if (name.empty()) return false;
+  if (is_ip_literal(name) || strcasecmp(name.c_str(), "localhost") == 0) return true;
+  for (const auto& allowed : access.host_names)
+    if (strcasecmp(name.c_str(), allowed.c_str()) == 0) return true;
+  return false;
+}
 
 bool authorized(const WebAccess& access, const char* authorization) {
   if (!access.required) return true;

@@ -30,7 +30,15 @@ void reply(mg_connection* conn, int status, std::string_view type, std::string_v
   mg_write(conn, body.data(), body.size());
 }
 
+bool refuse_unless_allowed_host(mg_connection* conn, const WebAccess& access) {
+  if (host_allowed(access, mg_get_header(conn, "Host"))) return false;
+  reply(conn, 403, "text/plain; charset=utf-8",
+        "403 Forbidden: this Host is not one of the listener's names ([metrics] host_names)\n");
+  return true;
+}
+
 bool refuse_unless_authorized(mg_connection* conn, const WebAccess& access) {
+  if (refuse_unless_allowed_host(conn, access)) return true;
   if (authorized(access, mg_get_header(conn, "Authorization"))) return false;
   reply(conn, 401, "text/plain; charset=utf-8", "401 Unauthorized: a bearer token or password\n");
   return true;

@@ -22,7 +22,9 @@ class MetricsHandler : public CivetHandler {
   MetricsHandler(StatsSampler& sampler, const WebAccess& access)
       : sampler_(sampler), access_(access) {}
   bool handleGet(CivetServer*, mg_connection* conn) override {
-    if (access_.protect_metrics && refuse_unless_authorized(conn, access_)) return true;
+    if (access_.protect_metrics ? refuse_unless_authorized(conn, access_)
+                                : refuse_unless_allowed_host(conn, access_))
+      return true;
     std::ostringstream text;
     prometheus::TextSerializer().Serialize(text, to_metric_families(sampler_.for_metrics()));
     reply(conn, 200, "text/plain; version=0.0.4; charset=utf-8", text.str());

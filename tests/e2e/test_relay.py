@@ -83,6 +83,8 @@ class GreylistPeer:
 def mx_server(port, domain, tls_dir=None, extra_routing=""):
     """A second mailactor as the MX of `domain` on 127.0.0.1:port (users: bob)."""
     srv = Server(tls_lines=tls_lines("starttls", tls_dir) if tls_dir else "")
+    # Its own name: a next hop that greets with the sender's name is the sender (a mail loop).
+    srv.edit_config('hostname = "mx.example.test"', 'hostname = "mx.%s"' % domain)
     srv.edit_config('local_domains = ["example.test", "localhost"]', 'local_domains = ["%s"]' % domain)
     srv.edit_config('listen = "127.0.0.1:0"', 'listen = "127.0.0.1:%d"' % port)
     srv.edit_config("[spool]", '[routing]\nlocal = "mailboxes"\nmailbox_root = "%s/boxes"\nusers = ["bob", "postmaster"]\n%s\n[spool]' % (srv.dir, extra_routing))
@@ -250,6 +252,7 @@ sys.exit(0 if dkim.verify(sys.stdin.buffer.read(), dnsfunc=txt) else 1)
                        tls_lines=tls_lines("starttls", self.certs),
                        auth_options='[auth.passwd-file]\npath = "%s"\n' % users)
         smart.edit_config('listen = "127.0.0.1:0"', 'listen = "127.0.0.1:%d"' % smart_port)
+        smart.edit_config('hostname = "mx.example.test"', 'hostname = "smarthost.test"')  # not us
         creds = os.path.join(self.tmp, "smarthost.auth")
         with open(creds, "w") as f:
             f.write("relayer:s3cret\n")

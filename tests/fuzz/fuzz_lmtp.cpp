@@ -1,6 +1,7 @@
 // libFuzzer target: the LMTP client's reply handling. Bytes from a (hostile) LMTP server go
 // through the reply parser into a transaction for three recipients: once done every recipient has
-// a reply, and a recipient whose RCPT got anything but 2xx is never taken as delivered.
+// a reply, a recipient whose RCPT got anything but 2xx is never taken as delivered, and none is
+// delivered unless DATA got its 354 (a reply desync, issue 30).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -27,6 +28,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       // A refused RCPT (reply 2 + i) stays refused, whatever came after the data.
       bool rcpt_refused = read.size() > 1 + i && read[1 + i].code / 100 != 2;
       if (rcpt_refused && t.results()[i]->code / 100 == 2 && read[0].code / 100 == 2) std::abort();
+      bool saw_354 = false;
+      for (const auto& r : read)
+        saw_354 = saw_354 || r.code == 354;
+      if (t.results()[i]->code / 100 == 2 && !saw_354) std::abort();
     }
   } else if (read.size() >= 1 + 3 + 1 + 3) {
     std::abort();  // enough replies were read to finish

@@ -2,8 +2,8 @@
 // one command per reply; the rest is what the server sends (huge multi-line replies, missing
 // final lines, garbage, an early end): the first reply is read as the EHLO reply, the others go
 // into a transaction for three recipients. Once done every recipient has a reply, a refused
-// RCPT is never taken as delivered, and without pipelining only the commands the protocol
-// allows are sent.
+// RCPT is never taken as delivered, no recipient is delivered unless DATA got its 354 (a reply
+// desync, issue 30), and without pipelining only the commands the protocol allows are sent.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -38,7 +38,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                       {false, pipelining, "", {}});
   std::vector<int> rcpt_codes;
   bool rcpt_stage = false;
+  bool saw_354 = false;
   while (auto r = parser.next()) {
+    saw_354 = saw_354 || r->code == 354;
     auto next = t.on_reply(*r);
     if (rcpt_stage && rcpt_codes.size() < 3) rcpt_codes.push_back(r->code);
     rcpt_stage = true;
@@ -50,6 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!t.results()[i]) std::abort();
     const bool refused = i < rcpt_codes.size() && rcpt_codes[i] / 100 != 2;
     if (refused && t.results()[i]->code / 100 == 2) std::abort();
+    if (t.results()[i]->code / 100 == 2 && !saw_354) std::abort();
   }
   return 0;
 }

@@ -130,5 +130,21 @@ TEST(SplitPathArgument, Parameters) {
   EXPECT_FALSE(split_path_argument("TO:<a@b>", "FROM:").ok);
 }
 
+TEST(Address, AQuotedLocalPartThatNeedsNoQuotesIsTheSameAddress) {
+  auto local = [](std::string_view text) {
+    return parse_path(text, false, false, true).path.local;
+  };
+  EXPECT_EQ(local(R"(<"alice"@example.test>)"), "alice");
+  EXPECT_EQ(local(R"(<"al\ice.b"@example.test>)"), "alice.b");
+  EXPECT_EQ(parse_path(R"(<"alice"@example.test>)", false, false, false).path.address(),
+            "alice@example.test");
+  // Quotes that are needed stay.
+  EXPECT_EQ(local(R"(<"a b"@example.test>)"), R"("a b")");
+  EXPECT_EQ(local(R"(<".alice"@example.test>)"), R"(".alice")");
+  EXPECT_EQ(local(R"(<"a..b"@example.test>)"), R"("a..b")");
+  EXPECT_EQ(local(R"(<"a@b"@example.test>)"), R"("a@b")");
+  EXPECT_EQ(local(R"(<"\""@example.test>)"), R"("\"")");
+}
+
 }  // namespace
 }  // namespace mailactor::protocol

@@ -141,5 +141,80 @@ TEST(SmtpTransaction, WithoutPipeliningMailRefusedEndsAtOnce) {
   EXPECT_TRUE(t.needs_reset());
 }
 
+// Attack shapes (held-out suite, issue 30): a next hop whose replies do not answer the commands
+// they follow must never get recipients recorded as delivered.
+void expect_desync(const ClientTransaction& t) {
+  EXPECT_TRUE(t.done());
+  EXPECT_TRUE(t.protocol_error());
+  EXPECT_TRUE(t.connection_unusable());
+  for (const auto& r : t.results()) {
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->code, 451);
+    EXPECT_EQ(r->status, "4.5.0");
+  }
+}
+
+TEST(SmtpTransaction, A250ToDataIsAProtocolErrorNotADelivery) {
+  for (bool pipelining : {true, false}) {
+    ClientTransaction t("s@x.test", {"a@y.test", "b@y.test"}, {false, pipelining, "", {}});
+    t.on_reply(reply(250, "2.1.0", "ok"));
+    t.on_reply(reply(250, "2.1.5", "ok"));
+    t.on_reply(reply(250, "2.1.5", "ok"));
+    EXPECT_EQ(t.on_reply(reply(250, "2.0.0", "queued, no content needed")), Next::done);
+    expect_desync(t);
+  }
+}
+
+TEST(SmtpTransaction, EveryStageRefusesAReplyClassItCannotHave) {
+  const std::vector<Reply> odd = {reply(354, "", "go"),     reply(334, "", "x"),
+                                  reply(220, "", "hi"),     reply(199, "", "early"),
+                                  reply(600, "", "beyond"), reply(999, "", "beyond")};
+  for (const auto& bad : odd) {
+    ClientTransaction data("s@x.test", {"a@y.test"}, {false, true, "", {}});
+    data.on_reply(reply(250, "2.1.0", "ok"));
+    data.on_reply(reply(250, "2.1.5", "ok"));
+    if (bad.code != 354) {
+      EXPECT_EQ(data.on_reply(bad), Next::done) << bad.code;
+      expect_desync(data);
+    }
+    if (bad.code / 100 == 2) continue;  // success, where the others may have it
+    ClientTransaction mail("s@x.test", {"a@y.test"}, {false, true, "", {}});
+    EXPECT_EQ(mail.on_reply(bad), Next::done) << bad.code;
+    expect_desync(mail);
+    ClientTransaction rcpt("s@x.test", {"a@y.test"}, {false, true, "", {}});
+    rcpt.on_reply(reply(250, "2.1.0", "ok"));
+    EXPECT_EQ(rcpt.on_reply(bad), Next::done) << bad.code;
+    expect_desync(rcpt);
+    ClientTransaction content("s@x.test", {"a@y.test"}, {false, true, "", {}});
+    content.on_reply(reply(250, "2.1.0", "ok"));
+    content.on_reply(reply(250, "2.1.5", "ok"));
+    content.on_reply(reply(354, "", "go"));
+    EXPECT_EQ(content.on_reply(bad), Next::done) << bad.code;
+    expect_desync(content);
+  }
+}
+
+TEST(SmtpTransaction, AnExtraReplyShiftsTheRestIntoAProtocolError) {
+  // MAIL answered twice: the RCPT takes the extra 250, DATA the RCPT's 250: caught at DATA.
+  ClientTransaction t("s@x.test", {"a@y.test"}, {false, true, "", {}});
+  t.on_reply(reply(250, "2.1.0", "ok"));
+  t.on_reply(reply(250, "2.1.0", "ok again"));
+  EXPECT_EQ(t.on_reply(reply(250, "2.1.5", "ok")), Next::done);
+  expect_desync(t);
+}
+
+TEST(LmtpTransaction, ARecipientsContentReplyOfAnOddClassIsAProtocolError) {
+  ClientTransaction t("s@x.test", {"a@y.test", "b@y.test"}, kLmtp);
+  t.on_reply(reply(250, "2.1.0", "ok"));
+  t.on_reply(reply(250, "2.1.5", "ok"));
+  t.on_reply(reply(250, "2.1.5", "ok"));
+  t.on_reply(reply(354, "", "go"));
+  EXPECT_EQ(t.on_reply(reply(250, "2.0.0", "a saved")), Next::read_reply);
+  EXPECT_EQ(t.on_reply(reply(354, "", "again?")), Next::done);
+  EXPECT_TRUE(t.protocol_error());
+  EXPECT_TRUE(t.connection_unusable());
+  EXPECT_EQ(codes(t), (std::vector<int>{250, 451}));
+}
+
 }  // namespace
 }  // namespace mailactor::protocol

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "protocol/content_checks.hpp"
 #include "protocol/data_decoder.hpp"
 
 namespace mailactor::protocol {
@@ -115,6 +116,46 @@ TEST(DotStuffer, NormalisesBareNewlines) {
   s.append("a\nb\rc", wire);
   s.finish(wire);
   EXPECT_EQ(wire, "a\r\nb\r\nc\r\n.\r\n");
+}
+
+}  // namespace
+}  // namespace mailactor::protocol
+
+namespace mailactor::protocol {
+namespace {
+
+TEST(HopCounter, CountsReceivedAndDeliveredToInTheHeaderOnly) {
+  HopCounter c;
+  c.feed("Received: from a\r\n\tby b\r\nRECEIVED:x\r\nX-Received: no\r\nReceived-SPF: no\r\n");
+  c.feed("Delivered-To: a@b\r\nSubject: Received: no\r\n received: folded, no\r\n");
+  EXPECT_EQ(c.hops(), 3u);
+  c.feed("\r\nReceived: in the body\r\n");
+  EXPECT_EQ(c.hops(), 3u);
+}
+
+TEST(HopCounter, ChunkBoundariesDoNotMatter) {
+  const std::string msg = "Received: 1\r\nDelivered-To: 2\nReceived: 3\r\n\r\nReceived: body\r\n";
+  for (size_t cut = 0; cut <= msg.size(); ++cut) {
+    HopCounter c;
+    c.feed(msg.substr(0, cut));
+    c.feed(msg.substr(cut));
+    EXPECT_EQ(c.hops(), 3u) << cut;
+  }
+}
+
+TEST(BareNewlineScanner, FindsBareCrAndLfAcrossChunks) {
+  auto scan = [](std::vector<std::string> chunks) {
+    BareNewlineScanner s;
+    for (const auto& c : chunks)
+      s.feed(c);
+    return s.found_at_end();
+  };
+  EXPECT_FALSE(scan({"a\r\nb\r\n"}));
+  EXPECT_FALSE(scan({"a\r", "\nb"}));
+  EXPECT_TRUE(scan({"a\nb"}));
+  EXPECT_TRUE(scan({"a\r", "b"}));
+  EXPECT_TRUE(scan({"a\r"}));
+  EXPECT_TRUE(scan({"\n"}));
 }
 
 }  // namespace

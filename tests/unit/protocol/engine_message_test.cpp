@@ -57,13 +57,29 @@ TEST(EngineMessage, DataWithArgument) {
   EXPECT_EQ(h.input("DATA now\r\n"), "501 5.5.4 Syntax: DATA\r\n");
 }
 
-TEST(EngineMessage, NulAndBinaryBytesInContentAreKept) {
+TEST(EngineMessage, NulInContentIsRefusedByDefaultNothingStored) {
   Harness h;
   h.greet();
-  std::string content("a\0b\xff\r\n", 6);
-  h.input(kEnvelope + "DATA\r\n" + content + ".\r\n");
+  h.input(kEnvelope + "DATA\r\n");
+  EXPECT_EQ(h.input(std::string("a\0b\r\n.\r\n", 8)),
+            "550 5.6.0 Message contains NUL characters\r\n");
+  EXPECT_TRUE(h.queued.empty());
+  EXPECT_EQ(h.aborted, 1);
+  // In a BDAT chunk too.
+  h.input("MAIL FROM:<a@b.example>\r\nRCPT TO:<x@b.example>\r\n");
+  EXPECT_EQ(h.input(std::string("BDAT 4 LAST\r\nab\0c", 17)),
+            "550 5.6.0 Message contains NUL characters\r\n");
+  EXPECT_TRUE(h.queued.empty());
+}
+
+TEST(EngineMessage, NulStrippedOnRequestOtherBytesKept) {
+  EngineConfig cfg;
+  cfg.nul_bytes = NulBytes::strip;
+  Harness h(cfg);
+  h.greet();
+  h.input(kEnvelope + "DATA\r\n" + std::string("a\0b\xff\0\r\n", 7) + ".\r\n");
   ASSERT_EQ(h.queued.size(), 1u);
-  EXPECT_EQ(h.queued[0], content);
+  EXPECT_EQ(h.queued[0], "ab\xff\r\n");
 }
 
 TEST(EngineMessage, NulInCommandIsRejected) {
@@ -113,6 +129,85 @@ TEST(EngineMessage, BareNewlinesRejectedOnRequest) {
   EXPECT_TRUE(h.queued.empty());
   EXPECT_EQ(h.aborted, 1);
   EXPECT_EQ(h.input("NOOP\r\n"), "250 2.0.0 Ok\r\n");
+}
+
+TEST(EngineMessage, BareNewlinesInBdatRejectedOnRequestNothingStored) {
+  EngineConfig cfg;
+  cfg.bare_newline = BareNewline::reject;
+  for (std::string chunks :
+       {"BDAT 6 LAST\r\nab\ncd\n", "BDAT 3\r\nab\rBDAT 3 LAST\r\ncd\n", "BDAT 4 LAST\r\nab\r\r"}) {
+    Harness h(cfg);
+    h.greet();
+    h.input(kEnvelope);
+    std::string out = h.input(chunks);
+    EXPECT_EQ(out.substr(out.size() - 42), "550 5.6.0 Message contains bare CR or LF\r\n")
+        << chunks;
+    EXPECT_TRUE(h.queued.empty()) << chunks;
+    EXPECT_EQ(h.aborted, 1) << chunks;
+  }
+  // A CRLF split over two chunks is no bare newline; the last octet a CR is one.
+  Harness ok(cfg);
+  ok.greet();
+  ok.input(kEnvelope);
+  EXPECT_EQ(ok.input("BDAT 3\r\nab\rBDAT 3 LAST\r\n\ncd"),
+            "250 2.0.0 3 octets received\r\n"
+            "250 2.0.0 Ok: queued as Q1\r\n");
+  Harness end(cfg);
+  end.greet();
+  end.input(kEnvelope);
+  EXPECT_EQ(end.input("BDAT 3 LAST\r\nab\r"), "550 5.6.0 Message contains bare CR or LF\r\n");
+  EXPECT_TRUE(end.queued.empty());
+}
+
+TEST(EngineMessage, BinaryMimeBdatKeepsBareNewlinesAndNul) {
+  EngineConfig cfg;
+  cfg.bare_newline = BareNewline::reject;
+  Harness h(cfg);
+  h.greet();
+  h.input("EHLO c.example\r\nMAIL FROM:<a@b.example> BODY=BINARYMIME\r\nRCPT TO:<x@b.example>\r\n");
+  EXPECT_EQ(h.input(std::string("BDAT 3 LAST\r\n\0\x01\n", 16)), "250 2.0.0 Ok: queued as Q1\r\n");
+  EXPECT_EQ(h.queued[0], std::string("\0\x01\n", 3));
+}
+
+std::string received_fields(size_t n) {
+  std::string h;
+  for (size_t i = 0; i < n; ++i)
+    h += (i % 2 ? "Received: from hop" : "received:from hop") + std::to_string(i) +
+         "\r\n\tby somewhere\r\n";
+  return h;
+}
+
+TEST(EngineMessage, TooManyHopsRefusedWith554NothingStored) {
+  Harness h;
+  h.greet();
+  h.input(kEnvelope + "DATA\r\n");
+  EXPECT_EQ(h.input(received_fields(49) + "Delivered-To: a@b.example\r\n\r\nbody\r\n.\r\n"),
+            "554 5.4.6 Too many hops (50 Received:/Delivered-To: header fields): mail loop\r\n");
+  EXPECT_TRUE(h.queued.empty());
+  EXPECT_EQ(h.aborted, 1);
+  // One hop fewer passes, and so do Received: lines in the body.
+  h.input(kEnvelope.substr(kEnvelope.find("MAIL")) + "DATA\r\n");
+  EXPECT_EQ(h.input(received_fields(49) + "\r\n" + received_fields(10) + ".\r\n"),
+            "250 2.0.0 Ok: queued as Q1\r\n");
+}
+
+TEST(EngineMessage, HopLimitIsASettingAndSeesBdatAndSplitChunks) {
+  EngineConfig cfg;
+  cfg.max_hops = 3;
+  std::string content = "Received: a\r\nX-Received: no\r\nReceived: b\r\nDelivered-to: c\r\n\r\n";
+  for (size_t cut = 1; cut < content.size(); cut += 7) {
+    Harness h(cfg);
+    h.greet();
+    h.input(kEnvelope + "BDAT " + std::to_string(cut) + "\r\n" + content.substr(0, cut));
+    h.input("BDAT " + std::to_string(content.size() - cut) + " LAST\r\n" + content.substr(cut));
+    EXPECT_NE(h.wire.find("554 5.4.6"), std::string::npos) << cut;
+    EXPECT_TRUE(h.queued.empty());
+  }
+  cfg.max_hops = 0;  // no limit
+  Harness h(cfg);
+  h.greet();
+  h.input(kEnvelope + "DATA\r\n");
+  EXPECT_EQ(h.input(received_fields(200) + "\r\n.\r\n"), "250 2.0.0 Ok: queued as Q1\r\n");
 }
 
 TEST(EngineMessage, OversizeDataIsReadToTheEndAndRefused) {

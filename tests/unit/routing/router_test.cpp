@@ -78,7 +78,7 @@ TEST(Router, ResolvesTableOfAddresses) {
       {"team@other.test", Kind::accepted, {"dave@other.test"}},  // catch-all of other.test
       {"cross@example.test", Kind::accepted, {"dave@other.test"}},
       {"d1@example.test", Kind::accepted, {"alice@example.test"}},  // 10 alias levels: fine
-      {"d0@example.test", Kind::loop, {}},                          // 11: too deep
+      {"d0@example.test", Kind::too_deep, {}},                      // 11: too deep
       {"postmaster@example.test", Kind::accepted, {"alice@example.test"}},
       {"Postmaster", Kind::accepted, {"alice@example.test"}},  // <Postmaster>: first domain
       {"alice@elsewhere.test", Kind::not_local, {}},
@@ -153,7 +153,7 @@ TEST(Router, ExpansionIsCapped) {
   s.users.push_back(std::make_shared<UserList>("static", users));
   s.max_expansion = 10;
   Router router(std::move(s));
-  EXPECT_EQ(router.resolve("big@example.test").kind, Kind::loop);
+  EXPECT_EQ(router.resolve("big@example.test").kind, Kind::too_wide);
 }
 
 TEST(Router, IngestModeAcceptsEveryLocalPartAsGiven) {
