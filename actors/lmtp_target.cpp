@@ -89,7 +89,15 @@ delivery_target_actor::behavior_type lmtp_behavior(Self self,
   self->state.readers = std::move(readers);
   self->state.settings = std::move(settings);
   return {[=](deliver_atom, const delivery_job& job) {
-    return results::timed([&] { return deliver_lmtp(self, job); });
+    return results::timed([&] {
+      try {
+        return deliver_lmtp(self, job);
+      } catch (const std::exception& e) {  // never the actor's end: its slot would stay dead
+        self->state.conn.reset();
+        return results::all(job.idx,
+                            results::temporary(0, "4.3.0", std::string("LMTP: ") + e.what()));
+      }
+    });
   }};
 }
 

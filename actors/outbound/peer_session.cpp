@@ -89,16 +89,10 @@ std::string PeerSession::peer() const {
   return peer_name(host, address);
 }
 
-PeerSession open_session(const routing::Destination& d, const std::string& host,
-                         const std::string& address, const SessionParams& p, bool try_tls) {
-  PeerSession s;
-  s.host = host;
-  s.address = address;
-  try {
-    s.conn = std::make_unique<ClientConnection>(address, p.connect_timeout, p.timeout);
-  } catch (const std::exception& e) {
-    throw SessionError(e.what());
-  }
+namespace {
+
+// The dialogue after connecting: greeting, EHLO, STARTTLS, EHLO again, AUTH.
+void set_up(PeerSession& s, const routing::Destination& d, const SessionParams& p, bool try_tls) {
   const bool implicit = d.smarthost && d.smarthost->implicit_tls;
   if (implicit) handshake(s, d, p);
   refuse_ourselves(expect(*s.conn, 220, "greeting"), p.helo, "greeting");
@@ -117,8 +111,25 @@ PeerSession open_session(const routing::Destination& d, const std::string& host,
   }
   if (!s.tls && d.tls != TlsPolicy::may)
     throw SessionError("TLS is required (policy " + std::string(routing::to_string(d.tls)) +
-                       ") but " + host + " does not offer STARTTLS");
+                       ") but " + s.host + " does not offer STARTTLS");
   if (d.smarthost) authenticate(s, *d.smarthost);
+}
+
+}  // namespace
+
+PeerSession open_session(const routing::Destination& d, const std::string& host,
+                         const std::string& address, const SessionParams& p, bool try_tls) {
+  PeerSession s;
+  s.host = host;
+  s.address = address;
+  try {
+    s.conn = std::make_unique<ClientConnection>(address, p.connect_timeout, p.timeout);
+    set_up(s, d, p, try_tls);
+  } catch (const SessionError&) {
+    throw;
+  } catch (const std::exception& e) {  // the connection failed or closed, a timeout, not SMTP
+    throw SessionError(e.what());
+  }
   return s;
 }
 

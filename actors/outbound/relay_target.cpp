@@ -199,6 +199,21 @@ std::vector<DeliveryResult> deliver(Self self, const delivery_job& job, bool& de
   }
 }
 
+// An exception must not end the actor: the deliverer's slot would answer every later job with an
+// error until a restart (a peer that hangs up after its greeting once did that to a slot).
+std::vector<DeliveryResult> deliver_safely(Self self, const delivery_job& job,
+                                           bool& destination_down) {
+  try {
+    return deliver(self, job, destination_down);
+  } catch (const std::exception& e) {
+    auto& st = self->state;
+    if (st.session) close_session(*st.session);
+    st.session.reset();
+    spdlog::warn("relay of {} failed: {}", job.id, e.what());
+    return results::all(job.idx, results::temporary(0, "4.3.0", std::string("relay: ") + e.what()));
+  }
+}
+
 relay_target_actor::behavior_type relay_behavior(Self self,
                                                  std::shared_ptr<storage::QueueReaders> readers,
                                                  RelayTargetSettings settings) {
@@ -209,7 +224,8 @@ relay_target_actor::behavior_type relay_behavior(Self self,
   });
   return {[=](deliver_atom, const delivery_job& job) {
             bool destination_down = false;
-            auto report = results::timed([&] { return deliver(self, job, destination_down); });
+            auto report =
+                results::timed([&] { return deliver_safely(self, job, destination_down); });
             report.destination_down = destination_down;
             self->state.last_job = std::chrono::steady_clock::now();
             arm_idle_timer(self, self->state.settings.idle_close);

@@ -12,6 +12,7 @@
 #include <functional>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace mailactor::testing {
 
@@ -29,23 +30,42 @@ class ScriptedPeer {
       else
         ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
     }
-    // One line from the client, without its CRLF ("" when the client went away, or after 5 s).
+    // One line from the client, without its CRLF ("" and gone() when the client went away, or
+    // after 5 s).
     std::string line() {
       std::string out;
       char c;
       while (true) {
         if (!ssl_ || SSL_pending(ssl_) == 0) {
           pollfd p{fd_, POLLIN, 0};
-          if (::poll(&p, 1, 5000) != 1) return out;
+          if (::poll(&p, 1, 5000) != 1) break;
         }
         int n = ssl_ ? SSL_read(ssl_, &c, 1) : static_cast<int>(::recv(fd_, &c, 1, 0));
-        if (n <= 0) return out;
-        if (c == '\n') break;
+        if (n <= 0) break;
+        if (c == '\n') {
+          if (!out.empty() && out.back() == '\r') out.pop_back();
+          return out;
+        }
         out += c;
       }
-      if (!out.empty() && out.back() == '\r') out.pop_back();
+      gone_ = true;
       return out;
     }
+    // The content after a 354, up to the line with the lone dot (unstuffed, CRLF kept).
+    std::string data() {
+      std::string out;
+      for (std::string l = line(); l != "." && !gone_; l = line())
+        out += (l.rfind("..", 0) == 0 ? l.substr(1) : l) + "\r\n";
+      return out;
+    }
+    // Reads until the client closes (or 5 s pass): every line it still sent.
+    std::vector<std::string> rest() {
+      std::vector<std::string> out;
+      for (std::string l = line(); !gone_; l = line())
+        out.push_back(l);
+      return out;
+    }
+    bool gone() const { return gone_; }
     bool start_tls(SSL_CTX* ctx) {
       ssl_ = SSL_new(ctx);
       SSL_set_fd(ssl_, fd_);
@@ -55,6 +75,7 @@ class ScriptedPeer {
    private:
     int fd_;
     SSL* ssl_ = nullptr;
+    bool gone_ = false;
   };
 
   explicit ScriptedPeer(std::function<void(Conn&)> script) {
