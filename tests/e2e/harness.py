@@ -1,6 +1,7 @@
 """Starts the real mailactor binary on a loopback port with a temporary spool and Maildir, and
 gives the tests what they need to look at: the queue (sqlite3), the Maildir and the log."""
 
+import base64
 import contextlib
 import json
 import os
@@ -14,6 +15,7 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.error
 import urllib.request
 
 BIN = os.environ.get("MAILACTOR_BIN", os.path.join(os.path.dirname(__file__), "../../build/app/mailactor"))
@@ -422,8 +424,30 @@ def send_all(port, messages, sessions):
     return codes
 
 
-def metrics_lines(port):
-    return '[metrics]\nlisten = "127.0.0.1:%d"\n' % port
+def metrics_lines(port, extra=""):
+    return '[metrics]\nlisten = "127.0.0.1:%d"\n%s' % (port, extra)
+
+
+def get(port, path, headers=None, method="GET"):
+    """(status, body) of one request to the metrics listener on `port`."""
+    request = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def scrape(port):
+    """The Prometheus text of /metrics."""
+    status, text = get(port, "/metrics")
+    assert status == 200, (status, text)
+    return text
+
+
+def plain(user, password):
+    """An AUTH PLAIN initial response."""
+    return base64.b64encode(b"\0" + user.encode() + b"\0" + password.encode()).decode()
 
 
 def actor_stats(port, name, until, timeout=15):

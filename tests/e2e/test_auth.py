@@ -13,7 +13,7 @@ import threading
 import time
 import unittest
 
-from harness import BIN, Client, Server, main
+from harness import BIN, Client, Server, main, plain
 
 
 def hash_of(password, scheme="yescrypt"):
@@ -29,8 +29,6 @@ def passwd_file(path, users):
     os.replace(path + ".new", path)
 
 
-def plain(user, password):
-    return base64.b64encode(b"\0" + user.encode() + b"\0" + password.encode()).decode()
 
 
 class Auth(unittest.TestCase):

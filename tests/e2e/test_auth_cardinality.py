@@ -9,13 +9,11 @@ import threading
 import urllib.request
 import unittest
 
-from harness import Server, free_port, main, read_reply, sanitized
+from harness import Server, free_port, main, read_reply, sanitized, plain, scrape
 
 FAILURES_PER_SESSION = 5
 
 
-def plain(user, password):
-    return base64.b64encode(("\0%s\0%s" % (user, password)).encode()).decode()
 
 
 def source_address(i):
@@ -80,9 +78,6 @@ def rss_kib(pid):
         return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
 
 
-def scrape(port):
-    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as r:
-        return r.read().decode()
 
 
 def series(text):

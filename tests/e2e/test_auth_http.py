@@ -15,8 +15,8 @@ import time
 import unittest
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from harness import BIN, Client, Server, main
-from test_auth import plain
+from harness import BIN, Client, Server, main, plain
+
 
 SERVICE = os.path.join(os.path.dirname(__file__), "../../examples/http-auth/auth_service.py")
 

@@ -19,20 +19,12 @@ import unittest
 import urllib.error
 import urllib.request
 
-from harness import BIN, Server, free_port, headless_dom, main, page_dom
+from harness import BIN, Server, free_port, headless_dom, main, page_dom, get, metrics_lines
 
 ARTIFACTS = os.environ.get("MAILACTOR_ARTIFACTS",
                            os.path.join(os.environ.get("MAILACTOR_BUILD_DIR", tempfile.gettempdir()), "artifacts"))
 
 
-def get(port, path, headers=None, method="GET"):
-    """(status, body) of one request to the metrics listener."""
-    request = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), headers=headers or {}, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
 
 
 def send(port, n):
@@ -67,8 +59,6 @@ def actor(doc, name):
     return next(a for a in doc["actors"] if a["name"] == name)
 
 
-def metrics_lines(port, extra=""):
-    return '[metrics]\nlisten = "127.0.0.1:%d"\n%s' % (port, extra)
 
 
 class StatsJson(unittest.TestCase):

@@ -11,7 +11,7 @@ import time
 import unittest
 import urllib.request
 
-from harness import BIN, Client, Server, free_port, main
+from harness import BIN, Client, Server, free_port, main, scrape
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -26,9 +26,6 @@ def send_plain(port, n):
             s.sendmail("a@b.example", ["x@example.test"], b"Subject: m\r\n\r\nx\r\n")
 
 
-def scrape(port):
-    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as r:
-        return r.read().decode()
 
 
 def values(text):

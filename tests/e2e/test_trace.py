@@ -17,15 +17,8 @@ import unittest
 import urllib.error
 import urllib.request
 
-from harness import BIN, Client, Server, free_port, main, page_dom, queue_id
+from harness import BIN, Client, Server, free_port, main, page_dom, queue_id, get
 
-def get(port, path, headers=None):
-    request = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
 
 
 def trace_cli(srv, *args):
