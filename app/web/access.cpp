@@ -38,16 +38,25 @@ std::string decode_basic(std::string_view encoded) {
   return out;
 }
 
-// "name:port" -> "name", "[v6]:port" -> "v6"; "" when it is not a host.
+// "name:port" -> "name", "[v6]:port" -> "v6"; "" when it is not a host with an optional
+// numeric port.
 std::string host_part(std::string_view host) {
+  size_t name_end = host.find(':');
+  std::string_view name = host.substr(0, name_end);
   if (!host.empty() && host.front() == '[') {
     size_t close = host.find(']');
     if (close == std::string_view::npos) return {};
-    std::string_view rest = host.substr(close + 1);
-    if (!rest.empty() && rest.front() != ':') return {};
-    return std::string(host.substr(1, close - 1));
+    name = host.substr(1, close - 1);
+    name_end = close + 1;
+    if (name_end < host.size() && host[name_end] != ':') return {};
   }
-  return std::string(host.substr(0, host.find(':')));
+  if (name_end < host.size()) {
+    std::string_view port = host.substr(name_end + 1);
+    if (port.empty() || port.size() > 5 ||
+        port.find_first_not_of("0123456789") != std::string_view::npos)
+      return {};
+  }
+  return std::string(name);
 }
 
 bool is_ip_literal(const std::string& h) {
