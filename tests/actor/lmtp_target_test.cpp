@@ -82,9 +82,9 @@ TEST_F(LmtpFixture, EachRecipientGetsItsOwnReply) {
     c.send("250 2.0.0 <a> saved\r\n452 4.2.2 <c> over quota\r\n");
     c.rest();
   });
-  EXPECT_EQ(states(rs), (std::vector<RecipientState>{RecipientState::delivered,
-                                                     RecipientState::failed,
-                                                     RecipientState::pending}));
+  EXPECT_EQ(states(rs),
+            (std::vector<RecipientState>{RecipientState::delivered, RecipientState::failed,
+                                         RecipientState::pending}));
   EXPECT_EQ(rs[2].enhanced, "4.2.2");
   EXPECT_EQ(got, kContent);
 }
@@ -107,9 +107,9 @@ TEST_F(LmtpFixture, AnOddReplyAfterTheContentSettlesTheRestAsTemporary) {
     c.send("250 2.0.0 <a> saved\r\n354 go on?\r\n250 2.0.0 <c> saved\r\n");
     c.rest();
   });
-  EXPECT_EQ(states(rs), (std::vector<RecipientState>{RecipientState::delivered,
-                                                     RecipientState::pending,
-                                                     RecipientState::pending}));
+  EXPECT_EQ(states(rs),
+            (std::vector<RecipientState>{RecipientState::delivered, RecipientState::pending,
+                                         RecipientState::pending}));
 }
 
 TEST_F(LmtpFixture, AGreetingWithAReplyBehindItIsADesync) {
