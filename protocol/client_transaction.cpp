@@ -4,11 +4,6 @@
 
 namespace mailactor::protocol {
 
-bool is_final_reply(const Reply& r) {
-  const int klass = r.code / 100;
-  return klass == 2 || klass == 4 || klass == 5;
-}
-
 ClientTransaction::ClientTransaction(std::string mail_from, std::vector<std::string> recipients,
                                      TransactionOptions options)
     : mail_from_(std::move(mail_from)),
@@ -108,7 +103,7 @@ ClientTransaction::Next ClientTransaction::on_reply(const Reply& r) {
         return finish(reply(451, "4.5.0", "DATA accepted without recipients"));
       }
       // Only a refusal settles the recipients: a 250 to DATA has received no content.
-      if (r.code / 100 != 4 && r.code / 100 != 5) return desync("DATA", r);
+      if (!is_final_reply(r) || r.code / 100 == 2) return desync("DATA", r);
       return finish(r);
     case Stage::after_data:
       return on_content_reply(r);

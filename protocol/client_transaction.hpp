@@ -82,8 +82,4 @@ class ClientTransaction {
   bool protocol_error_ = false;
 };
 
-// The replies RFC 5321 allows to MAIL, RCPT and the content: success or a refusal. 1xx, 3xx and
-// anything past 5xx answer none of them.
-bool is_final_reply(const Reply& r);
-
 }  // namespace mailactor::protocol

@@ -9,7 +9,8 @@ constexpr size_t kLongestCountedName = 12;  // "delivered-to"
 }  // namespace
 
 void HopCounter::end_of_name() {
-  if (name_ == "received" || name_ == "delivered-to") ++hops_;
+  if (name_ == "received") ++received_;
+  if (name_ == "delivered-to") ++delivered_to_;
   reading_name_ = false;
 }
 

@@ -18,13 +18,15 @@ constexpr size_t kDefaultMaxHops = 50;
 class HopCounter {
  public:
   void feed(std::string_view content);
-  size_t hops() const { return hops_; }
+  size_t hops() const { return received_ + delivered_to_; }
+  size_t received() const { return received_; }
   void reset() { *this = HopCounter{}; }
 
  private:
   void end_of_name();
 
-  size_t hops_ = 0;
+  size_t received_ = 0;
+  size_t delivered_to_ = 0;
   bool in_header_ = true;
   bool line_empty_ = true;    // nothing but a CR on this line so far
   bool reading_name_ = true;  // before this line's first ':' (and the name still short)

@@ -1,8 +1,8 @@
 #include "protocol/dsn.hpp"
 
 #include <algorithm>
-#include <cctype>
 
+#include "protocol/content_checks.hpp"
 #include "protocol/received.hpp"
 
 namespace mailactor::protocol {
@@ -96,21 +96,9 @@ std::string_view header_section(std::string_view message) {
 }
 
 size_t count_received(std::string_view message) {
-  std::string_view h = header_section(message);
-  size_t n = 0;
-  for (size_t at = 0; at < h.size();) {
-    size_t eol = h.find("\r\n", at);
-    std::string_view line = h.substr(at, eol == std::string_view::npos ? h.npos : eol - at);
-    if (line.size() >= 9) {
-      std::string name(line.substr(0, 9));
-      std::transform(name.begin(), name.end(), name.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      if (name == "received:") ++n;
-    }
-    if (eol == std::string_view::npos) break;
-    at = eol + 2;
-  }
-  return n;
+  HopCounter counter;
+  counter.feed(message);
+  return counter.received();
 }
 
 std::string dsn_message(const DsnReport& r) {

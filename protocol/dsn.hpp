@@ -42,8 +42,8 @@ std::string dsn_message(const DsnReport& r);
 // The header section of a message (up to its first empty line, without it).
 std::string_view header_section(std::string_view message);
 
-// Received: header fields in the header section: more than 50 means a loop (RFC 5321 §6.3), and
-// such a message is never bounced.
+// Received: header fields in the header section (HopCounter's count): more than
+// kDefaultMaxHops means a loop (RFC 5321 §6.3), and such a message is never bounced.
 size_t count_received(std::string_view message);
 
 }  // namespace mailactor::protocol

@@ -22,4 +22,11 @@ struct Reply {
 
 Reply reply(int code, std::string status, std::string text);
 
+// The replies RFC 5321 allows to MAIL, RCPT and the end of data: success or a refusal (2xx, 4xx,
+// 5xx). 1xx, 3xx and anything past 5xx answer none of them.
+inline bool is_final_reply(const Reply& r) {
+  const int klass = r.code / 100;
+  return klass == 2 || klass == 4 || klass == 5;
+}
+
 }  // namespace mailactor::protocol

@@ -3,7 +3,6 @@
 #include <strings.h>
 
 #include "protocol/base64.hpp"
-#include "protocol/client_transaction.hpp"
 
 namespace mailactor::actors::outbound {
 namespace {
