@@ -132,6 +132,10 @@ enum class WorkerWait {
 };
 
 struct Config {
+  // What a file without keys means: the members' defaults, plus those that need a computation
+  // (the host name, the DKIM header list, each listener's limits from [limits]).
+  static Config defaults();
+
   std::string source = "(defaults)";  // the file it came from
 
   // [server]
@@ -202,10 +206,15 @@ struct Config {
 // Throws ConfigError.
 Config load_config(const std::string& path);
 
-// Every key the loader looks up for the tables `path` has ("server.hostname", "listener.limits.
-// max_sessions"), set or not: checks the commented config (and the man page made from it)
-// against the loader. Throws ConfigError as load_config does.
-std::set<std::string> keys_read(const std::string& path);
+// Every key the loader knows, as "section.key" ("server.hostname", "listener.limits.max_sessions"):
+// checks the commented config (and the man page made from it) against the loader.
+std::vector<std::string> known_keys();
+
+// A quarter of this machine's cores, from one to four: what io_threads = 0 and queue_files = 0
+// mean. Measured at W2 (docs/scaling.md): the I/O threads do about 45 % of the work per message
+// and one queue writer about 25 %, so the same share of cores keeps either from waiting for the
+// other; on 2 cores a second of either costs CPU per message for no throughput.
+size_t quarter_of_cores();
 
 // "host:port" / "[v6]:port" -> (host, port); throws ConfigError.
 std::pair<std::string, uint16_t> split_host_port(const std::string& s);

@@ -131,12 +131,7 @@ class LentScheduler : public caf::scheduler::abstract_coordinator {
 size_t io_thread_count(const Config& cfg) {
   if (!cfg.spool_remote.empty()) return 1;  // see config.cpp
   if (cfg.io_threads > 0) return cfg.io_threads;
-  // Measured on 2 cores (docs/scaling.md): a second I/O thread there costs 12-27 % more CPU per
-  // message for no throughput, so it pays off only with cores to spare beside the workers and the
-  // queue writer. The I/O threads do about 45 % of the work and the queue writer, one thread,
-  // about 25 %: more than four I/O threads would wait for the writer.
-  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
-  return std::clamp<size_t>(cores / 4, 1, 4);
+  return quarter_of_cores();
 }
 
 IoThreads::IoThreads(caf::actor_system& main, size_t extra) {

@@ -31,11 +31,7 @@ std::vector<std::string> SpoolFiles::owned_paths() const {
 
 size_t wanted_queue_files(const Config& cfg) {
   if (cfg.queue_files > 0) return cfg.queue_files;
-  // Measured at W2 (docs/scaling.md): a queue writer does about a quarter of the work per
-  // message, the I/O threads about 45 %; the same share of cores as io_threads keeps either from
-  // waiting for the other. Every file more means smaller group commits: not on 2 cores.
-  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
-  return std::clamp<size_t>(cores / 4, 1, 4);
+  return quarter_of_cores();
 }
 
 SpoolFiles open_spool_files(const Config& cfg) {

@@ -7,6 +7,7 @@ import importlib.machinery
 import os
 import subprocess
 import tempfile
+import tomllib
 import unittest
 
 from harness import BIN, main
@@ -34,11 +35,45 @@ class ConfigReference(unittest.TestCase):
         # The loader also looks up the tables themselves ("server", "relay.domain").
         read -= {table_name(section) for section, _, _, _ in entries if section}
         # "[listener.limits]: any key of [limits]" (the file says so once, for all of them).
-        documented |= {"listener." + k for k in documented if k.startswith("limits.")}
+        documented |= {"listener." + k for k in documented if k.startswith("limits.") and "listener." + k in read}
+        # "[relay.domain."D"]: its own smarthost (same keys) or TLS policy".
+        per_domain = "relay.domain."
+        documented |= {k for k in read if k.startswith(per_domain) and "relay." + k[len(per_domain):] in documented}
         self.assertEqual(sorted(read - documented), [], "read by the loader but not in conf/mailactor.toml")
         tables = {k.rsplit(".", 1)[0] for k in read}
         stale = [k for k in documented if k.rsplit(".", 1)[0] in tables and k not in read]
         self.assertEqual(sorted(stale), [], "documented in conf/mailactor.toml but not read by the loader")
+
+    def test_reference_values_are_the_defaults(self):
+        """Every value conf/mailactor.toml sets is the loader's default (check-config --defaults,
+        made from the key tables), except the ones it sets on purpose, named here."""
+        on_purpose = {
+            "server.local_domains": "example.test, which the README's examples send to",
+            "metrics.listen": "the live page is on in the reference, off by default",
+        }
+        r = subprocess.run([BIN, "check-config", "--defaults"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        defaults = {}
+        for line in r.stdout.splitlines():
+            if line.startswith("#"):
+                continue
+            key, rest = line.split(" = ", 1)
+            defaults[key] = tomllib.loads("v = " + rest.split("  # ", 1)[0])["v"]
+        self.assertEqual(defaults["limits.max_hops"], 50)
+        with open(CONF, "rb") as f:
+            conf = tomllib.load(f)
+        differ = []
+        for section, table in conf.items():
+            for t in table if isinstance(table, list) else [table]:
+                for key, value in t.items():
+                    name = "%s.%s" % (section, key)
+                    if isinstance(value, dict) or name in on_purpose or name not in defaults:
+                        continue
+                    if value != defaults[name]:
+                        differ.append("%s = %r, default %r" % (name, value, defaults[name]))
+        self.assertEqual(differ, [])
+        for name in on_purpose:
+            self.assertIn(name, defaults)
 
     def test_man_page_has_every_key(self):
         with open(CONF) as f:
