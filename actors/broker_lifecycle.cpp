@@ -2,6 +2,8 @@
 // connections, open transactions finish for shutdown_grace), then stop; and its statistics.
 #include <spdlog/spdlog.h>
 
+#include "actors/metric_catalogue.hpp"
+
 #include <map>
 
 #include "actors/broker_state.hpp"
@@ -122,19 +124,21 @@ actor_stats broker_stats(Self* self, const BrokerState& st) {
   actor_stats s;
   s.name = "broker";
   s.mailbox = self->mailbox().size();
-  s.counters["sessions"] = st.connections.size();
-  s.counters["accepted"] = st.accepted;
-  s.counters["refused_per_ip"] = st.refused_per_ip;
-  s.counters["refused_pressure"] = st.refused_pressure;
-  s.counters["refused_rate"] = st.refused_rate;
-  s.counters["refused_proxy"] = st.refused_proxy;
-  s.counters["awaiting_proxy_header"] = st.pending_proxy.size();
-  s.counters["parked"] = st.parked.size();
-  s.counters["lost_triggers_repaired"] = st.lost_triggers;
-  s.counters["lost_accept_triggers_repaired"] = st.lost_accept_triggers;
-  s.counters["stress"] = st.stressed ? 1 : 0;
-  s.counters["stress_changes"] = st.stress_changes;
-  s.counters["evicted_idle"] = st.evicted;
+  using metrics::Id;
+  metrics::Figures f;
+  f.set(Id::broker_sessions, st.connections.size());
+  f.set(Id::broker_accepted, st.accepted);
+  f.set(Id::refused_per_ip, st.refused_per_ip);
+  f.set(Id::refused_pressure, st.refused_pressure);
+  f.set(Id::refused_rate, st.refused_rate);
+  f.set(Id::refused_proxy, st.refused_proxy);
+  f.set(Id::awaiting_proxy_header, st.pending_proxy.size());
+  f.set(Id::parked, st.parked.size());
+  f.set(Id::lost_triggers, st.lost_triggers);
+  f.set(Id::lost_accept_triggers, st.lost_accept_triggers);
+  f.set(Id::stress, st.stressed ? 1 : 0);
+  f.set(Id::stress_changes, st.stress_changes);
+  f.set(Id::broker_evicted_idle, st.evicted);
   // This broker's part: the stats actor adds up the brokers of all I/O threads.
   std::map<accept_handle, uint64_t> in_use;
   for (const auto& [hdl, c] : st.connections)
@@ -142,10 +146,11 @@ actor_stats broker_stats(Self* self, const BrokerState& st) {
   for (const auto& [hdl, p] : st.pending_proxy)
     ++in_use[p.listener];
   for (const auto& [hdl, l] : st.listeners) {
-    s.counters["listener:" + l.name + ":sessions"] = in_use[hdl];
-    s.counters["listener:" + l.name + ":accepted"] = l.accepted;
-    s.counters["listener:" + l.name + ":refused"] = l.refused;
+    f.set(Id::listener_sessions, l.name, in_use[hdl]);
+    f.set(Id::listener_accepted, l.name, l.accepted);
+    f.set(Id::listener_refused, l.name, l.refused);
   }
+  s.counters = std::move(f.values());
   s.handled = st.meter.handled;
   s.busy_us = st.meter.busy_us;
   return s;

@@ -1,5 +1,7 @@
 #include "actors/deliverer.hpp"
 
+#include "actors/metric_catalogue.hpp"
+
 #include <spdlog/spdlog.h>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -60,8 +62,8 @@ struct DelivererState {
   bool pumping = false;                             // pump() is on the stack
   std::unique_ptr<routing::ConnectionSlots> slots;  // over targets.relay
   std::deque<RelayJob> relay_waiting;
-  bool resting = false;                      // cpu_share: a pause after work
-  std::map<std::string, uint64_t> counters;  // "<result>_<route>", "recovered_at_start"
+  bool resting = false;      // cpu_share: a pause after work
+  metrics::Figures figures;  // results by route, notices, back-offs, recovered_at_start
   uint64_t mailbox_high_water = 0;
   HandlerMeter meter;
   LatencyHistogram delivery_latency;  // one job, dispatch to report
@@ -95,22 +97,18 @@ void recheck_at(Self self, const std::string& id, int64_t when) {
   self->delayed_send(self, delay, queued_atom::value, std::vector<std::string>{id});
 }
 
-const char* result_name(RecipientState s) {
+// The deliveries_total line a final or deferred result counts on.
+metrics::Id result_metric(RecipientState s) {
   switch (s) {
     case RecipientState::delivered:
-      return "delivered";
-    case RecipientState::pending:
-      return "deferred";
+      return metrics::Id::deliveries_delivered;
     case RecipientState::failed:
-      return "failed";
+      return metrics::Id::deliveries_failed;
     case RecipientState::expired:
-      return "expired";
-    case RecipientState::inflight:
-    case RecipientState::held:
-    case RecipientState::bouncing:
-      break;
+      return metrics::Id::deliveries_expired;
+    default:  // pending again: tried later
+      return metrics::Id::deliveries_deferred;
   }
-  return storage::to_string(s);  // not a result
 }
 
 // Temporary failures get their next attempt, or expire; returns the soonest next attempt.
@@ -133,7 +131,7 @@ int64_t schedule_retries(Self self, const JobContext& job, std::vector<DeliveryR
         soonest = std::min(soonest, d.next_attempt_at);
       }
     }
-    ++st.counters[std::string(result_name(r.state)) + "_" + job.route];
+    st.figures.add(result_metric(r.state), job.route);
   }
   return soonest;
 }
@@ -158,12 +156,12 @@ std::vector<queued_bounce> notices_for(Self self, const JobContext& job,
                          picked, unix_now());
     const char* what = success ? "success notice" : "bounce";
     if (!d.bounce.meta.id.empty()) {
-      ++st.counters[success ? "success_notices" : "bounces"];
+      st.figures.add(success ? metrics::Id::success_notices : metrics::Id::bounces);
       spdlog::info("{} {} for {} ({} recipients) to <{}>", what, d.bounce.meta.id, job.meta.id,
                    picked.size(), job.meta.mail_from);
       out.push_back(std::move(d.bounce));
     } else {
-      ++st.counters["bounces_not_sent"];
+      st.figures.add(metrics::Id::bounces_not_sent);
       spdlog::warn("no {} for {} ({} recipients): {}", what, job.meta.id, picked.size(), d.why_not);
     }
   }
@@ -249,7 +247,7 @@ void send_relay(Self self, size_t slot, RelayJob j) {
     if (r.destination_down && !r.results.empty()) {
       s.slots->back_off(destination, unix_now() + s.settings.relay_retry.first.count(),
                         r.results.front().text);
-      ++s.counters["destinations_backed_off"];
+      s.figures.add(metrics::Id::backed_off);
     }
     on_report(self, *ctx, r);
     relay_pump(self);
@@ -415,28 +413,31 @@ actor_stats stats_of(Self self) {
   r.name = "deliverer";
   r.mailbox = self->mailbox().size();
   r.mailbox_high_water = s.mailbox_high_water;
-  r.counters = s.counters;
+  using metrics::Id;
+  metrics::Figures f = s.figures;
   uint64_t delivered = 0;
-  for (const auto& [k, v] : s.counters)
-    if (k.rfind("delivered_", 0) == 0) delivered += v;
-  r.counters["delivered"] = delivered;
-  r.counters["backlog"] = s.todo.size();
-  r.counters["in_flight"] = s.in_flight;
-  r.counters["relay_waiting"] = s.relay_waiting.size();
+  for (const auto& [k, v] : f.values())
+    if (auto m = metrics::find("deliverer", k); m && m->metric->id == Id::deliveries_delivered)
+      delivered += v;
+  f.set(Id::delivered, delivered);
+  f.set(Id::backlog, s.todo.size());
+  f.set(Id::in_flight, s.in_flight);
+  f.set(Id::relay_waiting, s.relay_waiting.size());
   try {  // the queue's view: every recipient not yet final, and the oldest one waiting
-    r.counters["queue_pending"] = 0;  // always there, for dashboards
-    r.counters["queue_held"] = 0;
+    f.set(Id::queue_recipients, "pending", 0);  // always there, for dashboards
+    f.set(Id::queue_recipients, "held", 0);
     for (const auto& [state, n] : s.reader->recipients_by_state())
-      r.counters["queue_" + state] = n;
+      f.set(Id::queue_recipients, state, n);
     int64_t oldest = s.reader->oldest_pending_arrival();
-    r.counters["oldest_pending_age_s"] =
-        oldest == 0 ? 0 : static_cast<uint64_t>(std::max<int64_t>(0, unix_now() - oldest));
+    f.set(Id::oldest_pending,
+          oldest == 0 ? 0 : static_cast<uint64_t>(std::max<int64_t>(0, unix_now() - oldest)));
   } catch (const std::exception& e) {
     spdlog::warn("deliverer stats: cannot read the queue: {}", e.what());
   }
+  r.counters = std::move(f.values());
   r.handled = s.meter.handled;
   r.busy_us = s.meter.busy_us;
-  r.histograms.push_back(to_stats("delivery_latency", s.delivery_latency));
+  r.histograms.push_back(to_stats(metrics::key(metrics::Id::delivery_latency), s.delivery_latency));
   return r;
 }
 
@@ -482,7 +483,7 @@ deliverer_actor::behavior_type deliverer_behavior(Self self,
           total += ids.size();
           enqueue(self, std::move(ids));
         }
-        self->state.counters["recovered_at_start"] += total;
+        self->state.figures.add(metrics::Id::recovered, total);
         if (total > 0) spdlog::info("delivering {} messages queued before start", total);
       },
       [=](tick_atom) {

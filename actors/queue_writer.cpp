@@ -1,5 +1,7 @@
 #include "actors/queue_writer.hpp"
 
+#include "actors/metric_catalogue.hpp"
+
 #include "actors/actor_meter.hpp"
 #include "storage/unix_time.hpp"
 
@@ -371,27 +373,28 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
         s.name = "queue_writer";
         s.mailbox = self->mailbox().size();
         s.mailbox_high_water = st.mailbox_high_water;
-        s.counters = {{"batches", st.batches},
-                      {"commits", st.commits},
-                      {"bytes", st.bytes},
-                      {"appends", st.appends},
-                      {"aborts", st.aborts},
-                      {"errors", st.errors},
-                      {"delivered_marks", st.delivered},
-                      {"largest_batch", st.largest_batch},
-                      {"sync_us_total", st.sync_us_total},
-                      {"batch_size_1", st.batch_hist[0]},
-                      {"batch_size_2_4", st.batch_hist[1]},
-                      {"batch_size_5_16", st.batch_hist[2]},
-                      {"batch_size_17_64", st.batch_hist[3]},
-                      {"batch_size_65_256", st.batch_hist[4]},
-                      {"batch_size_gt_256", st.batch_hist[5]},
-                      {"receiving", st.store->receiving()},
-                      {"abandoned", st.abandoned_total},
-                      {"last_commit_latency_us", st.last_latency_us}};
+        s.counters = {{metrics::key(metrics::Id::writer_batches), st.batches},
+                      {metrics::key(metrics::Id::writer_commits), st.commits},
+                      {metrics::key(metrics::Id::writer_bytes), st.bytes},
+                      {metrics::key(metrics::Id::writer_appends), st.appends},
+                      {metrics::key(metrics::Id::writer_aborts), st.aborts},
+                      {metrics::key(metrics::Id::writer_errors), st.errors},
+                      {metrics::key(metrics::Id::delivered_marks), st.delivered},
+                      {metrics::key(metrics::Id::largest_batch), st.largest_batch},
+                      {metrics::key(metrics::Id::sync_time), st.sync_us_total},
+                      {metrics::key(metrics::Id::batch_1), st.batch_hist[0]},
+                      {metrics::key(metrics::Id::batch_4), st.batch_hist[1]},
+                      {metrics::key(metrics::Id::batch_16), st.batch_hist[2]},
+                      {metrics::key(metrics::Id::batch_64), st.batch_hist[3]},
+                      {metrics::key(metrics::Id::batch_256), st.batch_hist[4]},
+                      {metrics::key(metrics::Id::batch_more), st.batch_hist[5]},
+                      {metrics::key(metrics::Id::receiving), st.store->receiving()},
+                      {metrics::key(metrics::Id::abandoned), st.abandoned_total},
+                      {metrics::key(metrics::Id::last_commit_latency), st.last_latency_us}};
         s.handled = st.meter.handled;
         s.busy_us = st.meter.busy_us;
-        s.histograms.push_back(to_stats("commit_latency", st.commit_latency));
+        s.histograms.push_back(
+            to_stats(metrics::key(metrics::Id::commit_latency), st.commit_latency));
         maybe_commit(self);  // it may be the last message behind a batch of commits
         return s;
       },

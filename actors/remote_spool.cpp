@@ -1,5 +1,7 @@
 #include "actors/remote_spool.hpp"
 
+#include "actors/metric_catalogue.hpp"
+
 #include <spdlog/spdlog.h>
 #include <caf/event_based_actor.hpp>
 #include <caf/io/middleman_actor.hpp>
@@ -230,27 +232,33 @@ actor_stats figures(Self self) {
   r.mailbox_high_water = st.mailbox_high_water;
   r.handled = st.meter.handled;
   r.busy_us = st.meter.busy_us;
+  using metrics::Id;
+  metrics::Figures f;
   uint64_t up = 0;
   for (const auto& n : st.nodes) {
     up += n.spooler ? 1 : 0;
-    std::string p = "node:" + n.name + ":";
-    r.counters[p + "up"] = n.spooler ? 1 : 0;
-    r.counters[p + "tickets"] = n.tickets;
-    r.counters[p + "failures"] = n.failures;
-    r.counters[p + "connects"] = n.connects;
-    r.counters[p + "link_losses"] = n.link_losses;
-    for (const char* k : {"writer_depth", "pressure_level", "commit_latency_us", "shed"}) {
-      auto it = n.remote.find(k);
-      if (n.spooler && it != n.remote.end()) r.counters[p + k] = it->second;
+    f.set(Id::node_up, n.name, n.spooler ? 1 : 0);
+    f.set(Id::node_tickets, n.name, n.tickets);
+    f.set(Id::node_failures, n.name, n.failures);
+    f.set(Id::node_connects, n.name, n.connects);
+    f.set(Id::node_link_losses, n.name, n.link_losses);
+    // The node's own spooler figures, as the edge last heard them.
+    for (auto [theirs, ours] : {std::pair{Id::writer_depth, Id::node_writer_depth},
+                                {Id::pressure_level, Id::node_pressure},
+                                {Id::spooler_commit_latency, Id::node_commit_latency},
+                                {Id::spooler_shed, Id::node_shed}}) {
+      auto it = n.remote.find(metrics::key(theirs));
+      if (n.spooler && it != n.remote.end()) f.set(ours, n.name, it->second);
     }
     if (n.spooler)
       for (const auto& h : n.histograms)
         r.histograms.push_back(h);
   }
-  r.counters["nodes"] = st.nodes.size();
-  r.counters["nodes_up"] = up;
-  r.counters["tickets"] = st.tickets;
-  r.counters["unavailable"] = st.unavailable;
+  f.set(Id::remote_nodes, st.nodes.size());
+  f.set(Id::remote_nodes_up, up);
+  f.set(Id::remote_tickets, st.tickets);
+  f.set(Id::remote_unavailable, st.unavailable);
+  r.counters = std::move(f.values());
   return r;
 }
 

@@ -99,7 +99,7 @@ void evict(Self* self) {
   auto& st = self->state;
   if (st.closed || st.mail_started) return;  // no MAIL ever: no transaction, no spool either
   spdlog::info("evict {}:{}: session table full, idle without MAIL", st.peer.address, st.peer.port);
-  count(self, "evicted_idle");
+  count(self, metrics::Id::evicted_idle);
   perform(self, st.engine->terminate(
                     protocol::reply(421, "4.7.0", "Too many connections: idle session closed")));
 }
@@ -143,17 +143,20 @@ void close_session(Self* self) {
   self->send(st.broker, hangup_atom::value, st.peer.hdl);
   auto secs = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - st.connected);
   // Totals go to the stats actor in one message per session, not one per event.
-  std::map<std::string, uint64_t> totals = {
-      {"sessions_closed", 1}, {"handled", st.meter.handled}, {"busy_us", st.meter.busy_us}};
-  if (st.messages) totals["messages_queued"] = st.messages;
+  // "handled" and "busy_us" are the sessions' actor figures (stats.cpp), not metrics of their own.
+  metrics::Figures totals;
+  totals.set(metrics::Id::sessions_closed, 1);
+  totals.values()["handled"] = st.meter.handled;
+  totals.values()["busy_us"] = st.meter.busy_us;
+  if (st.messages) totals.set(metrics::Id::messages_queued, st.messages);
   uint64_t rejected = 0;
   for (const auto& [code, n] : st.rejections) {
-    totals["reply_" + code] = n;
+    totals.set(metrics::Id::rejections, code, n);
     rejected += n;
   }
   spdlog::info("disconnect {}:{} messages={} rejected={} ms={}", st.peer.address, st.peer.port,
                st.messages, rejected, secs.count());
-  self->send(st.stats, count_atom::value, std::move(totals));
+  self->send(st.stats, count_atom::value, std::move(totals.values()));
   self->quit();
 }
 
@@ -167,8 +170,12 @@ void note_activity(Self* self) {
   }
 }
 
-void count(Self* self, std::string name) {
-  self->send(self->state.stats, count_atom::value, std::move(name), uint64_t{1});
+void count(Self* self, metrics::Id id) {
+  self->send(self->state.stats, count_atom::value, metrics::key(id), uint64_t{1});
+}
+
+void count(Self* self, metrics::Id id, const std::string& label) {
+  self->send(self->state.stats, count_atom::value, metrics::key(id, label), uint64_t{1});
 }
 
 // One step per engine action, as an overload set with no catch-all: std::visit does not compile
@@ -267,7 +274,7 @@ caf::behavior session_behavior(Self* self, caf::actor broker, SessionPeer peer,
           s.greeting_pending = false;
           spdlog::info("early talker {}:{}: {} bytes before the greeting", s.peer.address,
                        s.peer.port, bytes.size());
-          count(self, "early_talkers");
+          count(self, metrics::Id::early_talkers);
           perform(self, s.engine->terminate(protocol::reply(
                             554, "5.5.0", "Protocol error: talking before the greeting")));
           return;

@@ -61,7 +61,8 @@ void authenticate(Self* self, const action::Authenticate& a) {
       return;
     }
     ++s.auth_failures;
-    count(self, "auth_failures");  // one total: a label per client would grow without bound
+    count(self,
+          metrics::Id::auth_failures);  // one total: a label per client would grow without bound
     // Tarpit: every failure in this session waits longer before its answer.
     auto delay = s.settings->auth_tarpit * static_cast<int64_t>(s.auth_failures);
     self->delayed_send(self, delay, auth_done_atom::value);

@@ -6,6 +6,7 @@
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
+#include "actors/metric_catalogue.hpp"
 
 #include <chrono>
 #include <deque>
@@ -87,7 +88,8 @@ void flush_output(Self* self, uint32_t credit = 0);  // outbox to the broker, wi
 void maybe_read(Self* self);
 void finish_request(Self* self);
 void close_session(Self* self);
-void count(Self* self, std::string name);
+void count(Self* self, metrics::Id id);
+void count(Self* self, metrics::Id id, const std::string& label);
 void set_stress(Self* self, bool stressed);
 void evict(Self* self);
 

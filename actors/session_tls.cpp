@@ -26,7 +26,7 @@ void tls_input(Self* self, std::string_view ciphertext) {
   if (status == tls::TlsStream::Status::failed) {
     spdlog::info("tls {}:{} {} failed: {}", st.peer.address, st.peer.port,
                  was_done ? "connection" : "handshake", st.tls->error());
-    count(self, was_done ? "tls_errors" : "tls_handshake_failures");
+    count(self, was_done ? metrics::Id::tls_errors : metrics::Id::tls_handshake_failures);
     // No SMTP reply can be said over a broken TLS stream: the alert (if any) went out above.
     st.tls.reset();
     close_session(self);
@@ -35,9 +35,9 @@ void tls_input(Self* self, std::string_view ciphertext) {
   if (!was_done && st.tls->handshake_done()) {
     spdlog::info("tls {}:{} {} {}", st.peer.address, st.peer.port, st.tls->protocol(),
                  st.tls->cipher());
-    count(self, "tls_handshakes");
+    count(self, metrics::Id::tls_handshakes);
     st.trace.tls_us = trace::now_us();
-    count(self, "tls_" + st.tls->protocol());
+    count(self, metrics::Id::tls_protocol, st.tls->protocol());
     perform(self, st.settings->tls_mode == TlsMode::implicit ? st.engine->greet()
                                                              : st.engine->tls_started());
   }

@@ -1,5 +1,7 @@
 #include "actors/spooler.hpp"
 
+#include "actors/metric_catalogue.hpp"
+
 #include <spdlog/spdlog.h>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -198,13 +200,13 @@ spooler_actor::behavior_type spooler_behavior(Self self, std::vector<queue_write
         r.name = "spooler";
         r.mailbox = self->mailbox().size();
         r.mailbox_high_water = s.mailbox_high_water;
-        r.counters = {{"tickets", s.tickets},
-                      {"shed", s.shed},
-                      {"writer_depth", all.depth},
-                      {"rate_limited", s.rate_limited},
-                      {"pressure_level", static_cast<uint64_t>(s.level)},
-                      {"pressure_changes", s.level_changes},
-                      {"commit_latency_us", all.latency_us}};
+        r.counters = {{metrics::key(metrics::Id::spooler_tickets), s.tickets},
+                      {metrics::key(metrics::Id::spooler_shed), s.shed},
+                      {metrics::key(metrics::Id::writer_depth), all.depth},
+                      {metrics::key(metrics::Id::rate_limited), s.rate_limited},
+                      {metrics::key(metrics::Id::pressure_level), static_cast<uint64_t>(s.level)},
+                      {metrics::key(metrics::Id::pressure_changes), s.level_changes},
+                      {metrics::key(metrics::Id::spooler_commit_latency), all.latency_us}};
         r.handled = s.meter.handled;
         r.busy_us = s.meter.busy_us;
         return r;

@@ -1,5 +1,7 @@
 #include "actors/stats.hpp"
 
+#include "actors/metric_catalogue.hpp"
+
 #include <caf/typed_event_based_actor.hpp>
 
 #include <algorithm>
@@ -54,8 +56,8 @@ actor_stats ended_sessions(const StatsState& st) {
   s.busy_us = take(s.counters, "busy_us");
   s.instances = 0;
   for (const char* state : SessionCensus::kStates)
-    s.counters[std::string("state_") + state] = 0;
-  s.counters["asked_for_stats"] = st.sessions_asked;
+    s.counters[metrics::key(metrics::Id::sessions_in_state, state)] = 0;
+  s.counters[metrics::key(metrics::Id::asked_for_stats)] = st.sessions_asked;
   s.mailbox_high_water = st.session_mailbox_high_water;
   return s;
 }
@@ -65,7 +67,7 @@ actor_stats session_summary(StatsState& st, std::vector<session_view>& live) {
   actor_stats s = ended_sessions(st);
   s.instances = live.size();
   for (const auto& v : live) {
-    ++s.counters["state_" + v.state];
+    ++s.counters[metrics::key(metrics::Id::sessions_in_state, v.state)];
     s.mailbox += v.mailbox;
     s.handled += v.handled;
     s.busy_us += v.busy_us;
@@ -88,16 +90,10 @@ actor_stats session_census_summary(const StatsState& st) {
   auto counts = st.census->counts();
   for (size_t i = 0; i < counts.size(); ++i) {
     uint64_t n = counts[i] > 0 ? static_cast<uint64_t>(counts[i]) : 0;
-    s.counters[std::string("state_") + SessionCensus::kStates[i]] = n;
+    s.counters[metrics::key(metrics::Id::sessions_in_state, SessionCensus::kStates[i])] = n;
     s.instances += n;
   }
   return s;
-}
-
-// Counters that are a level or a highest value, not an amount: the merged figure is the highest.
-bool is_level(const std::string& counter) {
-  return counter == "stress" || counter == "oldest_pending_age_s" || counter == "largest_batch" ||
-         counter == "last_commit_latency_us";
 }
 
 void add_histograms(std::vector<histogram_stats>& into, std::vector<histogram_stats>& from) {
@@ -132,8 +128,8 @@ void merge_same_names(std::vector<actor_stats>& all) {
     same->handled += s.handled;
     same->busy_us += s.busy_us;
     for (const auto& [key, value] : s.counters)
-      same->counters[key] =
-          is_level(key) ? std::max(same->counters[key], value) : same->counters[key] + value;
+      same->counters[key] = metrics::is_level(s.name, key) ? std::max(same->counters[key], value)
+                                                           : same->counters[key] + value;
     add_histograms(same->histograms, s.histograms);
   }
   all = std::move(merged);

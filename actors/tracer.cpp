@@ -1,5 +1,7 @@
 #include "actors/tracer.hpp"
 
+#include "actors/metric_catalogue.hpp"
+
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/actor_meter.hpp"
@@ -62,9 +64,9 @@ tracer_actor::behavior_type tracer_behavior(Self self, trace::RingLimits limits)
         s.mailbox_high_water = st.mailbox_high_water;
         s.handled = st.meter.handled;
         s.busy_us = st.meter.busy_us;
-        s.counters = {{"trace_parts", st.parts},
-                      {"traced_messages", st.ring.size()},
-                      {"forgotten_messages", st.ring.forgotten()}};
+        s.counters = {{metrics::key(metrics::Id::trace_parts), st.parts},
+                      {metrics::key(metrics::Id::traced_messages), st.ring.size()},
+                      {metrics::key(metrics::Id::forgotten_messages), st.ring.forgotten()}};
         return s;
       },
   };

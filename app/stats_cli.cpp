@@ -12,11 +12,19 @@
 #include <stdexcept>
 #include <thread>
 
+#include "actors/metric_catalogue.hpp"
 #include "app/config.hpp"
 #include "app/http_get.hpp"
 
 namespace mailactor::app {
 namespace {
+
+using metrics::Id;
+
+// Names of the families shown, from the catalogue.
+const std::string& family(Id id) {
+  return metrics::metric(id).family;
+}
 
 std::string label_value(const std::string& key, const std::string& label) {
   size_t p = key.find(label + "=\"");
@@ -77,14 +85,13 @@ void print_actors(const View& v) {
   std::printf("%-14s %6s %8s %10s %11s %7s\n", "actor", "count", "mailbox", "high-water",
               "messages/s", "busy");
   for (const auto& [k, value] : v.now) {
-    if (k.rfind("mailactor_actor_mailbox_depth{", 0) != 0) continue;
+    if (k.rfind(family(Id::actor_mailbox_depth) + "{", 0) != 0) continue;
     std::string actor = label_value(k, "actor");
-    auto of = [&](const char* family) { return std::string(family) + "{actor=\"" + actor + "\"}"; };
+    auto of = [&](const std::string& name) { return name + "{actor=\"" + actor + "\"}"; };
     std::printf("%-14s %6.0f %8.0f %10.0f %11.1f %6.1f%%\n", actor.c_str(),
-                v.get(of("mailactor_actor_instances")), value,
-                v.get(of("mailactor_actor_mailbox_high_water")),
-                v.rate(of("mailactor_actor_messages_handled_total")),
-                v.rate(of("mailactor_actor_busy_seconds_total")) * 100);
+                v.get(of(family(Id::actor_instances))), value,
+                v.get(of(family(Id::actor_mailbox_high_water))),
+                v.rate(of(family(Id::actor_handled))), v.rate(of(family(Id::actor_busy))) * 100);
   }
 }
 
@@ -92,10 +99,10 @@ void print_sessions(const View& v) {
   std::printf("\nSessions by state:");
   for (const char* state : {"greeting", "command", "auth", "tls", "data"})
     std::printf("  %s %.0f", state,
-                v.get(std::string("mailactor_sessions_in_state{state=\"") + state + "\"}"));
+                v.get((family(Id::sessions_in_state) + "{state=\"") + state + "\"}"));
   std::printf("\n");
   for (const auto& [k, value] : v.now) {
-    if (k.rfind("mailactor_session_slowest_seconds{", 0) != 0) continue;
+    if (k.rfind(family(Id::session_slowest) + "{", 0) != 0) continue;
     std::printf("  %-2s %-24s %-12s %-9s %8.1f s\n", label_value(k, "rank").c_str(),
                 label_value(k, "client").c_str(), label_value(k, "listener").c_str(),
                 label_value(k, "state").c_str(), value);
@@ -121,23 +128,21 @@ void print_latency(const View& v) {
 void print_spool_nodes(const View& v) {
   bool header = false;
   for (const auto& [k, up] : v.now) {
-    if (k.rfind("mailactor_remote_spool_up{", 0) != 0) continue;
+    if (k.rfind(family(Id::node_up) + "{", 0) != 0) continue;
     if (!header) {
       std::printf("\nSpool nodes%-16s %6s %10s %12s %9s %11s\n", "", "link", "tickets/s",
                   "writer depth", "pressure", "link losses");
       header = true;
     }
     std::string node = label_value(k, "node");
-    auto of = [&](const char* family) { return std::string(family) + "{node=\"" + node + "\"}"; };
+    auto of = [&](const std::string& name) { return name + "{node=\"" + node + "\"}"; };
     std::printf("  %-25s %6s %10.1f %12.0f %9.0f %11.0f\n", node.c_str(), up > 0 ? "up" : "DOWN",
-                v.rate(of("mailactor_remote_spool_tickets_total")),
-                v.get(of("mailactor_remote_spool_writer_depth")),
-                v.get(of("mailactor_remote_spool_pressure_level")),
-                v.get(of("mailactor_remote_spool_link_losses_total")));
+                v.rate(of(family(Id::node_tickets))), v.get(of(family(Id::node_writer_depth))),
+                v.get(of(family(Id::node_pressure))), v.get(of(family(Id::node_link_losses))));
   }
   if (header)
     std::printf("  %-25s %12.0f\n", "MAIL with no node (451)",
-                v.get("mailactor_remote_spool_unavailable_total"));
+                v.get(family(Id::remote_unavailable)));
 }
 
 void print_view(const View& v, const std::string& url) {
@@ -152,29 +157,29 @@ void print_view(const View& v, const std::string& url) {
     std::printf("  %-22s %12.0f  %9.1f/s\n", label, v.get(metric), v.rate(metric));
   };
   std::printf("\nSMTP\n");
-  line("connections", "mailactor_broker_accepted_total");
-  std::printf("  %-22s %12.0f\n", "active sessions", v.get("mailactor_broker_sessions"));
-  line("messages queued", "mailactor_sessions_messages_queued_total");
-  line("delivered", "mailactor_deliverer_delivered_total");
-  std::printf("  %-22s %12.0f\n", "delivery backlog", v.get("mailactor_deliverer_backlog"));
-  line("shed (451 4.3.2)", "mailactor_spooler_shed_total");
+  line("connections", family(Id::broker_accepted));
+  std::printf("  %-22s %12.0f\n", "active sessions", v.get(family(Id::broker_sessions)));
+  line("messages queued", family(Id::messages_queued));
+  line("delivered", family(Id::delivered));
+  std::printf("  %-22s %12.0f\n", "delivery backlog", v.get(family(Id::backlog)));
+  line("shed (451 4.3.2)", family(Id::spooler_shed));
   for (const auto& [k, value] : v.now)
-    if (k.rfind("mailactor_smtp_rejections_total{", 0) == 0)
+    if (k.rfind(family(Id::rejections) + "{", 0) == 0)
       line(("rejected " + label_value(k, "code")).c_str(), k);
   print_spool_nodes(v);
   std::printf("\nQueue writer\n");
-  double batches = v.get("mailactor_queue_writer_batches_total");
-  double commits = v.get("mailactor_queue_writer_commits_total");
-  double sync = v.get("mailactor_queue_writer_sync_seconds_total");
+  double batches = v.get(family(Id::writer_batches));
+  double commits = v.get(family(Id::writer_commits));
+  double sync = v.get(family(Id::sync_time));
   std::printf("  %-22s %12.1f\n", "messages per sync", batches > 0 ? commits / batches : 0);
   std::printf("  %-22s %12.2f ms\n", "mean sync", batches > 0 ? sync * 1000 / batches : 0);
-  std::printf("  %-22s %12.0f\n", "largest batch", v.get("mailactor_queue_writer_largest_batch"));
+  std::printf("  %-22s %12.0f\n", "largest batch", v.get(family(Id::largest_batch)));
   std::printf("\nAuth and TLS\n");
-  line("auth ok", "mailactor_auth_front_ok_total");
-  line("auth invalid", "mailactor_auth_front_invalid_total");
-  line("auth temporary", "mailactor_auth_front_temporary_failure_total");
-  line("tls handshakes", "mailactor_sessions_tls_handshakes_total");
-  line("tls failures", "mailactor_sessions_tls_handshake_failures_total");
+  line("auth ok", family(Id::auth_ok));
+  line("auth invalid", family(Id::auth_invalid));
+  line("auth temporary", family(Id::auth_temporary));
+  line("tls handshakes", family(Id::tls_handshakes));
+  line("tls failures", family(Id::tls_handshake_failures));
 }
 
 }  // namespace

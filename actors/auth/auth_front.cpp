@@ -1,5 +1,7 @@
 #include "actors/auth/auth_front.hpp"
 
+#include "actors/metric_catalogue.hpp"
+
 #include <spdlog/spdlog.h>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -109,14 +111,19 @@ auth_front_actor::behavior_type front_behavior(Self self, auth_actor backend, st
         s.name = "auth_front";
         s.mailbox = self->mailbox().size();
         s.mailbox_high_water = st.mailbox_high_water;
-        s.counters = {{"requests", st.requests},     {"ok", st.ok},
-                      {"invalid", st.invalid},       {"temporary_failure", st.temporary},
-                      {"timeouts", st.timeouts},     {"swaps", st.swaps},
-                      {"locked_out", st.locked_out}, {"locked_now", st.budget->locked_count()}};
+        s.counters = {{metrics::key(metrics::Id::auth_requests), st.requests},
+                      {metrics::key(metrics::Id::auth_ok), st.ok},
+                      {metrics::key(metrics::Id::auth_invalid), st.invalid},
+                      {metrics::key(metrics::Id::auth_temporary), st.temporary},
+                      {metrics::key(metrics::Id::auth_timeouts), st.timeouts},
+                      {metrics::key(metrics::Id::auth_swaps), st.swaps},
+                      {metrics::key(metrics::Id::locked_out), st.locked_out},
+                      {metrics::key(metrics::Id::locked_now), st.budget->locked_count()}};
         s.handled = st.meter.handled;
         s.busy_us = st.meter.busy_us;
         for (const auto& [backend, h] : st.latency)
-          s.histograms.push_back(actors::to_stats("backend_latency", h, {{"backend", backend}}));
+          s.histograms.push_back(actors::to_stats(metrics::key(metrics::Id::backend_latency), h,
+                                                  {{"backend", backend}}));
         return s;
       },
   };

@@ -5,6 +5,7 @@
 #include "app/cli/commands.hpp"
 #include "app/config.hpp"
 #include "app/http_get.hpp"
+#include "app/metric_docs.hpp"
 #include "app/stats_cli.hpp"
 #include "app/trace_cli.hpp"
 
@@ -16,9 +17,14 @@ struct StatsOptions {
   std::string url;
   bool once = false;
   bool json = false;
+  bool catalogue = false;
 };
 
 int stats(StatsOptions o) {
+  if (o.catalogue) {
+    print_metric_catalogue(std::cout, o.json);
+    return 0;
+  }
   std::string authorization;
   if (o.url.empty()) {
     try {
@@ -74,7 +80,9 @@ Command add_stats(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--url", o->url, "http://HOST:PORT/metrics (overrides the config)");
   cmd->add_flag("--once", o->once, "Print one snapshot and exit");
-  cmd->add_flag("--json", o->json, "With --once: every metric as JSON");
+  cmd->add_flag("--json", o->json, "With --once or --catalogue: as JSON");
+  cmd->add_flag("--catalogue", o->catalogue,
+                "Print every metric mailactor reports (docs/metrics.md) and exit");
   return {cmd, [o] { return stats(*o); }};
 }
 

@@ -11,7 +11,7 @@ import time
 import unittest
 import urllib.request
 
-from harness import BIN, Client, Server, free_port, main, scrape
+from harness import BIN, Client, Server, free_port, get, main, scrape
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -37,7 +37,52 @@ def values(text):
     return out
 
 
+def catalogue():
+    r = subprocess.run([BIN, "stats", "--catalogue", "--json"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def declares(entries, actor, key):
+    """Whether a catalogue line of `actor` declares `key` (exactly, or with its label in "{}")."""
+    for e in entries:
+        if e["actor"] != actor:
+            continue
+        prefix, brace, suffix = e["key"].partition("{}")
+        if e["key"] == key or (brace and len(key) > len(prefix) + len(suffix)
+                               and key.startswith(prefix) and key.endswith(suffix)):
+            return True
+    return False
+
+
 class Metrics(unittest.TestCase):
+    def check_catalogue(self, port, text):
+        """What a running server reports is what actors/metric_catalogue.hpp declares, and
+        docs/metrics.md is the catalogue's."""
+        entries = catalogue()
+        doc = subprocess.run([BIN, "stats", "--catalogue"], capture_output=True, text=True, timeout=30).stdout
+        with open(os.path.join(ROOT, "docs/metrics.md")) as f:
+            self.assertEqual(f.read(), doc, "docs/metrics.md: run `mailactor stats --catalogue > docs/metrics.md`")
+        status, body = get(port, "/stats.json")
+        self.assertEqual(status, 200)
+        actors = json.loads(body)["actors"]
+        undeclared = ["%s: %s" % (a["name"], k) for a in actors for k in a["counters"]
+                      if not declares(entries, a["name"], k)]
+        self.assertEqual(undeclared, [], "reported but not in the catalogue")
+        scraped = set(re.findall(r"^# TYPE (\S+) ", text, re.M))
+        declared = {e["family"] for e in entries}
+        self.assertEqual(sorted(scraped - declared), [], "scraped but not in the catalogue")
+        # Every family of the actors this server runs is scraped, but those that need what this
+        # test does not set up.
+        needs_more = {
+            "mailactor_tls_protocol_total": "a TLS handshake",
+            "mailactor_auth_front_backend_latency_seconds": "an auth backend",
+            "mailactor_session_slowest_seconds": "a live session when the sessions are asked",
+        }
+        running = {a["name"] for a in actors} | {"*"}
+        missing = sorted({e["family"] for e in entries if e["actor"] in running} - scraped - set(needs_more))
+        self.assertEqual(missing, [], "declared but not scraped")
+
     def test_metrics_reflect_traffic(self):
         port = free_port()
         with Server(metrics_lines=with_metrics(port)) as srv:
@@ -66,6 +111,7 @@ class Metrics(unittest.TestCase):
             r = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True)
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
             self.assertNotIn("mailactor_", r.stdout + r.stderr, "lint problems in our families")
+            self.check_catalogue(port, text)
             # The CLI reads the same endpoint.
             r = subprocess.run([BIN, "stats", "--url", "http://127.0.0.1:%d/metrics" % port, "--once", "--json"],
                                capture_output=True, text=True, timeout=30)
