@@ -60,7 +60,7 @@ struct DelivererState {
   std::unordered_map<std::string, size_t> busy;
   size_t in_flight = 0;
   bool pumping = false;                             // pump() is on the stack
-  std::unique_ptr<routing::ConnectionSlots> slots;  // over targets.relay
+  std::unique_ptr<routing::ConnectionSlots> slots;  // over the relay route's targets
   std::deque<RelayJob> relay_waiting;
   bool resting = false;      // cpu_share: a pause after work
   metrics::Figures figures;  // results by route, notices, back-offs, recovered_at_start
@@ -221,16 +221,18 @@ void on_report(Self self, const JobContext& job, delivery_report& report) {
   pump(self);
 }
 
+// The relay route's targets: one outbound connection each, handed out by connection slot.
+const std::vector<delivery_target_actor>& relay_pool(const DelivererState& st) {
+  static const std::vector<delivery_target_actor> none;
+  auto pool = st.targets.find(routing::to_string(routing::Route::relay));
+  return pool == st.targets.end() ? none : pool->second;
+}
+
 delivery_target_actor target_for(Self self, const std::string& route) {
   auto& st = self->state;
-  if (route == routing::to_string(routing::Route::ingest)) return st.targets.ingest;
-  auto pick = [&](const std::vector<delivery_target_actor>& pool) -> delivery_target_actor {
-    if (pool.empty()) return {};
-    return pool[st.next_target++ % pool.size()];
-  };
-  if (route == routing::to_string(routing::Route::maildir)) return pick(st.targets.mailboxes);
-  if (route == routing::to_string(routing::Route::lmtp)) return pick(st.targets.lmtp);
-  return {};  // relay while [relay] is off: held
+  auto pool = st.targets.find(route);
+  if (pool == st.targets.end() || pool->second.empty()) return {};  // e.g. relay while it is off
+  return pool->second[st.next_target++ % pool->second.size()];
 }
 
 void relay_pump(Self self);
@@ -252,7 +254,7 @@ void send_relay(Self self, size_t slot, RelayJob j) {
     on_report(self, *ctx, r);
     relay_pump(self);
   };
-  self->request(st.targets.relay[slot], caf::infinite, deliver_atom::value, std::move(j.job))
+  self->request(relay_pool(st)[slot], caf::infinite, deliver_atom::value, std::move(j.job))
       .then(
           [=](delivery_report& r) {
             HandlerClock clock{self->state.meter};
@@ -452,12 +454,11 @@ deliverer_actor::behavior_type deliverer_behavior(Self self,
   st.writer = std::move(writer);
   st.settings = settings;
   // The targets end with the deliverer.
-  if (st.targets.ingest) self->link_to(st.targets.ingest);
-  if (!st.targets.relay.empty())
-    st.slots = std::make_unique<routing::ConnectionSlots>(st.targets.relay.size(),
+  if (!relay_pool(st).empty())
+    st.slots = std::make_unique<routing::ConnectionSlots>(relay_pool(st).size(),
                                                           st.settings.relay_per_destination);
-  for (const auto* pool : {&st.targets.mailboxes, &st.targets.lmtp, &st.targets.relay})
-    for (const auto& t : *pool)
+  for (const auto& [route, pool] : st.targets)
+    for (const auto& t : pool)
       self->link_to(t);
   self->delayed_send(self, st.settings.due_scan, tick_atom::value);
   return {

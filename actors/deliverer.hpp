@@ -7,7 +7,9 @@
 
 #include <caf/actor_system.hpp>
 
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "actors/messages.hpp"
@@ -16,12 +18,10 @@
 
 namespace mailactor::actors {
 
-struct DeliveryTargets {
-  delivery_target_actor ingest;                  // the ingest Maildir
-  std::vector<delivery_target_actor> mailboxes;  // per-user Maildirs, jobs spread over them
-  std::vector<delivery_target_actor> lmtp;       // one connection each to the LMTP server
-  std::vector<delivery_target_actor> relay;      // one outbound SMTP connection each
-};
+// The delivery targets by route (routing::to_string(Route): "ingest", "maildir", "lmtp",
+// "relay"): a route's jobs go round robin over its pool ("relay": by connection slot, one
+// outbound connection each). A route without targets is held in the queue.
+using DeliveryTargets = std::map<std::string, std::vector<delivery_target_actor>>;
 
 deliverer_actor spawn_deliverer(caf::actor_system& system,
                                 std::shared_ptr<storage::QueueReader> reader,

@@ -305,8 +305,10 @@ typename Inspector::result_type inspect(Inspector& f, MessageMeta& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, RoutedRecipient& x) {
-  return f(caf::meta::type_name("RoutedRecipient"), x.original, x.address, x.route, x.target,
-           x.notify, x.orcpt);
+#define MAILACTOR_INSPECT_RECIPIENT_FIELD(name, column, what) , x.name
+  return f(caf::meta::type_name("RoutedRecipient")
+               MAILACTOR_ROUTED_RECIPIENT_FIELDS(MAILACTOR_INSPECT_RECIPIENT_FIELD));
+#undef MAILACTOR_INSPECT_RECIPIENT_FIELD
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, DeliveryResult& x) {

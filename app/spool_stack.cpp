@@ -130,13 +130,17 @@ DeliverySetup delivery_setup(caf::actor_system& system, const Config& cfg, const
   ds.router = files.router;
   ds.hostname = cfg.hostname;
   ds.tracer = tracer;
-  auto& targets = d.targets;
-  targets.ingest = actors::spawn_ingest_target(system, queue, files.maildir);
+  auto pool = [&d](routing::Route r) -> auto& {
+    return d.targets[routing::to_string(r)];
+  };
+  pool(routing::Route::ingest).push_back(actors::spawn_ingest_target(system, queue, files.maildir));
   for (size_t i = 0; i < cfg.delivery_workers; ++i) {
-    targets.mailboxes.push_back(actors::spawn_mailbox_target(system, queue, files.mailboxes));
+    pool(routing::Route::maildir)
+        .push_back(actors::spawn_mailbox_target(system, queue, files.mailboxes));
     if (!cfg.routing.lmtp.empty())
-      targets.lmtp.push_back(actors::spawn_lmtp_target(
-          system, queue, actors::LmtpSettings{cfg.routing.lmtp, cfg.hostname}));
+      pool(routing::Route::lmtp)
+          .push_back(actors::spawn_lmtp_target(
+              system, queue, actors::LmtpSettings{cfg.routing.lmtp, cfg.hostname}));
   }
   if (cfg.relay.policy.enabled) {
     ds.relay = std::make_shared<routing::RelaySettings>(cfg.relay.policy);
@@ -145,7 +149,8 @@ DeliverySetup delivery_setup(caf::actor_system& system, const Config& cfg, const
         std::max<size_t>(1, cfg.relay.connections_per_destination / deliverers);
     auto relay = relay_target_settings(cfg, ds.relay);
     for (size_t i = 0; i < cfg.relay.connections; ++i)
-      targets.relay.push_back(actors::outbound::spawn_relay_target(system, queue, relay));
+      pool(routing::Route::relay)
+          .push_back(actors::outbound::spawn_relay_target(system, queue, relay));
   }
   return d;
 }

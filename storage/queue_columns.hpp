@@ -9,6 +9,7 @@
 
 #include "storage/envelope_json.hpp"
 #include "storage/message_meta.hpp"
+#include "storage/routed_recipient.hpp"
 #include "storage/sqlite.hpp"
 
 namespace mailactor::storage::columns {
@@ -68,6 +69,35 @@ inline void bind_all(Statement& s, const MessageMeta& m, int first = 1) {
 inline void read_all(const Statement& s, MessageMeta& m, int first = 0) {
   int i = first;
   for_each_field(m, [&](const char*, auto& v) { read(s, i++, v); });
+}
+
+// RoutedRecipient's columns of the recipients table, "orig_rcpt, final_rcpt, ..." in field order.
+inline std::string recipient_names() {
+  std::string out;
+  RoutedRecipient r;
+  for_each_column(
+      r, [&](const char* name, auto&) { out += (out.empty() ? "" : ", ") + std::string(name); });
+  return out;
+}
+
+// "?first, ?first+1, ..." for every RoutedRecipient column.
+inline std::string recipient_parameters(int first) {
+  std::string out;
+  RoutedRecipient r;
+  int i = first;
+  for_each_column(
+      r, [&](const char*, auto&) { out += (out.empty() ? "?" : ", ?") + std::to_string(i++); });
+  return out;
+}
+
+inline void bind_all(Statement& s, const RoutedRecipient& r, int first) {
+  int i = first;
+  for_each_column(r, [&](const char*, const auto& v) { bind(s, i++, v); });
+}
+
+inline void read_all(const Statement& s, RoutedRecipient& r, int first) {
+  int i = first;
+  for_each_column(r, [&](const char*, auto& v) { read(s, i++, v); });
 }
 
 }  // namespace mailactor::storage::columns

@@ -108,24 +108,23 @@ namespace mailactor::storage {
 
 std::vector<RecipientRow> QueueReader::recipients(const std::string& id) const {
   Statement s = db_.prepare(
-      "SELECT idx, orig_rcpt, final_rcpt, route, target, state, attempts, next_attempt_at, "
-      "last_attempt_at, last_code, last_enhanced, last_text, last_host, notify, orcpt "
-      "FROM recipients "
-      "WHERE message_id = ?1 ORDER BY idx");
+      "SELECT idx, state, attempts, next_attempt_at, last_attempt_at, last_code, last_enhanced, "
+      "last_text, last_host, " +
+      columns::recipient_names() + " FROM recipients WHERE message_id = ?1 ORDER BY idx");
   s.bind(1, id);
   std::vector<RecipientRow> rows;
   while (s.step()) {
     RecipientRow r;
     r.idx = static_cast<size_t>(s.int64(0));
-    r.routed = {s.text(1), s.text(2), s.text(3), s.text(4), s.text(13), s.text(14)};
-    r.state = parse_recipient_state(s.text(5)).value_or(RecipientState::pending);
-    r.attempts = s.int64(6);
-    r.next_attempt_at = s.int64(7);
-    if (!s.is_null(8)) r.last_attempt_at = s.int64(8);
-    if (!s.is_null(9)) r.last_code = static_cast<int>(s.int64(9));
-    r.last_enhanced = s.text(10);
-    r.last_text = s.text(11);
-    r.last_host = s.text(12);
+    r.state = parse_recipient_state(s.text(1)).value_or(RecipientState::pending);
+    r.attempts = s.int64(2);
+    r.next_attempt_at = s.int64(3);
+    if (!s.is_null(4)) r.last_attempt_at = s.int64(4);
+    if (!s.is_null(5)) r.last_code = static_cast<int>(s.int64(5));
+    r.last_enhanced = s.text(6);
+    r.last_text = s.text(7);
+    r.last_host = s.text(8);
+    columns::read_all(s, r.routed, 9);
     rows.push_back(std::move(r));
   }
   return rows;

@@ -101,9 +101,9 @@ QueueStore::QueueStore(const std::string& spool_dir, Durability durability, size
   delete_message_ = db_.prepare("DELETE FROM messages WHERE id = ?1 AND state = 'receiving'");
   mark_delivered_ =
       db_.prepare("UPDATE messages SET state = 'delivered', delivered_at = ?2 WHERE id = ?1");
-  insert_recipient_ = db_.prepare(
-      "INSERT INTO recipients (message_id, idx, orig_rcpt, final_rcpt, route, target, "
-      "next_attempt_at, notify, orcpt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  insert_recipient_ = db_.prepare("INSERT INTO recipients (message_id, idx, next_attempt_at, " +
+                                  columns::recipient_names() + ") VALUES (?1, ?2, ?3, " +
+                                  columns::recipient_parameters(4) + ")");
   record_result_ = db_.prepare(
       "UPDATE recipients SET state = ?3, attempts = attempts + 1, next_attempt_at = ?4, "
       "last_attempt_at = ?5, last_code = ?6, last_enhanced = ?7, last_text = ?8, last_host = ?9 "
@@ -160,17 +160,9 @@ uint64_t QueueStore::finish(MessageMeta meta, std::vector<RoutedRecipient> recip
   begin();
   if (recipients.empty()) recipients = ingest_recipients(meta.rcpt_to);
   for (size_t i = 0; i < recipients.size(); ++i) {
-    const auto& r = recipients[i];
-    insert_recipient_.bind(1, meta.id)
-        .bind(2, static_cast<int64_t>(i))
-        .bind(3, r.original)
-        .bind(4, r.address)
-        .bind(5, r.route)
-        .bind(6, r.target)
-        .bind(7, meta.received_at)
-        .bind(8, r.notify)
-        .bind(9, r.orcpt)
-        .run();
+    insert_recipient_.bind(1, meta.id).bind(2, static_cast<int64_t>(i)).bind(3, meta.received_at);
+    columns::bind_all(insert_recipient_, recipients[i], 4);
+    insert_recipient_.run();
   }
   int64_t seq = 0;
   uint64_t size = 0;

@@ -9,15 +9,32 @@
 
 namespace mailactor::storage {
 
+// The one list of RoutedRecipient's fields: X(name, column in the recipients table, what it
+// holds). The struct, the queue's insert and select (queue_columns.hpp) and CAF's serialization
+// (actors/messages.hpp) expand it; the table's DDL and its migrations (queue_schema.cpp) are the
+// database's history and name the columns themselves.
+#define MAILACTOR_ROUTED_RECIPIENT_FIELDS(X)                                                 \
+  X(original, orig_rcpt, "the RCPT address as the client gave it")                           \
+  X(address, final_rcpt, "the final address (after aliases)")                                \
+  X(route, route, "routing::to_string(Route): \"ingest\", \"maildir\", \"lmtp\", \"relay\"") \
+  X(target, target, "the route's target (maildir: the mailbox), may be empty")               \
+  X(notify, notify, "DSN NOTIFY as given (\"\" = the default: failures only)")               \
+  X(orcpt, orcpt, "DSN ORCPT as given (\"rfc822;a@b\", xtext), may be empty")
+
 // What the session hands over with the commit: the decision, made durable with the message.
 struct RoutedRecipient {
-  std::string original;  // the RCPT address as the client gave it
-  std::string address;   // the final address (after aliases)
-  std::string route;     // routing::to_string(Route): "ingest", "maildir", "lmtp", "relay"
-  std::string target;    // the route's target (maildir: the mailbox), may be empty
-  std::string notify;    // DSN NOTIFY as given ("" = the default: failures only)
-  std::string orcpt;     // DSN ORCPT as given ("rfc822;a@b", xtext), may be empty
+#define MAILACTOR_DECLARE_RECIPIENT_FIELD(name, column, what) std::string name;
+  MAILACTOR_ROUTED_RECIPIENT_FIELDS(MAILACTOR_DECLARE_RECIPIENT_FIELD)
+#undef MAILACTOR_DECLARE_RECIPIENT_FIELD
 };
+
+// Calls f(column, field) for each field of `r`, in the list's order.
+template <class Recipient, class F>
+void for_each_column(Recipient& r, F&& f) {
+#define MAILACTOR_VISIT_RECIPIENT_FIELD(name, column, what) f(#column, r.name);
+  MAILACTOR_ROUTED_RECIPIENT_FIELDS(MAILACTOR_VISIT_RECIPIENT_FIELD)
+#undef MAILACTOR_VISIT_RECIPIENT_FIELD
+}
 
 // pending: to deliver at next_attempt_at; held: not until released (mailactor queue hold);
 // bouncing: given up by the operator, the deliverer fails and bounces it (mailactor queue

@@ -65,7 +65,7 @@ TEST_F(SpoolFixture, FailedDeliveryIsRetriedUntilDelivered) {
   ds.retry.first = std::chrono::seconds(1);
   auto reader = std::make_shared<storage::QueueReader>(dir.path());
   DeliveryTargets targets;
-  targets.ingest = spawn_ingest_target(system, dir.path(), maildir);
+  targets["ingest"] = {spawn_ingest_target(system, dir.path(), maildir)};
   auto d = spawn_deliverer(system, reader, targets, writer, ds);
   keep(d);
   self->send(d, scan_atom::value);
@@ -100,8 +100,8 @@ TEST_F(SpoolFixture, EachRoutedRecipientReachesItsOwnMailboxOnce) {
       .receive([](const spool_reply& r) { EXPECT_TRUE(r.ok); }, [](caf::error&) { FAIL(); });
   auto reader = std::make_shared<storage::QueueReader>(dir.path());
   DeliveryTargets targets;
-  targets.mailboxes = {spawn_mailbox_target(system, dir.path(), mailboxes),
-                       spawn_mailbox_target(system, dir.path(), mailboxes)};
+  targets["maildir"] = {spawn_mailbox_target(system, dir.path(), mailboxes),
+                        spawn_mailbox_target(system, dir.path(), mailboxes)};
   auto d = spawn_deliverer(system, reader, targets, writer, DeliverySettings{});
   keep(d);
   self->send(d, scan_atom::value);
@@ -139,8 +139,8 @@ TEST_F(SpoolFixture, AMessageIsNotSentAgainWhileItsResultAwaitsTheWritersCommit)
   ds.due_scan = std::chrono::milliseconds(20);
   auto reader = std::make_shared<storage::QueueReader>(dir.path());
   DeliveryTargets targets;
-  targets.ingest =
-      spawn_ingest_target(system, dir.path(), std::make_shared<storage::Maildir>(dir / "mail"));
+  targets["ingest"] = {
+      spawn_ingest_target(system, dir.path(), std::make_shared<storage::Maildir>(dir / "mail"))};
   auto d = spawn_deliverer(system, reader, targets, writer, ds);
   keep(d);
   self->send(d, scan_atom::value);
@@ -175,7 +175,7 @@ TEST_F(SpoolFixture, RecipientThatKeepsFailingExpires) {
   DeliverySettings ds;
   ds.retry = {std::chrono::seconds(1), std::chrono::seconds(1), std::chrono::seconds(2)};
   DeliveryTargets targets;
-  targets.mailboxes = {spawn_mailbox_target(system, dir.path(), mailboxes)};
+  targets["maildir"] = {spawn_mailbox_target(system, dir.path(), mailboxes)};
   auto d = spawn_deliverer(system, reader, targets, writer, ds);
   keep(d);
   self->send(d, scan_atom::value);
