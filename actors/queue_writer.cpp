@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <iterator>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -253,6 +254,124 @@ void sweep_abandoned(Self self) {
   maybe_commit(self);
 }
 
+spool_reply on_append(Self self, const std::string& id, const std::string& bytes) {
+  auto& st = self->state;
+  spool_reply r;
+  if (st.failed.count(id)) {
+    r = spool_local_error();
+  } else {
+    try {
+      st.store->append(id, bytes, unix_now());
+      st.receiving[id] = std::chrono::steady_clock::now();
+      ++st.appends;
+      st.batch_bytes += bytes.size();
+    } catch (const storage::SqliteError& e) {
+      r = operation_failed(self, e, "append");
+    }
+  }
+  maybe_commit(self);
+  return r;
+}
+
+// The commit is answered once the batch that holds it is durable (commit_batch).
+caf::result<spool_reply> on_commit(Self self, storage::MessageMeta& meta,
+                                   std::vector<storage::RoutedRecipient>& recipients,
+                                   const std::string& tail) {
+  auto& st = self->state;
+  const std::string id = meta.id;
+  const bool had_content = st.receiving.erase(id) > 0;  // appended in earlier turns
+  if (st.failed.erase(id) > 0) {
+    try {
+      st.store->abort(id, true);
+    } catch (const storage::SqliteError& e) {
+      spdlog::warn("queue: removing failed message {} failed ({}); tried again later", id,
+                   e.what());
+      st.orphans.push_back(id);
+    }
+    maybe_commit(self);
+    return spool_local_error();
+  }
+  try {
+    uint64_t size = st.store->finish(std::move(meta), std::move(recipients), tail);
+    st.batch_bytes += tail.size();
+    auto promise = self->make_response_promise<spool_reply>();
+    st.pending.push_back(PendingCommit{promise, id, size, std::chrono::steady_clock::now()});
+    maybe_commit(self);
+    return promise;
+  } catch (const storage::SqliteError& e) {
+    spool_reply r = operation_failed(self, e, "commit");
+    // Content an earlier batch made durable stays behind; it goes with the next batch that
+    // commits (not now: the queue may be locked or the disk full).
+    if (had_content) st.orphans.push_back(id);
+    maybe_commit(self);
+    return r;
+  }
+}
+
+void on_abort(Self self, const std::string& id) {
+  auto& st = self->state;
+  bool lost = st.failed.erase(id) > 0;
+  st.receiving.erase(id);
+  try {
+    st.store->abort(id, lost);
+    ++st.aborts;
+  } catch (const storage::SqliteError& e) {
+    operation_failed(self, e, "abort");
+  }
+  maybe_commit(self);
+}
+
+void on_delivered(Self self, const std::string& id,
+                  const std::vector<storage::DeliveryResult>& results,
+                  std::vector<queued_bounce>& notices) {
+  auto& st = self->state;
+  st.reported.push_back(id);  // told once the batch commits or fails, whatever happens here
+  try {
+    if (st.store->record_results(id, results, st.settings.keep_content, unix_now())) ++st.delivered;
+    // Once only: the same failure reported again (after a crash) names the same bounce.
+    for (auto& bounce : notices)
+      if (!st.store->exists(bounce.meta.id)) {
+        st.store->finish(bounce.meta, std::move(bounce.to), bounce.content);
+        st.bounces.push_back(bounce.meta.id);
+      }
+  } catch (const storage::SqliteError& e) {
+    operation_failed(self, e, "mark delivered");
+    if (!st.store->in_batch()) tell_recorded(self, false);  // no batch will commit them
+  }
+  maybe_commit(self);
+}
+
+actor_stats writer_stats(Self self) {
+  using metrics::Id;
+  auto& st = self->state;
+  actor_stats s;
+  s.name = "queue_writer";
+  s.mailbox = self->mailbox().size();
+  s.mailbox_high_water = st.mailbox_high_water;
+  metrics::Figures f;
+  f.set(Id::writer_batches, st.batches);
+  f.set(Id::writer_commits, st.commits);
+  f.set(Id::writer_bytes, st.bytes);
+  f.set(Id::writer_appends, st.appends);
+  f.set(Id::writer_aborts, st.aborts);
+  f.set(Id::writer_errors, st.errors);
+  f.set(Id::delivered_marks, st.delivered);
+  f.set(Id::largest_batch, st.largest_batch);
+  f.set(Id::sync_time, st.sync_us_total);
+  const Id buckets[] = {Id::batch_1,  Id::batch_4,   Id::batch_16,
+                        Id::batch_64, Id::batch_256, Id::batch_more};
+  for (size_t i = 0; i < std::size(buckets); ++i)
+    f.set(buckets[i], st.batch_hist[i]);
+  f.set(Id::receiving, st.store->receiving());
+  f.set(Id::abandoned, st.abandoned_total);
+  f.set(Id::last_commit_latency, st.last_latency_us);
+  s.counters = std::move(f.values());
+  s.handled = st.meter.handled;
+  s.busy_us = st.meter.busy_us;
+  s.histograms.push_back(to_stats(metrics::key(Id::commit_latency), st.commit_latency));
+  return s;
+}
+
 queue_writer_actor::behavior_type writer_behavior(Self self,
                                                   std::shared_ptr<storage::QueueStore> store,
                                                   SpoolSettings settings) {
@@ -260,93 +379,24 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
   self->state.settings = settings;
   self->delayed_send(self, sweep_interval(settings), scan_atom::value);
   return {
-      [=](append_atom, const std::string& id, const std::string& bytes) -> spool_reply {
+      [=](append_atom, const std::string& id, const std::string& bytes) {
         HandlerClock clock{self->state.meter};
-        auto& st = self->state;
-        spool_reply r;
-        if (st.failed.count(id)) {
-          r = spool_local_error();
-        } else {
-          try {
-            st.store->append(id, bytes, unix_now());
-            st.receiving[id] = std::chrono::steady_clock::now();
-            ++st.appends;
-            st.batch_bytes += bytes.size();
-          } catch (const storage::SqliteError& e) {
-            r = operation_failed(self, e, "append");
-          }
-        }
-        maybe_commit(self);
-        return r;
+        return on_append(self, id, bytes);
       },
       [=](commit_atom, storage::MessageMeta& meta,
-          std::vector<storage::RoutedRecipient>& recipients,
-          const std::string& tail) -> caf::result<spool_reply> {
+          std::vector<storage::RoutedRecipient>& recipients, const std::string& tail) {
         HandlerClock clock{self->state.meter};
-        auto& st = self->state;
-        const std::string id = meta.id;
-        const bool had_content = st.receiving.erase(id) > 0;  // appended in earlier turns
-        if (st.failed.erase(id) > 0) {
-          try {
-            st.store->abort(id, true);
-          } catch (const storage::SqliteError& e) {
-            spdlog::warn("queue: removing failed message {} failed ({}); tried again later", id,
-                         e.what());
-            st.orphans.push_back(id);
-          }
-          maybe_commit(self);
-          return spool_local_error();
-        }
-        uint64_t size = 0;
-        try {
-          size = st.store->finish(std::move(meta), std::move(recipients), tail);
-          st.batch_bytes += tail.size();
-          auto promise = self->make_response_promise<spool_reply>();
-          st.pending.push_back(PendingCommit{promise, id, size, std::chrono::steady_clock::now()});
-          maybe_commit(self);
-          return promise;
-        } catch (const storage::SqliteError& e) {
-          spool_reply r = operation_failed(self, e, "commit");
-          // Content an earlier batch made durable stays behind; it goes with the next batch
-          // that commits (not now: the queue may be locked or the disk full).
-          if (had_content) st.orphans.push_back(id);
-          maybe_commit(self);
-          return r;
-        }
+        return on_commit(self, meta, recipients, tail);
       },
       [=](abort_atom, const std::string& id) {
         HandlerClock clock{self->state.meter};
-        auto& st = self->state;
-        bool lost = st.failed.erase(id) > 0;
-        st.receiving.erase(id);
-        try {
-          st.store->abort(id, lost);
-          ++st.aborts;
-        } catch (const storage::SqliteError& e) {
-          operation_failed(self, e, "abort");
-        }
-        maybe_commit(self);
+        on_abort(self, id);
       },
       [=](delivered_atom, const std::string& id,
           const std::vector<storage::DeliveryResult>& results,
           std::vector<queued_bounce>& notices) {
         HandlerClock clock{self->state.meter};
-        auto& st = self->state;
-        st.reported.push_back(id);  // told once the batch commits or fails, whatever happens here
-        try {
-          if (st.store->record_results(id, results, st.settings.keep_content, unix_now()))
-            ++st.delivered;
-          // Once only: the same failure reported again (after a crash) names the same bounce.
-          for (auto& bounce : notices)
-            if (!st.store->exists(bounce.meta.id)) {
-              st.store->finish(bounce.meta, std::move(bounce.to), bounce.content);
-              st.bounces.push_back(bounce.meta.id);
-            }
-        } catch (const storage::SqliteError& e) {
-          operation_failed(self, e, "mark delivered");
-          if (!st.store->in_batch()) tell_recorded(self, false);  // no batch will commit them
-        }
-        maybe_commit(self);
+        on_delivered(self, id, results, notices);
       },
       [=](probe_atom) -> uint64_t {
         HandlerClock clock{self->state.meter};
@@ -368,33 +418,7 @@ queue_writer_actor::behavior_type writer_behavior(Self self,
       [=](attach_atom, deliverer_actor d) { self->state.deliverer = std::move(d); },
       [=](attach_atom, depth_listener_actor spooler) { self->state.spooler = std::move(spooler); },
       [=](get_stats_atom) {
-        auto& st = self->state;
-        actor_stats s;
-        s.name = "queue_writer";
-        s.mailbox = self->mailbox().size();
-        s.mailbox_high_water = st.mailbox_high_water;
-        s.counters = {{metrics::key(metrics::Id::writer_batches), st.batches},
-                      {metrics::key(metrics::Id::writer_commits), st.commits},
-                      {metrics::key(metrics::Id::writer_bytes), st.bytes},
-                      {metrics::key(metrics::Id::writer_appends), st.appends},
-                      {metrics::key(metrics::Id::writer_aborts), st.aborts},
-                      {metrics::key(metrics::Id::writer_errors), st.errors},
-                      {metrics::key(metrics::Id::delivered_marks), st.delivered},
-                      {metrics::key(metrics::Id::largest_batch), st.largest_batch},
-                      {metrics::key(metrics::Id::sync_time), st.sync_us_total},
-                      {metrics::key(metrics::Id::batch_1), st.batch_hist[0]},
-                      {metrics::key(metrics::Id::batch_4), st.batch_hist[1]},
-                      {metrics::key(metrics::Id::batch_16), st.batch_hist[2]},
-                      {metrics::key(metrics::Id::batch_64), st.batch_hist[3]},
-                      {metrics::key(metrics::Id::batch_256), st.batch_hist[4]},
-                      {metrics::key(metrics::Id::batch_more), st.batch_hist[5]},
-                      {metrics::key(metrics::Id::receiving), st.store->receiving()},
-                      {metrics::key(metrics::Id::abandoned), st.abandoned_total},
-                      {metrics::key(metrics::Id::last_commit_latency), st.last_latency_us}};
-        s.handled = st.meter.handled;
-        s.busy_us = st.meter.busy_us;
-        s.histograms.push_back(
-            to_stats(metrics::key(metrics::Id::commit_latency), st.commit_latency));
+        actor_stats s = writer_stats(self);
         maybe_commit(self);  // it may be the last message behind a batch of commits
         return s;
       },

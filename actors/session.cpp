@@ -232,20 +232,10 @@ void perform(Self* self, Actions actions) {
 namespace {
 using namespace session_detail;
 
-caf::behavior session_behavior(Self* self, caf::actor broker, SessionPeer peer,
-                               std::shared_ptr<const SessionSettings> settings,
-                               spooler_actor spooler, stats_actor stats, auth_front_actor auth) {
+// The first thing a session does: TLS first (implicit), a delayed greeting, or the greeting.
+void open_session(Self* self) {
   auto& st = self->state;
-  st.engine = std::make_unique<protocol::Engine>(settings->engine);
-  st.broker = std::move(broker);
-  st.peer = std::move(peer);
-  st.settings = std::move(settings);
-  st.census.join(st.settings->census.get(), st.activity);
-  st.spooler = std::move(spooler);
-  st.stats = std::move(stats);
-  st.auth = std::move(auth);
   spdlog::info("connect {}:{} listener={}", st.peer.address, st.peer.port, st.settings->listener);
-  self->set_down_handler([=](caf::down_msg& dm) { writer_down(self, dm.source); });
   if (st.settings->tls_mode == TlsMode::implicit) {
     start_tls(self);  // the greeting follows the handshake
     maybe_read(self);
@@ -262,28 +252,69 @@ caf::behavior session_behavior(Self* self, caf::actor broker, SessionPeer peer,
     }
   }
   note_activity(self);
+}
+
+// Bytes from the client: to TLS, to the engine, or the end of an early talker.
+void on_data(Self* self, std::vector<char>& bytes) {
+  auto& s = self->state;
+  s.read_requested = false;
+  spdlog::debug("data {}:{} {} bytes in_flight={}", s.peer.address, s.peer.port, bytes.size(),
+                s.in_flight);
+  if (s.closed) return;
+  if (s.greeting_pending) {
+    s.greeting_pending = false;
+    spdlog::info("early talker {}:{}: {} bytes before the greeting", s.peer.address, s.peer.port,
+                 bytes.size());
+    count(self, metrics::Id::early_talkers);
+    perform(self, s.engine->terminate(protocol::reply(
+                      554, "5.5.0", "Protocol error: talking before the greeting")));
+    return;
+  }
+  if (s.tls) {
+    tls_input(self, std::string_view(bytes.data(), bytes.size()));
+    return;
+  }
+  perform(self, s.engine->input(std::string_view(bytes.data(), bytes.size())));
+}
+
+session_view view_of(Self* self) {
+  auto& s = self->state;
+  auto now = Clock::now();
+  auto ms = [&](Clock::time_point t) {
+    return static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(now - t).count());
+  };
+  session_view v;
+  v.client = s.peer.address + ":" + std::to_string(s.peer.port);
+  v.listener = s.settings->listener;
+  v.state = s.activity;
+  v.in_state_ms = ms(s.activity_since);
+  v.connected_ms = ms(s.connected);
+  v.messages = s.messages;
+  v.mailbox = self->mailbox().size();
+  v.handled = s.meter.handled;
+  v.busy_us = s.meter.busy_us;
+  return v;
+}
+
+caf::behavior session_behavior(Self* self, caf::actor broker, SessionPeer peer,
+                               std::shared_ptr<const SessionSettings> settings,
+                               spooler_actor spooler, stats_actor stats, auth_front_actor auth) {
+  auto& st = self->state;
+  st.engine = std::make_unique<protocol::Engine>(settings->engine);
+  st.broker = std::move(broker);
+  st.peer = std::move(peer);
+  st.settings = std::move(settings);
+  st.census.join(st.settings->census.get(), st.activity);
+  st.spooler = std::move(spooler);
+  st.stats = std::move(stats);
+  st.auth = std::move(auth);
+  self->set_down_handler([=](caf::down_msg& dm) { writer_down(self, dm.source); });
+  open_session(self);
   return {
       [=](data_atom, std::vector<char>& bytes) {
         HandlerClock clock{self->state.meter};
-        auto& s = self->state;
-        s.read_requested = false;
-        spdlog::debug("data {}:{} {} bytes in_flight={}", s.peer.address, s.peer.port, bytes.size(),
-                      s.in_flight);
-        if (s.closed) return;
-        if (s.greeting_pending) {
-          s.greeting_pending = false;
-          spdlog::info("early talker {}:{}: {} bytes before the greeting", s.peer.address,
-                       s.peer.port, bytes.size());
-          count(self, metrics::Id::early_talkers);
-          perform(self, s.engine->terminate(protocol::reply(
-                            554, "5.5.0", "Protocol error: talking before the greeting")));
-          return;
-        }
-        if (s.tls) {
-          tls_input(self, std::string_view(bytes.data(), bytes.size()));
-          return;
-        }
-        perform(self, s.engine->input(std::string_view(bytes.data(), bytes.size())));
+        on_data(self, bytes);
       },
       [=](closed_atom) {
         HandlerClock clock{self->state.meter};
@@ -313,25 +344,7 @@ caf::behavior session_behavior(Self* self, caf::actor broker, SessionPeer peer,
       },
       [=](stress_atom, bool stressed) { set_stress(self, stressed); },
       [=](evict_atom) { evict(self); },
-      [=](get_stats_atom) {
-        auto& s = self->state;
-        auto now = Clock::now();
-        auto ms = [&](Clock::time_point t) {
-          return static_cast<uint64_t>(
-              std::chrono::duration_cast<std::chrono::milliseconds>(now - t).count());
-        };
-        session_view v;
-        v.client = s.peer.address + ":" + std::to_string(s.peer.port);
-        v.listener = s.settings->listener;
-        v.state = s.activity;
-        v.in_state_ms = ms(s.activity_since);
-        v.connected_ms = ms(s.connected);
-        v.messages = s.messages;
-        v.mailbox = self->mailbox().size();
-        v.handled = s.meter.handled;
-        v.busy_us = s.meter.busy_us;
-        return v;
-      },
+      [=](get_stats_atom) { return view_of(self); },
   };
 }
 
