@@ -1,23 +1,25 @@
 #include "actors/metric_catalogue.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace mailactor::metrics {
 namespace {
 
-// "route;result=delivered" -> label "route", fixed {result: delivered}.
+// "route;result=delivered" -> label "route", fixed {result: delivered}; "le=4" (a bucket's
+// bound) -> fixed {le: 4} only.
 void split_label(const std::string& spec, Metric& m) {
-  size_t semi = spec.find(';');
-  m.label = spec.substr(0, semi);
-  if (m.kind == Kind::bucket) {  // "le=4": the bucket's bound
-    m.fixed_labels["le"] = spec.substr(3);
-    m.label.clear();
-    return;
+  size_t start = 0;
+  while (start < spec.size()) {
+    size_t end = std::min(spec.find(';', start), spec.size());
+    const std::string part = spec.substr(start, end - start);
+    size_t eq = part.find('=');
+    if (eq == std::string::npos)
+      m.label = part;
+    else
+      m.fixed_labels[part.substr(0, eq)] = part.substr(eq + 1);
+    start = end + 1;
   }
-  if (semi == std::string::npos) return;
-  std::string fixed = spec.substr(semi + 1);
-  size_t eq = fixed.find('=');
-  m.fixed_labels[fixed.substr(0, eq)] = fixed.substr(eq + 1);
 }
 
 std::vector<Metric> build() {
@@ -80,6 +82,13 @@ std::optional<Match> find(const std::string& actor, const std::string& key) {
   }
   if (!pattern) return std::nullopt;
   return Match{pattern, label};
+}
+
+bool is_total(const Metric& m) {
+  if (m.kind == Kind::counter) return true;
+  const std::string suffix = "_total";
+  return m.kind == Kind::actor && m.family.size() > suffix.size() &&
+         m.family.compare(m.family.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 bool is_level(const std::string& actor, const std::string& key) {

@@ -288,6 +288,9 @@ struct Match {
 };
 std::optional<Match> find(const std::string& actor, const std::string& key);
 
+// A running total (Prometheus' counter): the counters, and the actor figures named *_total.
+bool is_total(const Metric& m);
+
 // A figure of this metric is a level (merged over actors of a kind by taking the highest).
 bool is_level(const std::string& actor, const std::string& key);
 

@@ -26,11 +26,7 @@ const char* kind_name(const metrics::Metric& m) {
     case Kind::actor:
       break;
   }
-  const std::string total = "_total";
-  return m.family.size() > total.size() &&
-                 m.family.compare(m.family.size() - total.size(), total.size(), total) == 0
-             ? "counter"
-             : "gauge";
+  return metrics::is_total(m) ? "counter" : "gauge";
 }
 
 // The labels a family's samples carry.

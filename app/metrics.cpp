@@ -26,9 +26,7 @@ MetricType type_of(const Metric& m) {
     case Kind::bucket:
       return MetricType::Histogram;
     default:
-      return m.family.size() > 6 && m.family.compare(m.family.size() - 6, 6, "_total") == 0
-                 ? MetricType::Counter
-                 : MetricType::Gauge;
+      return metrics::is_total(m) ? MetricType::Counter : MetricType::Gauge;
   }
 }
 
