@@ -19,8 +19,8 @@
 #include <stdexcept>
 #include <thread>
 
-#include "actors/broker.hpp"
-#include "actors/session_ledger.hpp"
+#include "actors/broker/broker.hpp"
+#include "actors/broker/session_ledger.hpp"
 #include "app/actor_system_setup.hpp"
 
 namespace mailactor::app {

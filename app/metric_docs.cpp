@@ -5,7 +5,7 @@
 #include <ostream>
 #include <set>
 
-#include "actors/metric_catalogue.hpp"
+#include "actors/observe/metric_catalogue.hpp"
 
 namespace mailactor::app {
 namespace {
@@ -53,7 +53,8 @@ void print_markdown(std::ostream& out) {
   out << "# Metrics\n\n"
          "Every figure mailactor reports, as `/metrics` (Prometheus) names it, and the key under\n"
          "which `/stats.json` carries it in `actors[].counters` (\"{}\" is the label's value).\n"
-         "Generated from `actors/metric_catalogue.hpp` by `mailactor stats --catalogue`; a test\n"
+         "Generated from `actors/observe/metric_catalogue.hpp` by `mailactor stats --catalogue`; a "
+         "test\n"
          "keeps this file, the catalogue and what a running server reports the same.\n\n"
          "| family | type | labels | reported by | key | help |\n"
          "|---|---|---|---|---|---|\n";

@@ -1,4 +1,4 @@
-// The metric catalogue (actors/metric_catalogue.hpp) as people and scripts read it:
+// The metric catalogue (actors/observe/metric_catalogue.hpp) as people and scripts read it:
 // `mailactor stats --catalogue` prints docs/metrics.md; with --json, one object per key.
 #pragma once
 

@@ -5,7 +5,7 @@
 #include <limits>
 #include <map>
 
-#include "actors/metric_catalogue.hpp"
+#include "actors/observe/metric_catalogue.hpp"
 
 namespace mailactor::app {
 namespace {

@@ -2,8 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "actors/stats.hpp"
-#include "actors/tracer.hpp"
+#include "actors/observe/stats.hpp"
+#include "actors/observe/tracer.hpp"
 
 namespace mailactor::app {
 

@@ -4,7 +4,7 @@
 #include <stdexcept>
 
 #include "actors/auth/passwd_file.hpp"
-#include "actors/dovecot_userdb.hpp"
+#include "actors/lookup/dovecot_userdb.hpp"
 
 namespace mailactor::app {
 namespace {

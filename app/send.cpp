@@ -8,7 +8,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "actors/client_connection.hpp"
+#include "actors/net/client_connection.hpp"
 #include "app/config.hpp"
 #include "protocol/data_decoder.hpp"
 #include "protocol/received.hpp"

@@ -13,10 +13,10 @@
 #include <thread>
 
 #include "actors/auth/auth_front.hpp"
-#include "actors/broker.hpp"
-#include "actors/remote_spool.hpp"
-#include "actors/resolver.hpp"
-#include "actors/stats.hpp"
+#include "actors/broker/broker.hpp"
+#include "actors/lookup/resolver.hpp"
+#include "actors/observe/stats.hpp"
+#include "actors/spool/remote_spool.hpp"
 #include "actors/tls/tls_context.hpp"
 #include "app/actor_system_setup.hpp"
 #include "app/config.hpp"

@@ -9,8 +9,8 @@
 #include <string>
 
 #include "actors/auth/auth_front.hpp"
-#include "actors/remote_spool.hpp"
 #include "actors/settings.hpp"
+#include "actors/spool/remote_spool.hpp"
 #include "actors/tls/tls_context.hpp"
 #include "app/config.hpp"
 #include "routing/router_source.hpp"

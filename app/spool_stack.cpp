@@ -3,13 +3,13 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include "actors/deliverer.hpp"
-#include "actors/delivery_targets.hpp"
+#include "actors/delivery/deliverer.hpp"
+#include "actors/delivery/delivery_targets.hpp"
+#include "actors/observe/stats.hpp"
 #include "actors/outbound/dkim_signer.hpp"
 #include "actors/outbound/relay_target.hpp"
-#include "actors/queue_writer.hpp"
-#include "actors/spooler.hpp"
-#include "actors/stats.hpp"
+#include "actors/spool/queue_writer.hpp"
+#include "actors/spool/spooler.hpp"
 #include "storage/queue_files.hpp"
 
 #include <algorithm>

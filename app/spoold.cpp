@@ -5,7 +5,7 @@
 #include <caf/openssl/publish.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "actors/stats.hpp"
+#include "actors/observe/stats.hpp"
 #include "app/actor_system_setup.hpp"
 #include "app/config.hpp"
 #include "app/logging.hpp"

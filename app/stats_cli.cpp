@@ -12,7 +12,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "actors/metric_catalogue.hpp"
+#include "actors/observe/metric_catalogue.hpp"
 #include "app/config.hpp"
 #include "app/http_get.hpp"
 

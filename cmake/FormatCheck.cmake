@@ -2,6 +2,7 @@
 file(GLOB_RECURSE sources
   "${SOURCE_DIR}/protocol/*.cpp" "${SOURCE_DIR}/protocol/*.hpp"
   "${SOURCE_DIR}/storage/*.cpp" "${SOURCE_DIR}/storage/*.hpp"
+  "${SOURCE_DIR}/plugin/*.cpp" "${SOURCE_DIR}/plugin/*.hpp"
   "${SOURCE_DIR}/routing/*.cpp" "${SOURCE_DIR}/routing/*.hpp"
   "${SOURCE_DIR}/trace/*.cpp" "${SOURCE_DIR}/trace/*.hpp"
   "${SOURCE_DIR}/actors/*.cpp" "${SOURCE_DIR}/actors/*.hpp"

@@ -1,5 +1,5 @@
 # libmailactor for plug-ins built out of tree (examples/custom-auth): `cmake --install` puts
-#   lib/libmailactor.a                     every object of protocol, storage, routing, actors, app
+#   lib/libmailactor.a                     every object of protocol, storage, plugin, routing, trace, actors, app
 #   include/mailactor/*.hpp                the public API (auth plug point, main, version)
 #   lib/cmake/mailactor/                   find_package(mailactor) → mailactor::mailactor
 #   sbin/mailactor                         the server itself
@@ -21,6 +21,7 @@ find_package(CURL REQUIRED)
 add_library(mailactor_lib STATIC
   $<TARGET_OBJECTS:mailactor_protocol>
   $<TARGET_OBJECTS:mailactor_storage>
+  $<TARGET_OBJECTS:mailactor_plugin>
   $<TARGET_OBJECTS:mailactor_routing>
   $<TARGET_OBJECTS:mailactor_trace>
   $<TARGET_OBJECTS:mailactor_actors>

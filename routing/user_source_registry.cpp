@@ -1,8 +1,8 @@
 // The user sources plug-ins registered by name (include/mailactor/user_source.hpp).
 #include <stdexcept>
 
-#include "routing/api_version.hpp"
-#include "routing/plugin_registry.hpp"
+#include "plugin/api_version.hpp"
+#include "plugin/plugin_registry.hpp"
 #include "routing/user_source.hpp"
 
 namespace mailactor::routing {

@@ -14,7 +14,7 @@ namespace mailactor::storage {
 
 // The schema version this build writes (PRAGMA user_version). A queue with a higher one was
 // written by a newer mailactor and is refused rather than misread.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // CREATE TABLE/INDEX statements of the current schema (idempotent).
 std::string schema_sql();

@@ -1,6 +1,6 @@
 #include "actors/auth/auth_front.hpp"
 
-#include "actors/metric_catalogue.hpp"
+#include "actors/observe/metric_catalogue.hpp"
 
 #include <spdlog/spdlog.h>
 #include <caf/typed_event_based_actor.hpp>

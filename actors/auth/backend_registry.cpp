@@ -1,7 +1,7 @@
 #include "actors/auth/backend_registry.hpp"
 
-#include "routing/api_version.hpp"
-#include "routing/plugin_registry.hpp"
+#include "plugin/api_version.hpp"
+#include "plugin/plugin_registry.hpp"
 
 namespace mailactor::auth {
 namespace {

@@ -11,7 +11,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "actors/client_connection.hpp"
+#include "actors/net/client_connection.hpp"
 #include "protocol/ehlo.hpp"
 #include "routing/relay_policy.hpp"
 

@@ -8,7 +8,7 @@
 #include <optional>
 #include <random>
 
-#include "actors/delivery_results.hpp"
+#include "actors/delivery/delivery_results.hpp"
 #include "actors/outbound/dkim_signer.hpp"
 #include "actors/outbound/peer_session.hpp"
 #include "actors/outbound/relay_transaction.hpp"

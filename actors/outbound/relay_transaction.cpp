@@ -4,8 +4,8 @@
 
 #include <map>
 
-#include "actors/delivery_results.hpp"
-#include "actors/queued_content.hpp"
+#include "actors/delivery/delivery_results.hpp"
+#include "actors/delivery/queued_content.hpp"
 #include "protocol/client_transaction.hpp"
 #include "storage/mail_params.hpp"
 

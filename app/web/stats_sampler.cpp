@@ -12,7 +12,7 @@ constexpr int kSessionsEvery = 10;      // samples between full collections
 constexpr int64_t kWatchedFor = 30000;  // ms a request keeps the view "watched"
 constexpr auto kAskTimeout = std::chrono::seconds(3);
 // A full collection asks the brokers for their sessions, then each session, 2 s at most each
-// (actors/stats.cpp): waiting less would give up on an answer that is still coming.
+// (actors/observe/stats.cpp): waiting less would give up on an answer that is still coming.
 constexpr auto kFullAskTimeout = std::chrono::seconds(5);
 constexpr int64_t kSlowestMaxAgeMs = 10000;  // every session is asked at most this often
 

@@ -12,13 +12,13 @@
 #include <memory>
 #include <string>
 
-#include "../unit/storage/temp_dir.hpp"
 #include "actors/message_types.hpp"
 #include "actors/messages.hpp"
-#include "actors/queue_writer.hpp"
-#include "actors/spooler.hpp"
+#include "actors/spool/queue_writer.hpp"
+#include "actors/spool/spooler.hpp"
 #include "storage/queue_reader.hpp"
 #include "storage/queue_store.hpp"
+#include "tests/unit/storage/temp_dir.hpp"
 
 namespace mailactor::actors::testing {
 

@@ -3,28 +3,17 @@ into a private prefix (each public header there compiles on its own), build exam
 against that prefix alone (find_package), run it, log in over AUTH PLAIN as a user of its SQLite table, and swap to the built-in passwd-file
 backend and back with SIGHUP."""
 
-import json
 import os
 import shutil
 import signal
 import smtplib
 import sqlite3
-import subprocess
 import tempfile
 import time
 import unittest
 
-from harness import BIN, Server, main
-
-ROOT = os.path.realpath(os.path.join(os.path.dirname(__file__), "../.."))
-BUILD = os.path.realpath(os.environ.get("MAILACTOR_BUILD_DIR", os.path.dirname(os.path.dirname(BIN))))
-
-
-def run(cmd, **kw):
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600, **kw)
-    if r.returncode != 0:
-        raise AssertionError("%s exited %d:\n%s\n%s" % (" ".join(cmd), r.returncode, r.stdout[-4000:], r.stderr[-4000:]))
-    return r
+from examples import build_example, install, run
+from harness import Server, main
 
 
 def login(port, user, password):
@@ -46,19 +35,6 @@ class CustomAuthExample(unittest.TestCase):
     def tearDown(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def build_example(self):
-        build = os.path.join(self.tmp, "build")
-        run(["cmake", "-S", os.path.join(ROOT, "examples/custom-auth"), "-B", build, "-G", "Ninja",
-             "-DCMAKE_PREFIX_PATH=" + self.prefix, "-DCMAKE_BUILD_TYPE=Release",
-             "-DCMAKE_CXX_FLAGS=-Werror", "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON"])
-        run(["cmake", "--build", build])
-        with open(os.path.join(build, "compile_commands.json")) as f:
-            commands = json.load(f)
-        for c in commands:  # nothing from mailactor's source or build tree: only the prefix
-            self.assertNotIn(ROOT, c["command"].replace(c["file"], ""), c["command"])
-            self.assertIn("-isystem " + self.prefix + "/include", c["command"].replace("-I", "-isystem "))
-        return os.path.join(build, "mailactor-custom-auth")
-
     def each_header_compiles_alone(self):
         """Every public header includes what it uses: a file with only that #include compiles,
         warning-free, against the prefix."""
@@ -71,9 +47,7 @@ class CustomAuthExample(unittest.TestCase):
 
     def test_install_build_against_the_prefix_and_log_in(self):
         started = time.monotonic()
-        run(["cmake", "--install", BUILD, "--prefix", self.prefix])
-        installed = sorted(os.path.relpath(os.path.join(d, f), self.prefix)
-                           for d, _, fs in os.walk(self.prefix) for f in fs)
+        installed = install(self.prefix)
         for expected in ("include/mailactor/auth.hpp", "include/mailactor/main.hpp",
                          "include/mailactor/password.hpp", "include/mailactor/version.hpp",
                          "lib/libmailactor.a", "lib/cmake/mailactor/mailactorConfig.cmake",
@@ -86,7 +60,8 @@ class CustomAuthExample(unittest.TestCase):
         self.each_header_compiles_alone()
         installed_at_checked = time.monotonic()  # the check is not part of a user's path
 
-        binary = self.build_example()
+        binary = build_example("custom-auth", self.prefix, os.path.join(self.tmp, "build"),
+                               "mailactor-custom-auth")
         built_at = time.monotonic()
 
         def hash_of(password):

@@ -57,7 +57,7 @@ def declares(entries, actor, key):
 
 class Metrics(unittest.TestCase):
     def check_catalogue(self, port, text):
-        """What a running server reports is what actors/metric_catalogue.hpp declares, and
+        """What a running server reports is what actors/observe/metric_catalogue.hpp declares, and
         docs/metrics.md is the catalogue's."""
         entries = catalogue()
         doc = subprocess.run([BIN, "stats", "--catalogue"], capture_output=True, text=True, timeout=30).stdout

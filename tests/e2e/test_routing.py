@@ -363,7 +363,7 @@ class Upgrade(unittest.TestCase):
             rows = recipients(srv, qid)
             self.assertEqual(rows, [("x@example.test", "x@example.test", "ingest", "", "delivered"),
                                     ("y@example.test", "y@example.test", "ingest", "", "delivered")])
-            self.assertEqual(set(srv.query("pragma user_version")), {(2,)})
+            self.assertEqual(set(srv.query("pragma user_version")), {(3,)})
 
 
 if __name__ == "__main__":

@@ -4,8 +4,8 @@
 #include <fstream>
 #include <string>
 
-#include "../storage/temp_dir.hpp"
 #include "app/config.hpp"
+#include "tests/unit/storage/temp_dir.hpp"
 
 namespace mailactor::app {
 

@@ -263,6 +263,42 @@ TEST(QueueSchema, MigratesAVersion1Queue) {
   EXPECT_EQ(reader.recipients(queued[0]).size(), 2u);
 }
 
+// A version 2 queue (routes limited to the built-in four by a CHECK) opens at version 3 with its
+// recipients kept, and then takes a plug-in target's route.
+TEST(QueueSchema, MigratesAVersion2QueueAndTakesAPluginRoute) {
+  TempDir dir;
+  {
+    QueueStore store(dir.path(), Durability::none);
+    store.finish(meta("OLD"), {{"a@example.test", "a@example.test", "ingest", "", "", ""}}, "x");
+    store.commit();
+  }
+  {
+    Database db(dir.path() + "/queue.db", false);
+    db.exec(
+        "CREATE TABLE r2 (message_id TEXT NOT NULL, idx INTEGER NOT NULL, orig_rcpt TEXT NOT NULL,"
+        " final_rcpt TEXT NOT NULL, route TEXT NOT NULL CHECK (route IN ('ingest', 'maildir',"
+        " 'lmtp', 'relay')), target TEXT NOT NULL DEFAULT '', state TEXT NOT NULL DEFAULT"
+        " 'pending', attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL"
+        " DEFAULT 0, last_attempt_at INTEGER, last_code INTEGER, last_enhanced TEXT, last_text"
+        " TEXT, last_host TEXT, notify TEXT NOT NULL DEFAULT '', orcpt TEXT NOT NULL DEFAULT '',"
+        " PRIMARY KEY (message_id, idx)) WITHOUT ROWID;"
+        "INSERT INTO r2 SELECT * FROM recipients; DROP TABLE recipients;"
+        "ALTER TABLE r2 RENAME TO recipients; PRAGMA user_version = 2;");
+  }
+  QueueStore store(dir.path(), Durability::none);
+  store.finish(meta("NEW"), {{"h@hooks.test", "h@hooks.test", "webhook", "", "", ""}}, "y");
+  store.commit();
+  QueueReader reader(dir.path());
+  ASSERT_EQ(reader.recipients("OLD").size(), 1u);
+  EXPECT_EQ(reader.recipients("OLD")[0].routed.route, "ingest");
+  ASSERT_EQ(reader.recipients("NEW").size(), 1u);
+  EXPECT_EQ(reader.recipients("NEW")[0].routed.route, "webhook");
+  Database db(dir.path() + "/queue.db", false);
+  Statement s = db.prepare("PRAGMA user_version");
+  ASSERT_TRUE(s.step());
+  EXPECT_EQ(s.int64(0), kSchemaVersion);
+}
+
 TEST(QueueSchema, CommitStoresTheRoutedRecipientsAndDeliveryMarksThem) {
   TempDir dir;
   QueueStore store(dir.path(), Durability::none);
