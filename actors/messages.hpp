@@ -13,6 +13,7 @@
 #pragma once
 
 #include <caf/atom.hpp>
+#include <caf/meta/load_callback.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
@@ -162,12 +163,13 @@ struct delivery_job {
   std::vector<std::string> recipients;  // their final addresses, in the same order
   std::vector<std::string> targets;     // their route's targets (maildir: the mailbox)
   uint32_t queue_file = 0;              // the queue file that holds the message
+  std::vector<std::string> originals;   // the recipients as the client gave them (RCPT TO)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, delivery_job& x) {
-  return f(caf::meta::type_name("delivery_job"), x.id, x.idx, x.recipients, x.targets,
-           x.queue_file);
+  return f(caf::meta::type_name("delivery_job"), x.id, x.idx, x.recipients, x.targets, x.queue_file,
+           x.originals);
 }
 
 // A target's answer: one result per recipient of the job (delivered, pending = try again,
@@ -318,6 +320,16 @@ typename Inspector::result_type inspect(Inspector& f, DeliveryResult& x) {
 }  // namespace mailactor::storage
 
 namespace mailactor::routing {
+// By its name (a route is its name).
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, Route& x) {
+  std::string name = x.name();
+  auto load = caf::meta::load_callback([&]() -> caf::error {
+    x = Route::plugin(name);
+    return caf::none;
+  });
+  return f(caf::meta::type_name("Route"), name, load);
+}
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, FinalRecipient& x) {
   return f(caf::meta::type_name("FinalRecipient"), x.address, x.route, x.target);

@@ -12,6 +12,7 @@
 #include <thread>
 #include <tuple>
 
+#include "actors/delivery/plugin_targets.hpp"
 #include "actors/outbound/dkim_signer.hpp"
 #include "app/config_tables.hpp"
 #include "app/toml_guard.hpp"
@@ -64,11 +65,12 @@ std::optional<routing::Smarthost> smarthost_of(TableReader& r, const Destination
 
 // The tables inside `r`'s table ([auth.<name>], [routing.<name>]): a plug-in's own options, as
 // strings with their lines, checked by its factory.
-PluginTables plugin_tables(TableReader& r, const std::string& section) {
+PluginTables plugin_tables(TableReader& r, const std::string& section,
+                           const std::string& not_a_plugin = "") {
   PluginTables tables{r.file(), section, {}};
   for (auto& [k, v] : r.table()) {
     std::string name(k.str());
-    if (!v.is_table()) continue;
+    if (!v.is_table() || name == not_a_plugin) continue;
     r.node(name);
     std::map<std::string, Options::Value> values;
     for (auto& [ok, ov] : *v.as_table()) {
@@ -219,14 +221,39 @@ void read_metrics(TableReader& r, Config& c) {
                          "live page and /stats.json are only open to anyone on loopback)");
 }
 
+// [routing.routes]: "address" or "domain" = "route name", each name checked once the delivery
+// targets are known (check_routes).
+void read_routes(TableReader& r, RoutingConfig& rc) {
+  const toml::node* routes = r.node("routes");
+  if (!routes) return;
+  if (!routes->is_table()) r.fail(routes, "routes", "must be a table ([routing.routes])");
+  for (const auto& [key, node] : *routes->as_table()) {
+    std::string where(key.str()), name;
+    if (auto s = node.value<std::string>(); s && node.is_string()) name = *s;
+    if (name.empty()) r.fail(&node, "routes." + where, "must be a route name (a string)");
+    std::transform(where.begin(), where.end(), where.begin(),
+                   [](unsigned char ch) { return std::tolower(ch); });
+    auto route = routing::parse_route(name);
+    if (!route && !actors::is_plugin_target(name))
+      r.fail(&node, "routes." + where,
+             "no delivery target \"" + name +
+                 "\" (built in: ingest, maildir, lmtp, relay; registered: " +
+                 actors::plugin_target_names() + ")");
+    if (route == routing::Route::lmtp() && rc.lmtp.empty())
+      r.fail(&node, "routes." + where, "\"lmtp\" needs lmtp = \"unix:/path\" or \"HOST:PORT\"");
+    rc.routes.emplace(where, route ? *route : routing::Route::plugin(name));
+  }
+}
+
 void read_routing(TableReader& r, Config& c) {
   auto& rc = c.routing;
   read_keys(r, routing_keys(), rc);
-  rc.source_options = plugin_tables(r, "routing");
+  read_routes(r, rc);
+  rc.source_options = plugin_tables(r, "routing", "routes");
   for (const auto& [name, options] : rc.source_options.tables)
     if (std::find(rc.sources.begin(), rc.sources.end(), name) == rc.sources.end())
       r.fail(name, "options for a user source that sources does not list");
-  if (rc.mailbox == routing::Route::lmtp && rc.lmtp.empty())
+  if (rc.mailbox == routing::Route::lmtp() && rc.lmtp.empty())
     r.fail("mailbox", "\"lmtp\" needs lmtp = \"unix:/path\" or \"HOST:PORT\"");
   if (!rc.lmtp.empty() && rc.lmtp.rfind("unix:", 0) != 0) r.check_host_port("lmtp", rc.lmtp);
   if (rc.detail_separator.size() > 1) r.fail("detail_separator", "must be one character or empty");
@@ -270,6 +297,11 @@ void read_dkim(TableReader& r, Config& c) {
 
 void read_delivery(TableReader& r, Config& c) {
   read_keys(r, delivery_keys(), c);
+  c.delivery_targets = plugin_tables(r, "delivery");
+  for (const auto& [name, options] : c.delivery_targets.tables)
+    if (!actors::is_plugin_target(name))
+      r.fail(name,
+             "options for no delivery target (registered: " + actors::plugin_target_names() + ")");
   if (c.retry.max < c.retry.first) r.fail("retry_max", "must be at least retry_first");
 }
 
@@ -328,6 +360,7 @@ Config load_config(const std::string& path) {
   c.source = path;
   c.auth.options = {path, "auth", {}};
   c.routing.source_options = {path, "routing", {}};
+  c.delivery_targets = {path, "delivery", {}};
   TableReader top(root, path, "");
   section(top, "server", c, read_server);
   section(top, "limits", c, read_limits);
@@ -343,6 +376,9 @@ Config load_config(const std::string& path) {
   section(top, "dkim", c, read_dkim);
   section(top, "delivery", c, read_delivery);
   top.finish();
+  for (const auto& [where, route] : c.routing.routes)
+    if (route == routing::Route::relay() && !c.relay.policy.enabled)
+      throw ConfigError(path + ": routing.routes." + where + ": \"relay\" needs [relay] enabled");
   return c;
 }
 

@@ -97,14 +97,17 @@ struct RoutingConfig {
   std::string mailbox_root = "./var/mailboxes";  // ROOT/DOMAIN/LOCAL/Maildir per user
   std::string aliases;                           // aliases file; empty: none
   std::string detail_separator = routing::RouterSettings{}.detail_separator;
-  std::vector<std::string> users;                    // the static user source
-  std::string passwd_file;                           // every user of this passwd-file is a mailbox
-  routing::Route mailbox = routing::Route::maildir;  // users' mail: own Maildirs or LMTP
-  std::string lmtp;                                  // the LMTP server: "unix:/path" or "HOST:PORT"
+  std::vector<std::string> users;  // the static user source
+  std::string passwd_file;         // every user of this passwd-file is a mailbox
+  routing::Route mailbox = routing::Route::maildir();  // users' mail: own Maildirs or LMTP
+  std::string lmtp;            // the LMTP server: "unix:/path" or "HOST:PORT"
   std::string dovecot_userdb;  // Dovecot's auth-userdb socket: a user source asked per RCPT
   std::chrono::milliseconds lookup_timeout = actors::SessionSettings{}.lookup_timeout;
   std::vector<std::string> sources;  // plug-in user sources (register_user_source)
   PluginTables source_options;       // their [routing.<name>]
+  // [routing.routes]: address or domain (lower case) -> route (a built-in one or a delivery
+  // target of [delivery.<name>]).
+  std::map<std::string, routing::Route> routes;
 };
 
 // [relay]: mail for other domains (see conf/mailactor.toml); the policy itself is plain C++.
@@ -198,6 +201,7 @@ struct Config {
   bool delivery = true;
   std::string maildir = "./var/mail";
   bool keep_content = actors::SpoolSettings{}.keep_content;
+  PluginTables delivery_targets;  // [delivery.<name>]: plug-in targets' options
   double delivery_cpu_share = actors::DeliverySettings{}.cpu_share;  // cpu_percent / 100
   size_t delivery_workers = 4;  // per-user Maildir targets (each fsyncs on its own)
   routing::RetrySchedule retry = actors::DeliverySettings{}.retry;

@@ -291,7 +291,7 @@ const Keys<RoutingConfig>& routing_keys() {
                 "a user lookup gets this long, then 451 4.3.0"),
       list<S>("sources", &S::sources, "plug-in user sources, options in [routing.<name>]"),
       choice<S>("mailbox", &S::mailbox,
-                {{"maildir", routing::Route::maildir}, {"lmtp", routing::Route::lmtp}},
+                {{"maildir", routing::Route::maildir()}, {"lmtp", routing::Route::lmtp()}},
                 "users' mail: their own Maildirs, or an LMTP server"),
       text<S>("lmtp", &S::lmtp, "the LMTP server: unix:/path or HOST:PORT"),
   };

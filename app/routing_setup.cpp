@@ -35,6 +35,7 @@ std::shared_ptr<const routing::Router> make_router(const Config& c) {
   s.mode = c.routing.local;
   s.detail_separator = c.routing.detail_separator;
   s.mailbox_route = c.routing.mailbox;
+  s.routes = c.routing.routes;
   try {
     s.aliases = load_aliases(c.routing.aliases);
     if (!c.routing.users.empty())

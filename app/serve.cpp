@@ -81,6 +81,7 @@ void reload_auth(caf::actor_system& system, const Config& cfg,
 void check_startable(const Config& cfg) {
   resolve_run_as(cfg.user, cfg.group);
   if (cfg.relay.policy.enabled) check_relay_setup(cfg);
+  check_delivery_targets(cfg);
   for (const auto& l : cfg.listeners)
     if (l.tls != actors::TlsMode::none) tls::TlsContext::load(tls_settings(l));
   caf::actor_system_config sys_cfg;

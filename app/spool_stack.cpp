@@ -5,6 +5,7 @@
 
 #include "actors/delivery/deliverer.hpp"
 #include "actors/delivery/delivery_targets.hpp"
+#include "actors/delivery/plugin_targets.hpp"
 #include "actors/observe/stats.hpp"
 #include "actors/outbound/dkim_signer.hpp"
 #include "actors/outbound/relay_target.hpp"
@@ -13,6 +14,7 @@
 #include "storage/queue_files.hpp"
 
 #include <algorithm>
+#include <set>
 #include <thread>
 
 namespace mailactor::app {
@@ -110,6 +112,22 @@ void check_relay_setup(const Config& cfg) {
 
 namespace {
 
+std::set<std::string> plugin_routes(const Config& cfg) {
+  std::set<std::string> names;
+  for (const auto& [where, route] : cfg.routing.routes)
+    if (!route.builtin()) names.insert(route.name());
+  return names;
+}
+
+}  // namespace
+
+void check_delivery_targets(const Config& cfg) {
+  for (const auto& name : plugin_routes(cfg))
+    actors::check_plugin_target(name, cfg.delivery_targets.for_name(name));
+}
+
+namespace {
+
 // What every deliverer shares: the targets (each reads all the queue files) and the settings.
 struct DeliverySetup {
   actors::DeliverySettings settings;
@@ -133,12 +151,13 @@ DeliverySetup delivery_setup(caf::actor_system& system, const Config& cfg, const
   auto pool = [&d](routing::Route r) -> auto& {
     return d.targets[routing::to_string(r)];
   };
-  pool(routing::Route::ingest).push_back(actors::spawn_ingest_target(system, queue, files.maildir));
+  pool(routing::Route::ingest())
+      .push_back(actors::spawn_ingest_target(system, queue, files.maildir));
   for (size_t i = 0; i < cfg.delivery_workers; ++i) {
-    pool(routing::Route::maildir)
+    pool(routing::Route::maildir())
         .push_back(actors::spawn_mailbox_target(system, queue, files.mailboxes));
     if (!cfg.routing.lmtp.empty())
-      pool(routing::Route::lmtp)
+      pool(routing::Route::lmtp())
           .push_back(actors::spawn_lmtp_target(
               system, queue, actors::LmtpSettings{cfg.routing.lmtp, cfg.hostname}));
   }
@@ -149,9 +168,12 @@ DeliverySetup delivery_setup(caf::actor_system& system, const Config& cfg, const
         std::max<size_t>(1, cfg.relay.connections_per_destination / deliverers);
     auto relay = relay_target_settings(cfg, ds.relay);
     for (size_t i = 0; i < cfg.relay.connections; ++i)
-      pool(routing::Route::relay)
+      pool(routing::Route::relay())
           .push_back(actors::outbound::spawn_relay_target(system, queue, relay));
   }
+  for (const auto& name : plugin_routes(cfg))
+    d.targets[name] =
+        actors::spawn_plugin_targets(system, queue, name, cfg.delivery_targets.for_name(name));
   return d;
 }
 

@@ -50,6 +50,10 @@ actors::SpoolSettings spool_settings_of(const Config& cfg);
 // keys), for check-config. Throws std::exception with a message for the operator.
 void check_relay_setup(const Config& cfg);
 
+// The plug-in delivery targets [routing.routes] names, each built once from its
+// [delivery.<name>] options (for check-config and the start). Throws std::exception.
+void check_delivery_targets(const Config& cfg);
+
 // Spawns the actors and registers them with `stats`; they trace to `tracer` when it is set.
 SpoolStack start_spool_stack(caf::actor_system& system, const Config& cfg, const SpoolFiles& files,
                              const actors::stats_actor& stats, const actors::tracer_actor& tracer);

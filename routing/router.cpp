@@ -6,8 +6,6 @@
 namespace mailactor::routing {
 namespace {
 
-constexpr const char* kRouteNames[] = {"ingest", "maildir", "relay", "lmtp"};
-
 // "bob" -> (bob, default_domain); "bob@x" -> (bob, x).
 std::pair<std::string, std::string> split_target(const std::string& t,
                                                  const std::string& default_domain) {
@@ -18,13 +16,17 @@ std::pair<std::string, std::string> split_target(const std::string& t,
 
 }  // namespace
 
-const char* to_string(Route r) {
-  return kRouteNames[static_cast<size_t>(r)];
+bool Route::builtin() const {
+  return parse_route(name_).has_value();
+}
+
+std::string to_string(const Route& r) {
+  return r.name();
 }
 
 std::optional<Route> parse_route(std::string_view s) {
-  for (size_t i = 0; i < std::size(kRouteNames); ++i)
-    if (s == kRouteNames[i]) return static_cast<Route>(i);
+  for (auto r : {Route::ingest(), Route::maildir(), Route::relay(), Route::lmtp()})
+    if (s == r.name()) return r;
   return std::nullopt;
 }
 
@@ -101,6 +103,24 @@ UserAnswer Router::find_user(const std::string& local, const std::string& domain
   return failed ? UserAnswer::failed : UserAnswer::not_found;
 }
 
+const Route* Router::route_of(const std::string& local, const std::string& domain) const {
+  if (s_.routes.empty()) return nullptr;
+  for (const auto& key : {local + "@" + domain, base_of(local) + "@" + domain, domain}) {
+    auto it = s_.routes.find(key);
+    if (it != s_.routes.end()) return &it->second;
+  }
+  return nullptr;
+}
+
+bool Router::add_routed(Walk& w, const std::string& local, const std::string& domain) const {
+  const Route* route = route_of(local, domain);
+  if (!route) return false;
+  const std::string address = local + "@" + domain;
+  w.r.steps.push_back(address + ": route " + route->name());
+  w.add({address, *route, ""});
+  return true;
+}
+
 void Router::expand(Walk& w, const std::string& local, const std::string& domain,
                     size_t depth) const {
   if (w.r.kind != Resolution::Kind::accepted) return;
@@ -111,6 +131,7 @@ void Router::expand(Walk& w, const std::string& local, const std::string& domain
   if (w.r.recipients.size() >= s_.max_expansion)
     return w.fail(Resolution::Kind::too_wide,
                   "more than " + std::to_string(s_.max_expansion) + " recipients");
+  if (add_routed(w, local, domain)) return;
   // An alias that names itself ("alice: alice, archive") means the user's own mailbox.
   const bool inside_itself = std::find(w.path.begin(), w.path.end(), key) != w.path.end();
   auto expand_alias = [&](const Alias& a, const std::string& what) {
@@ -156,13 +177,14 @@ Resolution Router::resolve(std::string_view address) const {
   }
   Walk w;
   w.r.kind = Resolution::Kind::accepted;
+  if (add_routed(w, local, domain)) return w.r;
   if (!is_local(domain)) {
     w.fail(Resolution::Kind::not_local, domain + ": not a local domain");
     return w.r;
   }
   if (s_.mode == LocalMode::ingest) {
     w.r.steps.push_back(std::string(address) + ": ingest Maildir");
-    w.add({std::string(address), Route::ingest, ""});
+    w.add({std::string(address), Route::ingest(), ""});
     return w.r;
   }
   expand(w, local, domain, 0);

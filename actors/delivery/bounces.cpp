@@ -108,7 +108,7 @@ BounceDecision make_bounce(const storage::QueueReader& reader, const routing::Ro
   b.content = protocol::dsn_message(report);
   if (to.kind == Kind::not_local)  // out over the relay route (held while [relay] is off)
     b.to.push_back({original.mail_from, original.mail_from,
-                    routing::to_string(routing::Route::relay),
+                    routing::to_string(routing::Route::relay()),
                     routing::domain_of(original.mail_from), "", ""});
   for (const auto& f : to.recipients)
     b.to.push_back({original.mail_from, f.address, routing::to_string(f.route), f.target, "", ""});

@@ -120,7 +120,7 @@ int64_t schedule_retries(Self self, const JobContext& job, std::vector<DeliveryR
     if (r.state == RecipientState::pending) {
       auto it = job.rows.find(r.idx);
       int64_t tried = (it == job.rows.end() ? 0 : it->second.attempts) + 1;
-      const auto& schedule = job.route == routing::to_string(routing::Route::relay)
+      const auto& schedule = job.route == routing::to_string(routing::Route::relay())
                                  ? st.settings.relay_retry
                                  : st.settings.retry;
       auto d = routing::after_temporary_failure(schedule, tried, job.meta.received_at, now);
@@ -224,7 +224,7 @@ void on_report(Self self, const JobContext& job, delivery_report& report) {
 // The relay route's targets: one outbound connection each, handed out by connection slot.
 const std::vector<delivery_target_actor>& relay_pool(const DelivererState& st) {
   static const std::vector<delivery_target_actor> none;
-  auto pool = st.targets.find(routing::to_string(routing::Route::relay));
+  auto pool = st.targets.find(routing::to_string(routing::Route::relay()));
   return pool == st.targets.end() ? none : pool->second;
 }
 
@@ -299,7 +299,7 @@ void relay_pump(Self self) {
 
 void send_job(Self self, delivery_job job, std::shared_ptr<JobContext> ctx) {
   auto& st = self->state;
-  if (ctx->route == routing::to_string(routing::Route::relay) && st.slots) {
+  if (ctx->route == routing::to_string(routing::Route::relay()) && st.slots) {
     ++st.busy[job.id];
     ctx->counted = false;
     st.relay_waiting.push_back({std::move(job), std::move(ctx)});
@@ -363,7 +363,7 @@ void dispatch(Self self, const std::string& id) {
     }
     // Relay recipients go one job per destination; the others one job per route.
     std::string target = row.routed.target, destination;
-    if (row.routed.route == routing::to_string(routing::Route::relay) && st.settings.relay) {
+    if (row.routed.route == routing::to_string(routing::Route::relay()) && st.settings.relay) {
       target = routing::domain_of(row.routed.address);
       destination = routing::destination_for(*st.settings.relay, target).key();
     }
@@ -378,6 +378,7 @@ void dispatch(Self self, const std::string& id) {
     }
     job.idx.push_back(static_cast<uint32_t>(row.idx));
     job.recipients.push_back(row.routed.address);
+    job.originals.push_back(row.routed.original);
     job.targets.push_back(target);
     ctx->rows[static_cast<uint32_t>(row.idx)] = std::move(row);
   }

@@ -41,9 +41,9 @@ RecipientDecision decide_recipient(const SessionSettings& s, const std::string& 
     if (!may_relay) return {denied, {}};
     if (!s.relay)
       return {Verdict::accept(),
-              {{address, address, routing::to_string(routing::Route::ingest), "", "", ""}}};
+              {{address, address, routing::to_string(routing::Route::ingest()), "", "", ""}}};
     return {Verdict::accept(),
-            {{address, address, routing::to_string(routing::Route::relay),
+            {{address, address, routing::to_string(routing::Route::relay()),
               routing::domain_of(address), "", ""}}};
   }
   // Old routing syntaxes hidden in a local part ("user%elsewhere@", "elsewhere!user@", a quoted

@@ -20,7 +20,13 @@ struct CheckOptions {
   bool defaults = false;
 };
 
+void print_routes(const Config& c, std::ostream& out) {
+  for (const auto& [where, route] : c.routing.routes)
+    out << "  route " << where << " -> " << route.name() << "\n";
+}
+
 void print_routing(const Config& c, const routing::Router& router, std::ostream& out) {
+  print_routes(c, out);
   out << "  routing: ";
   if (c.routing.local == routing::LocalMode::ingest) {
     out << "every local part to the ingest Maildir\n";

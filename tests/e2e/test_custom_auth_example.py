@@ -48,7 +48,8 @@ class CustomAuthExample(unittest.TestCase):
     def test_install_build_against_the_prefix_and_log_in(self):
         started = time.monotonic()
         installed = install(self.prefix)
-        for expected in ("include/mailactor/auth.hpp", "include/mailactor/main.hpp",
+        for expected in ("include/mailactor/auth.hpp", "include/mailactor/delivery_target.hpp",
+                         "include/mailactor/main.hpp",
                          "include/mailactor/password.hpp", "include/mailactor/version.hpp",
                          "lib/libmailactor.a", "lib/cmake/mailactor/mailactorConfig.cmake",
                          "lib/cmake/mailactor/mailactorConfigVersion.cmake",

@@ -48,7 +48,7 @@ struct LmtpFixture : SpoolFixture {
                                {peer.address(), "us.test", std::chrono::milliseconds(3000)});
     caf::scoped_actor self{system};
     self->request(t, std::chrono::seconds(20), deliver_atom::value,
-                  delivery_job{id, {0, 1, 2}, kRecipients, kRecipients, 0})
+                  delivery_job{id, {0, 1, 2}, kRecipients, kRecipients, 0, kRecipients})
         .receive([&](delivery_report& r) { out = r.results; },
                  [](caf::error&) { FAIL() << "no report"; });
     caf::anon_send_exit(t, caf::exit_reason::user_shutdown);

@@ -71,7 +71,7 @@ struct RelayFixture : SpoolFixture {
     caf::scoped_actor self{system};
     storage::DeliveryResult out;
     self->request(t, std::chrono::seconds(20), deliver_atom::value,
-                  delivery_job{id, {0}, {"bob@far.test"}, {"far.test"}, 0})
+                  delivery_job{id, {0}, {"bob@far.test"}, {"far.test"}, 0, {"bob@far.test"}})
         .receive(
             [&](delivery_report& r) {
               ASSERT_EQ(r.results.size(), 1u);

@@ -94,7 +94,7 @@ TEST(Router, ResolvesTableOfAddresses) {
 TEST(Router, MailboxRouteNamesTheMailbox) {
   auto r = make_router("", {"alice"}).resolve("Alice+x@example.test");
   ASSERT_EQ(r.recipients.size(), 1u);
-  EXPECT_EQ(r.recipients[0].route, Route::maildir);
+  EXPECT_EQ(r.recipients[0].route, Route::maildir());
   EXPECT_EQ(r.recipients[0].target, "alice@example.test");
 }
 
@@ -162,7 +162,7 @@ TEST(Router, IngestModeAcceptsEveryLocalPartAsGiven) {
   EXPECT_EQ(r.kind, Kind::accepted);
   ASSERT_EQ(r.recipients.size(), 1u);
   EXPECT_EQ(r.recipients[0].address, "Anything@Example.test");
-  EXPECT_EQ(r.recipients[0].route, Route::ingest);
+  EXPECT_EQ(r.recipients[0].route, Route::ingest());
   EXPECT_EQ(router.resolve("x@elsewhere.test").kind, Kind::not_local);
   EXPECT_TRUE(router.missing_postmasters().empty());
 }
@@ -188,9 +188,52 @@ TEST(Router, AliasToAnotherDomainIsAConfigError) {
 }
 
 TEST(Router, RouteNamesRoundTrip) {
-  for (Route r : {Route::ingest, Route::maildir, Route::relay, Route::lmtp})
+  for (Route r : {Route::ingest(), Route::maildir(), Route::relay(), Route::lmtp()})
     EXPECT_EQ(parse_route(to_string(r)), r);
   EXPECT_FALSE(parse_route("pipe"));
+  EXPECT_TRUE(Route::lmtp().builtin());
+  EXPECT_FALSE(Route::plugin("webhook").builtin());
+}
+
+Router routed_router(LocalMode mode) {
+  RouterSettings s;
+  s.local_domains = {"example.test"};
+  s.mode = mode;
+  s.aliases = AliasTable::parse("postmaster: alice\nops: alerts, alice\n");
+  s.users.push_back(std::make_shared<UserList>("static", std::vector<std::string>{"alice"}));
+  s.routes = {{"hooks.test", Route::plugin("webhook")},
+              {"alerts@example.test", Route::plugin("webhook")}};
+  return Router(std::move(s));
+}
+
+// [routing.routes]: a listed domain (ours or not) or address goes to its route before aliases,
+// users and the ingest mode are asked; +detail and case do not hide it.
+TEST(Router, ListedDomainsAndAddressesTakeTheirRoute) {
+  for (auto mode : {LocalMode::mailboxes, LocalMode::ingest}) {
+    Router router = routed_router(mode);
+    auto r = router.resolve("Anyone@HOOKS.test");
+    ASSERT_EQ(r.kind, Kind::accepted);
+    ASSERT_EQ(r.recipients.size(), 1u);
+    EXPECT_EQ(r.recipients[0].address, "anyone@hooks.test");
+    EXPECT_EQ(r.recipients[0].route, Route::plugin("webhook"));
+    EXPECT_EQ(r.steps.back(), "anyone@hooks.test: route webhook");
+    r = router.resolve("alerts+disk@example.test");
+    ASSERT_EQ(r.kind, Kind::accepted);
+    EXPECT_EQ(r.recipients[0].address, "alerts+disk@example.test");
+    EXPECT_EQ(r.recipients[0].route, Route::plugin("webhook"));
+    EXPECT_EQ(router.resolve("bob@other.test").kind, Kind::not_local);
+  }
+}
+
+TEST(Router, AnAliasTargetThatIsListedTakesItsRoute) {
+  Router router = routed_router(LocalMode::mailboxes);
+  auto r = router.resolve("ops@example.test");
+  ASSERT_EQ(r.kind, Kind::accepted);
+  ASSERT_EQ(r.recipients.size(), 2u);
+  EXPECT_EQ(r.recipients[0].address, "alerts@example.test");
+  EXPECT_EQ(r.recipients[0].route, Route::plugin("webhook"));
+  EXPECT_EQ(r.recipients[1].address, "alice@example.test");
+  EXPECT_EQ(r.recipients[1].route, Route::maildir());
 }
 
 }  // namespace
