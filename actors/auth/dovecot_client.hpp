@@ -1,11 +1,14 @@
 // A client for Dovecot's authentication protocol (the "auth-client" socket that Postfix's
 // smtpd_sasl_type = dovecot uses), version 1.x: handshake, then one AUTH per request, answered
-// OK / FAIL / CONT. Blocking, with timeouts; plain C++, no CAF.
+// OK / FAIL / CONT. Blocking, with timeouts (the socket is a ClientConnection); no CAF.
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <string_view>
+
+#include "actors/net/client_connection.hpp"
 
 namespace mailactor::auth {
 
@@ -31,15 +34,10 @@ class DovecotClient {
                       std::string_view client_addr, bool secured);
 
  private:
-  void disconnect();
-  void write_line(const std::string& line);
-  std::string read_line();
-
   std::string path_;
   std::string service_;
   std::chrono::milliseconds timeout_;
-  int fd_ = -1;
-  std::string buf_;
+  std::unique_ptr<actors::ClientConnection> conn_;  // null: not connected
   unsigned long next_id_ = 1;
 };
 
