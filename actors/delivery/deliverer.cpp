@@ -13,6 +13,7 @@
 
 #include "actors/actor_meter.hpp"
 #include "actors/delivery/bounces.hpp"
+#include "actors/delivery/delivery_log.hpp"
 #include "actors/delivery/delivery_results.hpp"
 #include "actors/observe/tracer.hpp"
 #include "routing/connection_slots.hpp"
@@ -195,6 +196,17 @@ void trace_report(Self self, const JobContext& job, const delivery_report& repor
   send_trace(self, st.settings.tracer, std::move(part));
 }
 
+// One line per recipient and attempt, the queue id first (delivery_log.hpp).
+void log_results(const JobContext& job, const std::vector<DeliveryResult>& results) {
+  const int64_t now = unix_now();
+  for (const auto& r : results) {
+    auto row = job.rows.find(r.idx);
+    if (row == job.rows.end()) continue;
+    spdlog::info("{}", delivery_log_line(job.meta.id, row->second.routed, row->second.attempts + 1,
+                                         r, job.meta.received_at, now));
+  }
+}
+
 // A target's answer: retries scheduled, the results (and any bounce) to the writer, and the
 // message looked at again once its next recipient is due.
 void on_report(Self self, const JobContext& job, delivery_report& report) {
@@ -202,6 +214,7 @@ void on_report(Self self, const JobContext& job, delivery_report& report) {
   st.delivery_latency.observe(std::chrono::steady_clock::now() - job.sent);
   trace_report(self, job, report);
   const int64_t soonest = schedule_retries(self, job, report.results);
+  log_results(job, report.results);
   std::vector<queued_bounce> notices;
   try {
     notices = notices_for(self, job, report.results);

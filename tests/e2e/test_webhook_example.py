@@ -139,6 +139,9 @@ class WebhookTarget(unittest.TestCase):
             self.recipient(srv, "alerts@example.test", "delivered")
             srv.wait_delivered(1)  # the unrouted recipient, as before
             self.assertEqual(len(self.endpoint.posts), 1, "one POST for both routed recipients")
+            srv.wait_log(r"^.*%s: to=<ok@hooks\.example\.test>, orig_to=<Ok@Hooks\.Example\.Test>, "
+                         r"route=webhook, delay=\d+, attempts=1, dsn=2\.0\.0, status=sent \(250 2\.0\.0 HTTP 200 from "
+                         % qid)
 
     def test_410_bounces_503_and_no_answer_are_tried_again(self):
         with self.server() as srv, smtplib.SMTP("127.0.0.1", srv.port, timeout=30) as s:
@@ -146,12 +149,14 @@ class WebhookTarget(unittest.TestCase):
                 s.sendmail("sender@example.test", [rcpt], b"Subject: %s\r\n\r\nx\r\n" % rcpt.encode())
             state, code, text = self.recipient(srv, "gone@hooks.example.test", "failed")
             self.assertEqual((code, text), (550, "HTTP 410 from " + self.url))
+            srv.wait_log(r": to=<gone@hooks\.example\.test>, route=webhook, .*status=bounced \(550 5\.0\.0 HTTP 410")
             bounce = srv.wait_delivered(1)  # the bounce, to the (local) sender
             with open(os.path.join(srv.maildir, "new", bounce[0]), "rb") as f:
                 self.assertIn(b"HTTP 410 from " + self.url.encode(), f.read())
             self.posts_for("busy@hooks.example.test")
             self.assertEqual(self.recipient(srv, "busy@hooks.example.test", "pending")[1:],
                              (451, "HTTP 503 from " + self.url))
+            srv.wait_log(r": to=<busy@hooks\.example\.test>, route=webhook, .*status=deferred \(451 4\.0\.0 HTTP 503")
             self.posts_for("slow@hooks.example.test")
             text = self.recipient(srv, "slow@hooks.example.test", "pending", timeout=10)[2]
             self.assertIn("timed out", text)
