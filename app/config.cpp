@@ -139,13 +139,6 @@ void check_listener(TableReader& r, const ListenerConfig& l) {
     r.fail("proxy_protocol", "needs proxy_trusted_networks (the load balancers' addresses)");
 }
 
-// A listener starts from [limits], except max_sessions: the server-wide cap stays there.
-Limits listener_limits(const Limits& server) {
-  Limits l = server;
-  l.max_sessions = 0;
-  return l;
-}
-
 void read_listeners(TableReader& top, Config& c) {
   for (auto& l : c.listeners)  // the default listener, when there are no [[listener]] tables
     l.limits = listener_limits(c.limits);
@@ -161,14 +154,18 @@ void read_listeners(TableReader& top, Config& c) {
     ListenerConfig l;
     read_keys(r, listener_keys(), l);
     l.limits = listener_limits(c.limits);
+    std::map<std::string, size_t> lines = r.lines();
     if (auto* lt = r.subtable("limits")) {
       TableReader lr(*lt, top.file(), "listener.limits.");
       read_keys(lr, limits_keys(), l.limits);
       lr.finish();
+      lines.insert(lr.lines().begin(), lr.lines().end());
     }
     r.finish();
     check_listener(r, l);
     if (!names.insert(l.name).second) r.fail(&e, "name", "\"" + l.name + "\" used twice");
+    for (const auto& [key, line] : lines)  // "listener.mode" -> "listener.<name>.mode"
+      c.lines["listener." + l.name + key.substr(std::string("listener").size())] = line;
     c.listeners.push_back(l);
   }
 }
@@ -312,10 +309,17 @@ void section(TableReader& top, const std::string& name, Config& c,
     TableReader r(*t, top.file(), name + ".");
     read(r, c);
     r.finish();
+    c.lines.insert(r.lines().begin(), r.lines().end());
   }
 }
 
 }  // namespace
+
+Limits listener_limits(const Limits& server) {
+  Limits l = server;
+  l.max_sessions = 0;
+  return l;
+}
 
 Config Config::defaults() {
   Config c;
@@ -370,7 +374,6 @@ Config load_config(const std::string& path) {
   section(top, "node", c, read_node);
   check_edge(path, c);
   section(top, "metrics", c, read_metrics);
-  c.metrics_access.host_names.push_back(c.hostname);
   section(top, "routing", c, read_routing);
   section(top, "relay", c, read_relay);
   section(top, "dkim", c, read_dkim);

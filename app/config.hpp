@@ -53,6 +53,9 @@ struct Limits {
   size_t stress_max_errors = actors::SessionSettings{}.stress_max_errors;
 };
 
+// A listener starts from [limits], except max_sessions: the server-wide cap stays there.
+Limits listener_limits(const Limits& server);
+
 struct ListenerConfig {
   std::string name = "smtp";
   std::string listen = "127.0.0.1:2525";  // HOST:PORT, [IPv6]:PORT
@@ -140,6 +143,8 @@ struct Config {
   static Config defaults();
 
   std::string source = "(defaults)";  // the file it came from
+  // Where the file sets each key it sets: "spool.directory", "listener.<name>.mode" -> line.
+  std::map<std::string, size_t> lines;
 
   // [server]
   std::string hostname;  // default: the machine's host name

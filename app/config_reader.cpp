@@ -14,7 +14,9 @@ void TableReader::fail(const std::string& key, const std::string& msg) const {
 
 const toml::node* TableReader::node(const std::string& key) {
   used_.insert(key);
-  return t_.get(key);
+  const toml::node* n = t_.get(key);
+  if (n && !n->is_table()) lines_[prefix_ + key] = n->source().begin.line;
+  return n;
 }
 
 const toml::table* TableReader::subtable(const std::string& key) {

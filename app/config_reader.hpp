@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
@@ -47,11 +48,15 @@ class TableReader {
   // Every key of the table must have been read.
   void finish() const;
 
+  // The lines of the keys read so far that the file sets, by prefixed key ("spool.directory").
+  const std::map<std::string, size_t>& lines() const { return lines_; }
+
  private:
   const toml::table& t_;
   std::string file_;
   std::string prefix_;
   std::set<std::string> used_;
+  std::map<std::string, size_t> lines_;
 };
 
 }  // namespace mailactor::app

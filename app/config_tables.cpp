@@ -60,7 +60,11 @@ const Keys<Config>& server_keys() {
   static const Keys<S> k = {
       custom<S>(
           "hostname", [](TableReader& r, S& c) { r.string("hostname", c.hostname); },
-          [](const S&) { return std::string(); },
+          // No fixed default: shown only when it is not the machine's own name.
+          [](const S& c) {
+            return c.hostname == Config::defaults().hostname ? std::string()
+                                                             : toml_string(c.hostname);
+          },
           "the name in the greeting, EHLO and Received: (default: the machine's host name)"),
       list<S>("local_domains", &S::local_domains, "domains mail is accepted for on mx listeners"),
       integer<S>("threads", &S::threads, 0, 256, "scheduler threads; 0: one per core but one"),
@@ -240,7 +244,7 @@ const Keys<Config>& node_keys() {
             r.integer("id", id, 1, 65535);
             c.node_id = static_cast<uint32_t>(id);
           },
-          [](const S&) { return std::string(); },
+          [](const S& c) { return c.node_id ? std::to_string(c.node_id) : std::string(); },
           "spoold: unique among spool nodes, in every queue id (default: from the process id)"),
       text<S>("ca", &S::node_ca, "PEM: the CA that signed every node's certificate"),
       text<S>("cert", &S::node_cert, "PEM: this node's certificate"),
@@ -410,6 +414,12 @@ void visit_table(const std::string& section, const Keys<S>& keys, const S& defau
 
 void for_each_key(const std::function<void(const KeyInfo&)>& visit) {
   for_each_key(Config::defaults(), visit);
+}
+
+void for_each_listener_key(const ListenerConfig& l,
+                           const std::function<void(const KeyInfo&)>& visit) {
+  visit_table("listener." + l.name, listener_keys(), l, visit);
+  visit_table("listener." + l.name + ".limits", limits_keys(), l.limits, visit);
 }
 
 void for_each_key(const Config& c, const std::function<void(const KeyInfo&)>& visit) {

@@ -46,6 +46,9 @@ struct KeyInfo {
 void for_each_key(const Config& c, const std::function<void(const KeyInfo&)>& visit);
 // ... of Config::defaults().
 void for_each_key(const std::function<void(const KeyInfo&)>& visit);
+// One listener's keys, sections "listener.<name>" and "listener.<name>.limits".
+void for_each_listener_key(const ListenerConfig& l,
+                           const std::function<void(const KeyInfo&)>& visit);
 
 // `check-config --defaults`: "section.key = value  # help" per key; "# section.key: help" for a
 // key without a fixed default.

@@ -22,8 +22,10 @@ std::unique_ptr<web::WebServer> start_web(caf::actor_system& system, const Confi
                                           const actors::tracer_actor& tracer,
                                           const std::string& spool_dir) {
   if (cfg.metrics_listen.empty()) return nullptr;
+  web::WebAccess access = cfg.metrics_access;
+  access.host_names.push_back(cfg.hostname);  // the server's own name is always one
   auto web = std::make_unique<web::WebServer>(
-      system, stats, web::WebSettings{cfg.metrics_listen, cfg.metrics_access, tracer, spool_dir});
+      system, stats, web::WebSettings{cfg.metrics_listen, access, tracer, spool_dir});
   spdlog::info("metrics on http://{}/metrics, live view on http://{}/", cfg.metrics_listen,
                cfg.metrics_listen);
   return web;

@@ -19,6 +19,7 @@ constexpr const char* kDefaultConfig = "conf/mailactor.toml";
 Command add_serve(CLI::App& app);
 Command add_spoold(CLI::App& app);
 Command add_check_config(CLI::App& app);
+Command add_config(CLI::App& app);
 Command add_route(CLI::App& app);
 Command add_send(CLI::App& app);
 Command add_queue(CLI::App& app);

@@ -34,9 +34,9 @@ int mailactor::main(int argc, char** argv) {
                                         std::to_string(CAF_PATCH_VERSION) + ")");
   app.require_subcommand(1);
   const std::vector<Command> commands = {add_serve(app),  add_spoold(app), add_check_config(app),
-                                         add_route(app),  add_send(app),   add_queue(app),
-                                         add_passwd(app), add_tls(app),    add_dkim(app),
-                                         add_stats(app),  add_trace(app)};
+                                         add_config(app), add_route(app),  add_send(app),
+                                         add_queue(app),  add_passwd(app), add_tls(app),
+                                         add_dkim(app),   add_stats(app),  add_trace(app)};
   CLI11_PARSE(app, argc, argv);
   for (const auto& c : commands)
     if (*c.parsed) return c.run();

@@ -75,6 +75,32 @@ class ConfigReference(unittest.TestCase):
         for name in on_purpose:
             self.assertIn(name, defaults)
 
+    def test_config_shows_what_differs_and_where(self):
+        """`mailactor config` as `postconf -n`: the reference file differs from the defaults only
+        in what its own comments say; a file's changes are listed with their lines; KEY shows
+        value, default and help; an unknown key fails."""
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "m.toml")
+            with open(path, "w") as f:
+                f.write('[server]\nlocal_domains = ["example.test"]\n\n[spool]\nmax_batch = 64\n'
+                        'durability = "fsync"\n')
+            r = subprocess.run([BIN, "config", "--config", path], capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stdout.splitlines(),
+                             ['server.local_domains = ["example.test"]  # %s:2' % path,
+                              "spool.max_batch = 64  # %s:5" % path])
+            r = subprocess.run([BIN, "config", "--config", path, "spool.durability", "limits.max_errors"],
+                               capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            lines = r.stdout.splitlines()
+            self.assertEqual(lines[0], 'spool.durability = "fsync"  # %s:6' % path)
+            self.assertEqual(lines[1], '  default: "fsync"')
+            self.assertEqual(lines[3], "limits.max_errors = 20  # default")
+            r = subprocess.run([BIN, "config", "--config", path, "spool.no_such_key"], capture_output=True,
+                               text=True, timeout=30)
+            self.assertEqual((r.returncode, r.stdout), (1, ""))
+            self.assertIn("no key spool.no_such_key", r.stderr)
+
     def test_man_page_has_every_key(self):
         with open(CONF) as f:
             entries = make_man.config_entries(f.read())
