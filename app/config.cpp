@@ -16,6 +16,7 @@
 #include "actors/outbound/dkim_signer.hpp"
 #include "app/config_tables.hpp"
 #include "app/toml_guard.hpp"
+#include "routing/alias_table.hpp"
 
 namespace mailactor::app {
 namespace {
@@ -63,14 +64,14 @@ std::optional<routing::Smarthost> smarthost_of(TableReader& r, const Destination
   return h;
 }
 
-// The tables inside `r`'s table ([auth.<name>], [routing.<name>]): a plug-in's own options, as
-// strings with their lines, checked by its factory.
-PluginTables plugin_tables(TableReader& r, const std::string& section,
-                           const std::string& not_a_plugin = "") {
+// The tables inside `r`'s table ([auth.<name>], [routing.<name>], [delivery.<name>]) that the
+// section did not read as its own keys ([routing.routes]): a plug-in's own options, as strings
+// with their lines, checked by its factory.
+PluginTables plugin_tables(TableReader& r, const std::string& section) {
   PluginTables tables{r.file(), section, {}};
   for (auto& [k, v] : r.table()) {
     std::string name(k.str());
-    if (!v.is_table() || name == not_a_plugin) continue;
+    if (!v.is_table() || r.was_read(name)) continue;
     r.node(name);
     std::map<std::string, Options::Value> values;
     for (auto& [ok, ov] : *v.as_table()) {
@@ -117,8 +118,7 @@ void read_server(TableReader& r, Config& c) {
   read_keys(r, server_keys(), c);
   if (c.hostname.empty()) r.fail("hostname", "must not be empty");
   for (auto& d : c.local_domains)
-    std::transform(d.begin(), d.end(), d.begin(),
-                   [](unsigned char ch) { return std::tolower(ch); });
+    d = routing::to_lower_ascii(d);
 }
 
 void read_limits(TableReader& r, Config& c) {
@@ -218,8 +218,10 @@ void read_metrics(TableReader& r, Config& c) {
                          "live page and /stats.json are only open to anyone on loopback)");
 }
 
-// [routing.routes]: "address" or "domain" = "route name", each name checked once the delivery
-// targets are known (check_routes).
+// [routing.routes]: "address" or "domain" = "route name": a built-in route or a registered
+// delivery target (registered before mailactor::main, so known here).
+constexpr const char* kLmtpNeedsServer = "\"lmtp\" needs lmtp = \"unix:/path\" or \"HOST:PORT\"";
+
 void read_routes(TableReader& r, RoutingConfig& rc) {
   const toml::node* routes = r.node("routes");
   if (!routes) return;
@@ -228,8 +230,7 @@ void read_routes(TableReader& r, RoutingConfig& rc) {
     std::string where(key.str()), name;
     if (auto s = node.value<std::string>(); s && node.is_string()) name = *s;
     if (name.empty()) r.fail(&node, "routes." + where, "must be a route name (a string)");
-    std::transform(where.begin(), where.end(), where.begin(),
-                   [](unsigned char ch) { return std::tolower(ch); });
+    where = routing::to_lower_ascii(where);
     auto route = routing::parse_route(name);
     if (!route && !actors::is_plugin_target(name))
       r.fail(&node, "routes." + where,
@@ -237,7 +238,7 @@ void read_routes(TableReader& r, RoutingConfig& rc) {
                  "\" (built in: ingest, maildir, lmtp, relay; registered: " +
                  actors::plugin_target_names() + ")");
     if (route == routing::Route::lmtp() && rc.lmtp.empty())
-      r.fail(&node, "routes." + where, "\"lmtp\" needs lmtp = \"unix:/path\" or \"HOST:PORT\"");
+      r.fail(&node, "routes." + where, kLmtpNeedsServer);
     rc.routes.emplace(where, route ? *route : routing::Route::plugin(name));
   }
 }
@@ -246,12 +247,11 @@ void read_routing(TableReader& r, Config& c) {
   auto& rc = c.routing;
   read_keys(r, routing_keys(), rc);
   read_routes(r, rc);
-  rc.source_options = plugin_tables(r, "routing", "routes");
+  rc.source_options = plugin_tables(r, "routing");
   for (const auto& [name, options] : rc.source_options.tables)
     if (std::find(rc.sources.begin(), rc.sources.end(), name) == rc.sources.end())
       r.fail(name, "options for a user source that sources does not list");
-  if (rc.mailbox == routing::Route::lmtp() && rc.lmtp.empty())
-    r.fail("mailbox", "\"lmtp\" needs lmtp = \"unix:/path\" or \"HOST:PORT\"");
+  if (rc.mailbox == routing::Route::lmtp() && rc.lmtp.empty()) r.fail("mailbox", kLmtpNeedsServer);
   if (!rc.lmtp.empty() && rc.lmtp.rfind("unix:", 0) != 0) r.check_host_port("lmtp", rc.lmtp);
   if (rc.detail_separator.size() > 1) r.fail("detail_separator", "must be one character or empty");
   if (rc.mailbox_root.empty()) r.fail("mailbox_root", "must not be empty");

@@ -31,6 +31,8 @@ class TableReader {
 
   // The key's node (null when absent), marking it read.
   const toml::node* node(const std::string& key);
+  // Whether node() (or a typed read) asked for `key` already.
+  bool was_read(const std::string& key) const { return used_.count(key) > 0; }
   // [key] inside this table; null when absent.
   const toml::table* subtable(const std::string& key);
 

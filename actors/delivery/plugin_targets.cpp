@@ -55,25 +55,16 @@ delivery::Job public_job(const delivery_job& job, const std::string& route,
   return j;
 }
 
+// The plug-in's answer in the queue's terms: the outcome's usual reply, with the code and
+// enhanced status the target gave, if any.
 DeliveryResult internal_result(uint32_t idx, const delivery::Result& r) {
-  switch (r.outcome) {
-    case Outcome::delivered:
-      return {idx,
-              storage::RecipientState::delivered,
-              0,
-              r.code ? r.code : 250,
-              r.status.empty() ? "2.0.0" : r.status,
-              r.text,
-              ""};
-    case Outcome::permanent:
-      return results::permanent(idx, r.code ? r.code : 550, r.status.empty() ? "5.0.0" : r.status,
-                                r.text);
-    case Outcome::temporary:
-      break;
-  }
-  auto t = results::temporary(idx, r.status.empty() ? "4.0.0" : r.status, r.text);
-  if (r.code) t.code = r.code;
-  return t;
+  DeliveryResult out = r.outcome == Outcome::delivered ? results::delivered(idx, r.text)
+                       : r.outcome == Outcome::permanent
+                           ? results::permanent(idx, 550, "5.0.0", r.text)
+                           : results::temporary(idx, "4.0.0", r.text);
+  if (r.code) out.code = r.code;
+  if (!r.status.empty()) out.enhanced = r.status;
+  return out;
 }
 
 std::vector<DeliveryResult> deliver_with(delivery::DeliveryTarget& target, const std::string& route,

@@ -18,6 +18,7 @@
 #include "actors/spool/spooler.hpp"
 #include "storage/queue_reader.hpp"
 #include "storage/queue_store.hpp"
+#include "storage/unix_time.hpp"
 #include "tests/unit/storage/temp_dir.hpp"
 
 namespace mailactor::actors::testing {
@@ -34,6 +35,17 @@ inline caf::actor_system_config& actor_test_config() {
   }();
   (void)once;
   return cfg;
+}
+
+// The envelope of a message from `from` to `rcpt`, received now, as a session commits it.
+inline storage::MessageMeta message_meta(const std::string& id, const std::string& from,
+                                         const std::string& rcpt) {
+  storage::MessageMeta m;
+  m.id = id;
+  m.mail_from = from;
+  m.rcpt_to = {rcpt};
+  m.received_at = storage::unix_now();
+  return m;
 }
 
 struct SpoolFixture : ::testing::Test {

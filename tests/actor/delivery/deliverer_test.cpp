@@ -17,12 +17,7 @@ namespace {
 using testing::SpoolFixture;
 
 storage::MessageMeta meta(const std::string& id) {
-  storage::MessageMeta m;
-  m.id = id;
-  m.mail_from = "a@b.example";
-  m.rcpt_to = {"x@example.test"};
-  m.received_at = storage::unix_now();
-  return m;
+  return testing::message_meta(id, "a@b.example", "x@example.test");
 }
 
 actor_stats stats_of(caf::scoped_actor& self, const deliverer_actor& d) {

@@ -93,12 +93,7 @@ struct RemoteSpoolTest : ::testing::Test {
     return t;
   }
   storage::MessageMeta meta(const std::string& id) {
-    storage::MessageMeta m;
-    m.id = id;
-    m.mail_from = "a@example.org";
-    m.rcpt_to = {"u@example.test"};
-    m.received_at = storage::unix_now();
-    return m;
+    return mailactor::actors::testing::message_meta(id, "a@example.org", "u@example.test");
   }
   // The writer's answer to `request`, or the error it ended in.
   template <class... Ts>
